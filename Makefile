@@ -1,0 +1,81 @@
+# numasched: `make` builds build/numasched; `make run` runs the main example;
+# `make test` builds and runs the test suite under ASan+UBSan; `make bench`
+# prints speed figures. Missing Debian packages are installed by
+# scripts/deps.sh, which every invocation runs first (it returns at once when
+# everything is there).
+
+DEPS_OK := $(shell sh scripts/deps.sh >&2 && echo yes)
+ifneq ($(DEPS_OK),yes)
+$(error scripts/deps.sh could not install the packages numasched needs)
+endif
+
+CC      ?= cc
+PKGS    := hwloc xlutil json-c gsl
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
+TEST_LIBS  := $(shell pkg-config --libs criterion)
+
+PARTS   := util topo host workload sched place engine trace config report
+LIB_SRC := $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c))
+CLI_SRC := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard test/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+
+# Two trees: build/ (optimised, what users run) and build/asan (tests).
+OPT_DIR  := build
+ASAN_DIR := build/asan
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
+
+.PHONY: all run test bench clean check-format
+all: $(OPT_DIR)/numasched
+
+$(OPT_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(ASAN_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c $< -o $@
+
+$(OPT_DIR)/libnumasched.a: $(LIB_SRC:%.c=$(OPT_DIR)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ASAN_DIR)/libnumasched.a: $(LIB_SRC:%.c=$(ASAN_DIR)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(OPT_DIR)/numasched: $(CLI_SRC:%.c=$(OPT_DIR)/obj/%.o) $(OPT_DIR)/libnumasched.a
+	$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(ASAN_DIR)/numasched: $(CLI_SRC:%.c=$(ASAN_DIR)/obj/%.o) $(ASAN_DIR)/libnumasched.a
+	$(CC) $(SAN) $^ $(PKG_LIBS) -o $@
+
+$(ASAN_DIR)/numasched-tests: $(TEST_SRC:%.c=$(ASAN_DIR)/obj/%.o) $(ASAN_DIR)/libnumasched.a
+	$(CC) $(SAN) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+
+$(OPT_DIR)/numasched-bench: $(BENCH_SRC:%.c=$(OPT_DIR)/obj/%.o) $(OPT_DIR)/libnumasched.a
+	$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
+run: $(OPT_DIR)/numasched
+	$(OPT_DIR)/numasched run examples/specjbb-2node.cfg --out build/out
+
+# The suite runs the library tests and the command-line tests, both against
+# the sanitized build. NUMASCHED points the CLI tests at the binary.
+test: $(ASAN_DIR)/numasched-tests $(ASAN_DIR)/numasched
+	NUMASCHED=$(ASAN_DIR)/numasched TOPOLOGIES=$(abspath topologies) \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(ASAN_DIR)/numasched-tests --jobs 2
+
+bench: $(OPT_DIR)/numasched-bench
+	$(OPT_DIR)/numasched-bench
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

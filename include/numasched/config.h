@@ -1,0 +1,39 @@
+/*
+ * config: scenario files, xl.cfg domain files and xlcpupool.cfg pool files,
+ * all read with libxlutil (the parser xl itself uses), and the xl cpu-list
+ * syntax. The result is a struct ns_sim_spec ready for the engine.
+ *
+ * Every error is one line naming the file, the line where known, and the key.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef NUMASCHED_CONFIG_H
+#define NUMASCHED_CONFIG_H
+
+#include "numasched/engine.h"
+
+/* What the command line may override in a scenario. */
+struct ns_overrides {
+    bool has_seed, has_duration;
+    uint64_t seed;
+    ns_time_t duration;
+};
+
+/* Load @path and the files it names into @out (zeroed by the caller). */
+int ns_config_load(const char *path, const struct ns_overrides *ov,
+                   struct ns_sim_spec *out, struct ns_err *err);
+
+/*
+ * Parse an xl cpu-list string into @out (initialised, nr_pcpus bits):
+ * "N", "N-M", "^N", "all", "node:N", "nodes:N-M", comma-separated, applied
+ * left to right. On error @err gets the message (without file/line/key, which
+ * the caller adds).
+ */
+int ns_cpulist_parse(const char *s, const struct ns_topo *t, struct ns_mask *out,
+                     struct ns_err *err);
+
+/* Parse a duration: a number of seconds, or a string with a unit
+ * ("500ms", "30s", "2min", "100us", "10ns"). */
+int ns_duration_parse(const char *s, ns_time_t *out, struct ns_err *err);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * sched: the scheduler interface, modelled on Xen's struct scheduler, and
+ * the objects a scheduler sees: domains, vCPUs, pools. One scheduler instance
+ * runs per cpupool.
+ *
+ * A scheduler sees what Xen's sees and no more: topology, affinities, node
+ * affinity, weights and caps, runstates and time. It never sees the
+ * workload's future nor the memory model. It acts on the world only through
+ * struct ns_sched_env, which the engine provides (and a test can fake):
+ * "raise SCHEDULE_SOFTIRQ on p", timers, pausing and migrating vCPUs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef NUMASCHED_SCHED_H
+#define NUMASCHED_SCHED_H
+
+#include "numasched/topo.h"
+#include "numasched/util.h"
+
+enum ns_runstate {
+    NS_RUNSTATE_RUNNING,
+    NS_RUNSTATE_RUNNABLE,
+    NS_RUNSTATE_BLOCKED,
+    NS_RUNSTATE_OFFLINE,
+    NS_RUNSTATES
+};
+const char *ns_runstate_name(enum ns_runstate s);
+
+/* Why a vCPU may not run, as Xen's pause_flags: it is runnable with none set. */
+#define NS_VPF_BLOCKED   (1u << 0)  /* waiting for an event (guest blocked) */
+#define NS_VPF_MIGRATING (1u << 1)  /* to be moved once off its pCPU */
+#define NS_VPF_PAUSED    (1u << 2)  /* paused by the scheduler (credit cap parking) */
+#define NS_VPF_DOWN      (1u << 3)  /* offline */
+
+struct ns_sched;
+
+struct ns_pool {
+    unsigned id;
+    char *name;
+    struct ns_mask cpus;
+    struct ns_sched *sched;
+};
+
+struct ns_domain {
+    unsigned id;                  /* dom0 = 0 */
+    const char *name;
+    unsigned weight;              /* 1..65535, default 256 */
+    unsigned cap;                 /* percent of one pCPU, 0 = none */
+    struct ns_mask node_affinity; /* nodemask */
+    bool auto_node_affinity;      /* derived from vCPU affinities, not set explicitly */
+    unsigned nr_vcpus;
+    struct ns_vcpu **vcpu;
+    struct ns_pool *pool;
+    void *sched_priv;
+};
+
+struct ns_vcpu {
+    unsigned id;                  /* within its domain */
+    unsigned uid;                 /* global, dense, stable: for per-vCPU arrays */
+    struct ns_domain *dom;
+    unsigned processor;           /* the pCPU whose runqueue/lock it belongs to */
+    struct ns_mask hard;          /* hard affinity (pCPUs) */
+    struct ns_mask soft;          /* soft affinity (pCPUs) */
+    unsigned pause_flags;
+    bool is_running;              /* on a pCPU right now */
+    enum ns_runstate runstate;
+    ns_time_t runstate_entry;     /* when it entered runstate */
+    ns_time_t last_desched;       /* when it last left a pCPU (cache-hotness) */
+    void *sched_priv;
+};
+
+static inline bool ns_vcpu_runnable(const struct ns_vcpu *v) { return v->pause_flags == 0; }
+
+/* A timer owned by a scheduler; fn runs "on" pCPU cpu. */
+struct ns_timer {
+    struct ns_event ev;
+    void (*fn)(struct ns_timer *t, ns_time_t now);
+    void *data;
+    unsigned cpu;
+};
+
+/* What the engine offers a scheduler. ctx is the engine's. */
+struct ns_sched_env {
+    void *ctx;
+    const struct ns_topo *topo;
+    ns_time_t (*now)(void *ctx);
+    /* The pCPU executing the current event (Xen's smp_processor_id()). */
+    unsigned (*this_cpu)(void *ctx);
+    /* The vCPU running on @cpu, NULL while it runs its idle vCPU. */
+    struct ns_vcpu *(*curr)(void *ctx, unsigned cpu);
+    /* Raise the schedule softirq on @cpu: it reschedules after an IPI delay
+     * (none when cpu == this_cpu); requests coalesce while one is pending. */
+    void (*tickle)(void *ctx, unsigned cpu);
+    void (*timer_set)(void *ctx, struct ns_timer *t, ns_time_t when);
+    void (*timer_stop)(void *ctx, struct ns_timer *t);
+    /* Flag @v MIGRATING and reschedule its pCPU; once off the pCPU the engine
+     * calls pick_cpu, moves it there and wakes it (Xen's vcpu_migrate). */
+    void (*migrate)(void *ctx, struct ns_vcpu *v);
+    /* vcpu_pause_nosync / vcpu_unpause, for cap parking. */
+    void (*pause)(void *ctx, struct ns_vcpu *v);
+    void (*unpause)(void *ctx, struct ns_vcpu *v);
+    /* A scheduler-class trace record (TRC_SCHED_CLASS event, up to 7 words). */
+    void (*trace)(void *ctx, uint32_t event, unsigned n, const uint32_t *words);
+};
+
+/* Tunables, per pool. Each scheduler reads those that mean something to it. */
+struct ns_sched_params {
+    unsigned tslice_ms;           /* credit timeslice / rr slice, default 30 */
+    unsigned ratelimit_us;        /* default 1000, 0 = off */
+    unsigned migration_delay_us;  /* default 0 */
+    unsigned compat;              /* Xen version semantics: 403 = 4.3, 422 = 4.22 */
+    bool no_boost;                /* test switch: never BOOST */
+    unsigned quirk_fixes;         /* bit per QUIRK whose fix is switched on */
+};
+void ns_sched_params_default(struct ns_sched_params *p);
+
+struct ns_sched_slice {
+    struct ns_vcpu *next;         /* NULL: run the idle vCPU */
+    ns_time_t slice;              /* NS_TIME_NEVER: no slice timer */
+};
+
+struct ns_sched {
+    const struct ns_sched_ops *ops;
+    const struct ns_sched_env *env;
+    struct ns_pool *pool;
+    struct ns_sched_params params;
+    void *priv;
+};
+
+struct ns_sched_ops {
+    const char *name;             /* "credit", "rr", ... */
+    unsigned trace_id;            /* scheduler id in TRC_SCHED_CLASS events */
+    int  (*init)(struct ns_sched *s, struct ns_err *err);
+    void (*deinit)(struct ns_sched *s);
+    void (*add_pcpu)(struct ns_sched *s, unsigned cpu);
+    void (*add_domain)(struct ns_sched *s, struct ns_domain *d);
+    void (*insert_vcpu)(struct ns_sched *s, struct ns_vcpu *v);
+    void (*sleep)(struct ns_sched *s, struct ns_vcpu *v);
+    void (*wake)(struct ns_sched *s, struct ns_vcpu *v);
+    void (*yield)(struct ns_sched *s, struct ns_vcpu *v);
+    /* Choose what @cpu runs next; curr (env->curr) may have stopped being
+     * runnable. Returns it again to keep running it. */
+    struct ns_sched_slice (*do_schedule)(struct ns_sched *s, unsigned cpu, ns_time_t now);
+    /* Where @v should go (migration, creation). */
+    unsigned (*pick_cpu)(struct ns_sched *s, struct ns_vcpu *v);
+    /* Report a broken scheduler invariant (--check); 0 when all hold. */
+    int  (*check)(const struct ns_sched *s, struct ns_err *err);
+    void (*dump)(const struct ns_sched *s, FILE *out);
+};
+
+/* The built-in schedulers by name, NULL if unknown. */
+const struct ns_sched_ops *ns_sched_find(const char *name);
+const char *const *ns_sched_names(void);
+
+/*
+ * Balance-step masks shared by schedulers with soft affinity (Xen's
+ * affinity_balance_cpumask): the soft step uses soft & hard, the hard step
+ * hard. ns_vcpu_has_soft_affinity says whether the soft step means anything
+ * for @v in a pool with CPUs @pool_cpus.
+ */
+enum ns_balance_step { NS_BALANCE_SOFT, NS_BALANCE_HARD };
+bool ns_vcpu_has_soft_affinity(const struct ns_vcpu *v, const struct ns_mask *pool_cpus);
+void ns_balance_mask(const struct ns_vcpu *v, enum ns_balance_step step, struct ns_mask *out);
+
+#endif

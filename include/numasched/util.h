@@ -1,0 +1,167 @@
+/*
+ * util: the small pieces every other part stands on.
+ *
+ *  - ns_mask: a bitmap of any size, used for cpumasks and nodemasks alike.
+ *    Real hosts have 1,024+ pCPUs and 64+ nodes, so nothing here has a fixed
+ *    width; the iteration helpers follow Xen's "next member after x, wrapping"
+ *    convention that the schedulers rotate with.
+ *  - ns_rng: a deterministic generator, one independent stream per source.
+ *  - ns_heap: the event queue, ordered by (time, insertion sequence) so that
+ *    ties never depend on pointer values.
+ *  - ns_err: one-line errors that carry file, line and key.
+ *  - ns_outfile: write to a temporary name, rename when complete.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef NUMASCHED_UTIL_H
+#define NUMASCHED_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Virtual time: nanoseconds since the start of the simulation. */
+typedef uint64_t ns_time_t;
+#define NS_TIME_NEVER UINT64_MAX
+#define NS_US 1000ULL
+#define NS_MS 1000000ULL
+#define NS_S  1000000000ULL
+
+/* ---- errors ------------------------------------------------------------ */
+
+/*
+ * An error is one line: "FILE:LINE: KEY: message", with the parts that are
+ * not known left out. Functions that can fail take a struct ns_err * and
+ * return -1 after filling it; the caller prints err.msg and exits.
+ */
+struct ns_err {
+    char msg[1024];
+};
+
+/* Fill @e; file may be NULL, line 0 = unknown, key may be NULL. Returns -1. */
+int ns_err_set(struct ns_err *e, const char *file, int line, const char *key,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int ns_err_vset(struct ns_err *e, const char *file, int line, const char *key,
+                const char *fmt, va_list ap);
+
+/* Allocation that cannot fail: out of memory aborts with a message. */
+void *ns_xmalloc(size_t size);
+void *ns_xcalloc(size_t n, size_t size);
+void *ns_xrealloc(void *p, size_t size);
+char *ns_xstrdup(const char *s);
+
+/* ---- masks --------------------------------------------------------------- */
+
+#define NS_MASK_NONE SIZE_MAX
+
+struct ns_mask {
+    size_t nbits;
+    uint64_t *w;
+};
+
+void ns_mask_init(struct ns_mask *m, size_t nbits);      /* all clear */
+void ns_mask_free(struct ns_mask *m);
+void ns_mask_copy(struct ns_mask *dst, const struct ns_mask *src); /* dst initialised */
+void ns_mask_dup(struct ns_mask *dst, const struct ns_mask *src);  /* dst uninitialised */
+void ns_mask_zero(struct ns_mask *m);
+void ns_mask_fill(struct ns_mask *m);
+void ns_mask_set(struct ns_mask *m, size_t bit);
+void ns_mask_clear(struct ns_mask *m, size_t bit);
+bool ns_mask_test(const struct ns_mask *m, size_t bit);
+/* dst = a op b; all three the same size; dst may alias a or b. */
+void ns_mask_and(struct ns_mask *dst, const struct ns_mask *a, const struct ns_mask *b);
+void ns_mask_or(struct ns_mask *dst, const struct ns_mask *a, const struct ns_mask *b);
+void ns_mask_andnot(struct ns_mask *dst, const struct ns_mask *a, const struct ns_mask *b);
+size_t ns_mask_weight(const struct ns_mask *m);
+bool ns_mask_empty(const struct ns_mask *m);
+bool ns_mask_full(const struct ns_mask *m);
+bool ns_mask_equal(const struct ns_mask *a, const struct ns_mask *b);
+bool ns_mask_subset(const struct ns_mask *a, const struct ns_mask *b); /* a within b */
+bool ns_mask_intersects(const struct ns_mask *a, const struct ns_mask *b);
+/* First set bit, or NS_MASK_NONE. */
+size_t ns_mask_first(const struct ns_mask *m);
+/* First set bit strictly after @bit (no wrap), or NS_MASK_NONE. */
+size_t ns_mask_next(const struct ns_mask *m, size_t bit);
+/* Xen's cycle: the smallest member > bit, else the smallest member; NONE if empty. */
+size_t ns_mask_cycle(const struct ns_mask *m, size_t bit);
+/* Write "0-3,5" form (the empty mask is "none"); returns a malloc'd string. */
+char *ns_mask_format(const struct ns_mask *m);
+
+#define ns_mask_for_each(bit, m) \
+    for (size_t bit = ns_mask_first(m); bit != NS_MASK_NONE; bit = ns_mask_next((m), bit))
+
+/* ---- random numbers ------------------------------------------------------ */
+
+/*
+ * xoshiro256** seeded through splitmix64 from (run seed, stream id). Every
+ * source of randomness (a domain's workload, a vCPU) has its own stream id, so
+ * adding a domain never changes the draws another one sees.
+ */
+struct ns_rng {
+    uint64_t s[4];
+};
+
+void ns_rng_seed(struct ns_rng *r, uint64_t seed, uint64_t stream);
+/* Stream id for a named source: a stable hash of the parts. */
+uint64_t ns_rng_stream_id(const char *kind, uint64_t a, uint64_t b);
+uint64_t ns_rng_u64(struct ns_rng *r);
+double ns_rng_uniform(struct ns_rng *r);                 /* [0, 1) */
+double ns_rng_exponential(struct ns_rng *r, double mean);
+
+/* ---- event heap ----------------------------------------------------------- */
+
+/*
+ * Intrusive binary min-heap of events. An event lives inside its owner
+ * (a timer, a vCPU's completion) and knows its heap slot, so moving or
+ * cancelling it is O(log n). Ties on time go to the earlier insertion.
+ */
+struct ns_event {
+    ns_time_t time;
+    uint64_t seq;
+    size_t slot;                      /* NS_EVENT_IDLE when not queued */
+};
+#define NS_EVENT_IDLE SIZE_MAX
+
+struct ns_heap {
+    struct ns_event **v;
+    size_t n, cap;
+    uint64_t next_seq;
+};
+
+void ns_heap_init(struct ns_heap *h);
+void ns_heap_free(struct ns_heap *h);
+void ns_event_init(struct ns_event *e);
+static inline bool ns_event_queued(const struct ns_event *e) { return e->slot != NS_EVENT_IDLE; }
+/* Queue or move @e to @time; a move takes a fresh sequence number. */
+void ns_heap_schedule(struct ns_heap *h, struct ns_event *e, ns_time_t time);
+void ns_heap_cancel(struct ns_heap *h, struct ns_event *e);
+struct ns_event *ns_heap_peek(const struct ns_heap *h);
+struct ns_event *ns_heap_pop(struct ns_heap *h);
+
+/* ---- output files ---------------------------------------------------------- */
+
+/*
+ * A file that appears under its final name only once it is complete:
+ * written to "NAME.tmp.PID", renamed by ns_outfile_commit, removed by
+ * ns_outfile_abort. A half-written results file is never left behind.
+ */
+struct ns_outfile {
+    FILE *f;
+    char *path;
+    char *tmp;
+};
+
+int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err);
+int ns_outfile_commit(struct ns_outfile *o, struct ns_err *err);
+void ns_outfile_abort(struct ns_outfile *o);
+
+/* ---- small helpers --------------------------------------------------------- */
+
+/* Join @dir and @rel unless @rel is absolute; malloc'd. dir may be NULL. */
+char *ns_path_join(const char *dir, const char *rel);
+/* The folder part of @path ("." if none); malloc'd. */
+char *ns_path_dir(const char *path);
+
+#endif

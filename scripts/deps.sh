@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian packages numasched needs to build and test, and nothing else.
+# Called by `make` whenever a header or tool is missing; safe to run by hand.
+set -eu
+
+need=""
+have_header() { [ -f "/usr/include/$1" ] || [ -f "/usr/include/x86_64-linux-gnu/$1" ]; }
+have_header hwloc.h            || need="$need libhwloc-dev"
+have_header libxlutil.h        || need="$need libxen-dev"
+have_header criterion/criterion.h || need="$need libcriterion-dev"
+have_header json-c/json.h      || need="$need libjson-c-dev"
+have_header gsl/gsl_cdf.h      || need="$need libgsl-dev"
+command -v lstopo-no-graphics >/dev/null 2>&1 || need="$need hwloc-nox"
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+command -v cc >/dev/null 2>&1 || need="$need build-essential"
+
+[ -z "$need" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "deps.sh: missing Debian packages:$need (run as root, or install them)" >&2
+    exit 1
+fi
+echo "deps.sh: installing$need"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $need >/dev/null

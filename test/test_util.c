@@ -1,0 +1,211 @@
+/*
+ * util: masks, the event heap, random streams, errors, atomic output files.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "numasched/util.h"
+
+static void set_bits(struct ns_mask *m, const size_t *bits, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ns_mask_set(m, bits[i]);
+}
+
+Test(util, mask_beyond_one_word)
+{
+    struct ns_mask m;
+    ns_mask_init(&m, 1500);             /* a 1,500-pCPU host: 24 words */
+    set_bits(&m, (size_t[]){0, 63, 64, 1023, 1499}, 5);
+    cr_assert_eq(ns_mask_weight(&m), 5);
+    cr_assert_eq(ns_mask_first(&m), 0);
+    cr_assert_eq(ns_mask_next(&m, 0), 63);
+    cr_assert_eq(ns_mask_next(&m, 63), 64);
+    cr_assert_eq(ns_mask_next(&m, 64), 1023);
+    cr_assert_eq(ns_mask_next(&m, 1499), NS_MASK_NONE);
+    ns_mask_fill(&m);
+    cr_assert_eq(ns_mask_weight(&m), 1500);   /* no stray bits past nbits */
+    cr_assert(ns_mask_full(&m));
+    ns_mask_free(&m);
+}
+
+Test(util, mask_cycle_wraps_like_xen)
+{
+    struct ns_mask m;
+    ns_mask_init(&m, 16);
+    set_bits(&m, (size_t[]){3, 9}, 2);
+    cr_assert_eq(ns_mask_cycle(&m, 3), 9);
+    cr_assert_eq(ns_mask_cycle(&m, 9), 3);    /* wrap */
+    cr_assert_eq(ns_mask_cycle(&m, 12), 3);
+    cr_assert_eq(ns_mask_cycle(&m, 0), 3);
+    ns_mask_zero(&m);
+    cr_assert_eq(ns_mask_cycle(&m, 0), NS_MASK_NONE);
+    ns_mask_free(&m);
+}
+
+Test(util, mask_set_algebra)
+{
+    struct ns_mask a, b, c;
+    ns_mask_init(&a, 130);
+    ns_mask_init(&b, 130);
+    ns_mask_init(&c, 130);
+    set_bits(&a, (size_t[]){1, 2, 3, 100}, 4);
+    set_bits(&b, (size_t[]){2, 100, 129}, 3);
+    ns_mask_and(&c, &a, &b);
+    cr_assert_eq(ns_mask_weight(&c), 2);
+    cr_assert(ns_mask_subset(&c, &a) && ns_mask_subset(&c, &b));
+    ns_mask_or(&c, &a, &b);
+    cr_assert_eq(ns_mask_weight(&c), 5);
+    ns_mask_andnot(&c, &a, &b);               /* {1, 3} */
+    char *s = ns_mask_format(&c);
+    cr_assert_str_eq(s, "1,3");
+    free(s);
+    cr_assert(ns_mask_intersects(&a, &b));
+    cr_assert_not(ns_mask_subset(&a, &b));
+    ns_mask_free(&a);
+    ns_mask_free(&b);
+    ns_mask_free(&c);
+}
+
+Test(util, mask_format_ranges)
+{
+    struct ns_mask m;
+    ns_mask_init(&m, 16);
+    char *s = ns_mask_format(&m);
+    cr_assert_str_eq(s, "none");
+    free(s);
+    set_bits(&m, (size_t[]){0, 1, 2, 3, 5, 8, 9}, 7);
+    s = ns_mask_format(&m);
+    cr_assert_str_eq(s, "0-3,5,8-9");
+    free(s);
+    ns_mask_free(&m);
+}
+
+Test(util, heap_orders_by_time_then_insertion)
+{
+    struct ns_heap h;
+    struct ns_event e[5];
+    ns_heap_init(&h);
+    for (int i = 0; i < 5; i++)
+        ns_event_init(&e[i]);
+    ns_heap_schedule(&h, &e[0], 50);
+    ns_heap_schedule(&h, &e[1], 10);
+    ns_heap_schedule(&h, &e[2], 50);
+    ns_heap_schedule(&h, &e[3], 30);
+    ns_heap_schedule(&h, &e[4], 10);
+    ns_heap_schedule(&h, &e[3], 50);          /* moved: now after e[0], e[2] */
+    ns_heap_cancel(&h, &e[2]);
+    cr_assert_not(ns_event_queued(&e[2]));
+    struct ns_event *want[] = {&e[1], &e[4], &e[0], &e[3]};
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(ns_heap_pop(&h), want[i], "pop %d", i);
+    cr_assert_null(ns_heap_pop(&h));
+    ns_heap_free(&h);
+}
+
+Test(util, heap_many_events_stay_sorted)
+{
+    enum { N = 5000 };
+    struct ns_heap h;
+    struct ns_event *e = calloc(N, sizeof(*e));
+    struct ns_rng r;
+    ns_heap_init(&h);
+    ns_rng_seed(&r, 7, 1);
+    for (int i = 0; i < N; i++) {
+        ns_event_init(&e[i]);
+        ns_heap_schedule(&h, &e[i], ns_rng_u64(&r) % 1000);
+    }
+    for (int i = 0; i < N; i += 3)            /* move a third of them */
+        ns_heap_schedule(&h, &e[i], ns_rng_u64(&r) % 1000);
+    ns_time_t last = 0;
+    uint64_t last_seq = 0;
+    for (int i = 0; i < N; i++) {
+        struct ns_event *x = ns_heap_pop(&h);
+        cr_assert(x->time > last || (x->time == last && (i == 0 || x->seq > last_seq)));
+        last = x->time;
+        last_seq = x->seq;
+    }
+    ns_heap_free(&h);
+    free(e);
+}
+
+Test(util, rng_streams_are_reproducible_and_independent)
+{
+    struct ns_rng a, b, c;
+    ns_rng_seed(&a, 42, ns_rng_stream_id("vcpu", 1, 0));
+    ns_rng_seed(&b, 42, ns_rng_stream_id("vcpu", 1, 0));
+    ns_rng_seed(&c, 42, ns_rng_stream_id("vcpu", 1, 1));
+    int same = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = ns_rng_u64(&a), y = ns_rng_u64(&b), z = ns_rng_u64(&c);
+        cr_assert_eq(x, y);
+        same += x == z;
+    }
+    cr_assert_eq(same, 0);
+    double sum = 0;
+    for (int i = 0; i < 100000; i++) {
+        double u = ns_rng_uniform(&a);
+        cr_assert(u >= 0 && u < 1);
+        sum += ns_rng_exponential(&b, 2.0);
+    }
+    /* Mean of 1e5 exponentials of mean 2: standard error 2/sqrt(1e5) = 0.0063. */
+    cr_assert_float_eq(sum / 100000, 2.0, 0.03);
+}
+
+Test(util, err_formats_file_line_key)
+{
+    struct ns_err e;
+    cr_assert_eq(ns_err_set(&e, "vm1.cfg", 3, "vcpus", "must be at least %d", 1), -1);
+    cr_assert_str_eq(e.msg, "vm1.cfg:3: vcpus: must be at least 1");
+    ns_err_set(&e, "x.cfg", 0, NULL, "no\nnewlines");
+    cr_assert_str_eq(e.msg, "x.cfg: no newlines");
+    ns_err_set(&e, NULL, 0, "seed", "bad");
+    cr_assert_str_eq(e.msg, "seed: bad");
+}
+
+Test(util, outfile_appears_only_on_commit)
+{
+    char dir[] = "/tmp/ns-util-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char *path = ns_path_join(dir, "out.txt");
+    struct ns_outfile o;
+    struct ns_err err;
+    cr_assert_eq(ns_outfile_open(&o, path, &err), 0);
+    fputs("hello\n", o.f);
+    cr_assert_neq(access(path, F_OK), 0);
+    cr_assert_eq(ns_outfile_commit(&o, &err), 0);
+    cr_assert_eq(access(path, F_OK), 0);
+    cr_assert_eq(ns_outfile_open(&o, path, &err), 0);
+    fputs("half", o.f);
+    ns_outfile_abort(&o);                     /* the old file is untouched */
+    FILE *f = fopen(path, "r");
+    char buf[16] = {0};
+    cr_assert_not_null(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    cr_assert_str_eq(buf, "hello\n");
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    cr_assert_eq(ns_outfile_open(&o, "/nonexistent-dir/x", &err), -1);
+    cr_assert_not_null(strstr(err.msg, "/nonexistent-dir/x"));
+}
+
+Test(util, paths)
+{
+    char *p = ns_path_join("examples", "vm1.cfg");
+    cr_assert_str_eq(p, "examples/vm1.cfg");
+    free(p);
+    p = ns_path_join("examples", "/abs/vm1.cfg");
+    cr_assert_str_eq(p, "/abs/vm1.cfg");
+    free(p);
+    p = ns_path_dir("a/b/c.cfg");
+    cr_assert_str_eq(p, "a/b");
+    free(p);
+    p = ns_path_dir("c.cfg");
+    cr_assert_str_eq(p, ".");
+    free(p);
+}
