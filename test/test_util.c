@@ -209,3 +209,44 @@ Test(util, paths)
     cr_assert_str_eq(p, ".");
     free(p);
 }
+
+Test(util, hist_small_values_exact_and_quantiles)
+{
+    struct ns_hist h;
+    ns_hist_init(&h);
+    cr_assert_eq(ns_hist_quantile(&h, 0.5), 0);
+    for (uint64_t v = 1; v <= 10; v++)        /* values below 16 are exact */
+        ns_hist_add(&h, v);
+    cr_assert_eq(ns_hist_quantile(&h, 0.5), 5);   /* rank ceil(0.5*10) = 5 */
+    cr_assert_eq(ns_hist_quantile(&h, 0.99), 10);
+    cr_assert_eq(ns_hist_quantile(&h, 0.0), 1);
+    cr_assert_float_eq(ns_hist_mean(&h), 5.5, 1e-12);
+    ns_hist_free(&h);
+}
+
+Test(util, hist_large_values_within_one_bucket)
+{
+    struct ns_hist h;
+    ns_hist_init(&h);
+    /* 1000 samples of 100 us and one of 10 ms. 100000 has its top bit at
+     * 2^16, buckets there are 2^12 wide, and (100000 >> 12) & 15 = 8: the
+     * bucket is [2^16 + 8 * 2^12, + 2^12) = [98304, 102400), middle 100352. */
+    for (int i = 0; i < 1000; i++)
+        ns_hist_add(&h, 100000);
+    ns_hist_add(&h, 10000000);
+    cr_assert_eq(ns_hist_quantile(&h, 0.5), 100352);
+    cr_assert_eq(ns_hist_quantile(&h, 1.0), 10000000);
+    cr_assert_eq(h.max, 10000000);
+    ns_hist_reset(&h);
+    cr_assert_eq(h.count, 0);
+    /* 150000: top bit 2^17, width 2^13, (150000 >> 13) & 15 = 2, bucket
+     * [147456, 155648), middle 151552. The middle of 1's bucket would be
+     * below the minimum, so a lone small sample reports itself. */
+    ns_hist_add(&h, 150000);
+    ns_hist_add(&h, 250000);
+    cr_assert_eq(ns_hist_quantile(&h, 0.5), 151552);
+    ns_hist_reset(&h);
+    ns_hist_add(&h, 147500);                          /* same bucket, mid above */
+    cr_assert_eq(ns_hist_quantile(&h, 0.5), 147500);  /* clamped to max */
+    ns_hist_free(&h);
+}

@@ -121,6 +121,7 @@ struct ns_event {
     ns_time_t time;
     uint64_t seq;
     size_t slot;                      /* NS_EVENT_IDLE when not queued */
+    unsigned kind;                    /* for the owner to tell its events apart */
 };
 #define NS_EVENT_IDLE SIZE_MAX
 
@@ -139,6 +140,29 @@ void ns_heap_schedule(struct ns_heap *h, struct ns_event *e, ns_time_t time);
 void ns_heap_cancel(struct ns_heap *h, struct ns_event *e);
 struct ns_event *ns_heap_peek(const struct ns_heap *h);
 struct ns_event *ns_heap_pop(struct ns_heap *h);
+
+/* ---- histograms ------------------------------------------------------------- */
+
+/*
+ * Log-linear histogram of non-negative integers (latencies in ns): exact
+ * below 16, then 16 buckets per power of two, so a quantile is within about
+ * 6% of the truth. Memory is fixed per histogram (allocated on the first
+ * sample), never per sample. Count, sum, min and max are exact.
+ */
+struct ns_hist {
+    uint64_t *bucket;
+    uint64_t count, min, max;
+    double sum;
+};
+
+void ns_hist_init(struct ns_hist *h);
+void ns_hist_free(struct ns_hist *h);
+void ns_hist_reset(struct ns_hist *h);
+void ns_hist_add(struct ns_hist *h, uint64_t value);
+double ns_hist_mean(const struct ns_hist *h);
+/* The q-quantile (0 <= q <= 1): the middle of the bucket holding it, clamped
+ * to [min, max]; 0 when empty. */
+uint64_t ns_hist_quantile(const struct ns_hist *h, double q);
 
 /* ---- output files ---------------------------------------------------------- */
 
