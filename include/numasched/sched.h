@@ -127,6 +127,8 @@ struct ns_sched {
     void *priv;
 };
 
+/* Hooks a scheduler has no use for may be NULL: add_domain, remove_domain,
+ * yield (then a yield just reschedules), check, dump. */
 struct ns_sched_ops {
     const char *name;             /* "credit", "rr", ... */
     unsigned trace_id;            /* scheduler id in TRC_SCHED_CLASS events */
@@ -135,6 +137,9 @@ struct ns_sched_ops {
     void (*add_pcpu)(struct ns_sched *s, unsigned cpu);
     void (*add_domain)(struct ns_sched *s, struct ns_domain *d);
     void (*insert_vcpu)(struct ns_sched *s, struct ns_vcpu *v);
+    /* The vCPU (then its domain) goes away: dequeue it and free private data. */
+    void (*remove_vcpu)(struct ns_sched *s, struct ns_vcpu *v);
+    void (*remove_domain)(struct ns_sched *s, struct ns_domain *d);
     void (*sleep)(struct ns_sched *s, struct ns_vcpu *v);
     void (*wake)(struct ns_sched *s, struct ns_vcpu *v);
     void (*yield)(struct ns_sched *s, struct ns_vcpu *v);

@@ -1,0 +1,65 @@
+/*
+ * The scheduler registry and what all schedulers share: default tunables,
+ * runstate names and the balance-step masks of soft affinity.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "sched_impl.h"
+
+static const struct ns_sched_ops *const schedulers[] = {
+    &ns_sched_credit,
+    &ns_sched_rr,
+};
+
+static const char *const scheduler_names[] = {"credit", "rr", NULL};
+
+const struct ns_sched_ops *ns_sched_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(schedulers) / sizeof(schedulers[0]); i++)
+        if (strcmp(schedulers[i]->name, name) == 0)
+            return schedulers[i];
+    return NULL;
+}
+
+const char *const *ns_sched_names(void) { return scheduler_names; }
+
+/* Xen's boot defaults (facts 1.4 and 2.1); compat = today's Xen. */
+void ns_sched_params_default(struct ns_sched_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->tslice_ms = 30;
+    p->ratelimit_us = 1000;
+    p->migration_delay_us = 0;
+    p->compat = 422;
+}
+
+const char *ns_runstate_name(enum ns_runstate s)
+{
+    static const char *const names[NS_RUNSTATES] = {"running", "runnable", "blocked", "offline"};
+    return s < NS_RUNSTATES ? names[s] : "?";
+}
+
+/*
+ * Soft affinity means something only when it narrows the choice: it must
+ * overlap the hard affinity, and neither the hard affinity nor the pool may
+ * already lie inside it (facts 2.13, the 4.11+ rule).
+ */
+bool ns_vcpu_has_soft_affinity(const struct ns_vcpu *v, const struct ns_mask *pool_cpus)
+{
+    return ns_mask_intersects(&v->soft, &v->hard) &&
+           !ns_mask_subset(&v->hard, &v->soft) &&
+           !ns_mask_subset(pool_cpus, &v->soft);
+}
+
+/* Soft step: soft & hard, falling back to hard when they do not meet. */
+void ns_balance_mask(const struct ns_vcpu *v, enum ns_balance_step step, struct ns_mask *out)
+{
+    if (step == NS_BALANCE_SOFT) {
+        ns_mask_and(out, &v->soft, &v->hard);
+        if (!ns_mask_empty(out))
+            return;
+    }
+    ns_mask_copy(out, &v->hard);
+}
