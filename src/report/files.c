@@ -1,0 +1,160 @@
+/*
+ * Writing the result files: each one through ns_outfile (a temporary name,
+ * renamed when complete), and the pair in ns_report_write_dir so that a
+ * failure leaves the previous pair, not a mix of old and new.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/report_internal.h"
+
+bool ns_report_fmt_double(char *buf, double v)
+{
+    buf[0] = '\0';
+    if (!isfinite(v))
+        return false;
+    if (v == 0)
+        v = 0;                  /* -0 prints as 0 */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, NS_REPORT_DBL_LEN, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;              /* %.17g always gets here */
+    }
+    if (!strpbrk(buf, ".e"))
+        strcat(buf, ".0");
+    return true;
+}
+
+typedef void emit_fn(const struct ns_results *r, FILE *f);
+
+/*
+ * Write @path's content to its temporary file; the caller commits. The C
+ * locale is forced meanwhile: a program that called setlocale() would
+ * otherwise get "0,5" in its JSON and a broken column in its CSV.
+ */
+static int stage(struct ns_outfile *o, const struct ns_results *r, const char *path,
+                 emit_fn *emit, struct ns_err *err)
+{
+    if (ns_outfile_open(o, path, err) < 0)
+        return -1;
+
+    locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    locale_t saved = c ? uselocale(c) : (locale_t)0;
+
+    errno = 0;
+    emit(r, o->f);
+    bool bad = fflush(o->f) != 0 || ferror(o->f);
+    int e = errno ? errno : EIO;
+
+    if (c) {
+        uselocale(saved);
+        freelocale(c);
+    }
+    if (bad) {
+        ns_outfile_abort(o);
+        return ns_err_set(err, path, 0, NULL, "cannot write: %s", strerror(e));
+    }
+    return 0;
+}
+
+static int write_one(const struct ns_results *r, const char *path, emit_fn *emit,
+                     struct ns_err *err)
+{
+    struct ns_outfile o;
+
+    if (stage(&o, r, path, emit, err) < 0)
+        return -1;
+    return ns_outfile_commit(&o, err);
+}
+
+int ns_report_write_json(const struct ns_results *r, const char *path, struct ns_err *err)
+{
+    return write_one(r, path, ns_report_emit_json, err);
+}
+
+int ns_report_write_csv(const struct ns_results *r, const char *path, struct ns_err *err)
+{
+    return write_one(r, path, ns_report_emit_csv, err);
+}
+
+/* A component that exists as a directory is fine whatever mkdir said (EEXIST, EACCES, EROFS). */
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* mkdir -p @dir; the error names @dir and, if different, the part that failed. */
+static int make_dirs(const char *dir, struct ns_err *err)
+{
+    if (!*dir)
+        return 0;                       /* "": the current directory */
+
+    char *p = ns_xstrdup(dir);
+    int rc = 0;
+
+    for (char *s = p + 1;; s++) {
+        bool last = *s == '\0';
+        if (*s != '/' && !last)
+            continue;
+        *s = '\0';
+        int e = mkdir(p, 0777) == 0 ? 0 : errno;
+        if (e && !is_dir(p)) {
+            if (e == EEXIST)
+                e = ENOTDIR;            /* a file is in the way */
+            if (strcmp(p, dir) == 0)
+                rc = ns_err_set(err, dir, 0, NULL, "cannot create directory: %s", strerror(e));
+            else
+                rc = ns_err_set(err, dir, 0, NULL, "cannot create directory %s: %s", p,
+                                strerror(e));
+            break;
+        }
+        if (last)
+            break;
+        *s = '/';
+    }
+    free(p);
+    return rc;
+}
+
+/*
+ * Both files are written in full under temporary names before either is
+ * renamed, so a full disk or a permission problem leaves the old pair as it
+ * was. Only if the second rename fails is the new results.json removed again.
+ */
+int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_err *err)
+{
+    char *json_path = ns_path_join(dir, "results.json");
+    char *csv_path = ns_path_join(dir, "results.csv");
+    struct ns_outfile json, csv;
+    int rc = -1;
+
+    if (make_dirs(dir, err) < 0)
+        goto out;
+    if (stage(&json, r, json_path, ns_report_emit_json, err) < 0)
+        goto out;
+    if (stage(&csv, r, csv_path, ns_report_emit_csv, err) < 0) {
+        ns_outfile_abort(&json);
+        goto out;
+    }
+    if (ns_outfile_commit(&json, err) < 0) {
+        ns_outfile_abort(&csv);
+        goto out;
+    }
+    if (ns_outfile_commit(&csv, err) < 0) {
+        unlink(json_path);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(json_path);
+    free(csv_path);
+    return rc;
+}

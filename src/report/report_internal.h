@@ -1,0 +1,30 @@
+/*
+ * report internals shared by the JSON, CSV and summary writers.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef NUMASCHED_REPORT_INTERNAL_H
+#define NUMASCHED_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "numasched/report.h"
+
+/*
+ * The one number format of the result files: the shortest of "%.15g",
+ * "%.16g", "%.17g" that reads back as the same double, with ".0" added to
+ * integral values so a reader always sees a real. A pure function of the
+ * value, so identical runs give identical bytes, and no precision is lost.
+ * Returns false (and writes "") for NaN and infinities, which JSON cannot
+ * hold. @buf needs NS_REPORT_DBL_LEN bytes. Callers run in the C numeric
+ * locale, or a decimal comma would corrupt both formats.
+ */
+#define NS_REPORT_DBL_LEN 40
+bool ns_report_fmt_double(char *buf, double v);
+
+/* Write the body of results.json / results.csv to @f. Errors show in ferror(f). */
+void ns_report_emit_json(const struct ns_results *r, FILE *f);
+void ns_report_emit_csv(const struct ns_results *r, FILE *f);
+
+#endif
