@@ -150,15 +150,15 @@ static void rr_wake(struct ns_sched *s, struct ns_vcpu *v)
     if (x->queued || v->is_running)
         return;
     runq_append(priv(s), cpu, x);
-    if (ns_mask_test(&priv(s)->idlers, cpu)) {
-        s->env->tickle(s->env->ctx, cpu);
+    size_t target = cpu;
+    if (!ns_mask_test(&priv(s)->idlers, cpu))
+        target = ns_mask_cycle(allowed_idlers(s, v), cpu);
+    if (target == NS_MASK_NONE)
         return;
-    }
-    size_t idle = ns_mask_cycle(allowed_idlers(s, v), cpu);
-    if (idle != NS_MASK_NONE) {
-        ns_mask_clear(&priv(s)->idlers, idle);  /* one poke per idler */
-        s->env->tickle(s->env->ctx, (unsigned)idle);
-    }
+    /* A poked pCPU counts as busy at once, so wake-ups arriving before it
+     * schedules poke somebody else rather than pile onto it. */
+    ns_mask_clear(&priv(s)->idlers, target);
+    s->env->tickle(s->env->ctx, (unsigned)target);
 }
 
 static void rr_sleep(struct ns_sched *s, struct ns_vcpu *v)

@@ -1,0 +1,61 @@
+/*
+ * numasched: the command line. Each command is a small function that parses
+ * its options, calls the parts, and turns an error into one line on stderr:
+ * exit 1 for bad input, 2 for a misused command line.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+    {"run", "simulate a scenario and report throughput, latency and locality", cli_run},
+    {"topo", "show a host topology: nodes, sockets, cores, pCPUs, distances", cli_topo},
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+    fputs("usage: numasched COMMAND [OPTIONS] ...\n\n"
+          "Xen's NUMA placement and vCPU schedulers on a modelled NUMA host.\n\n"
+          "commands:\n", out);
+    for (size_t i = 0; i < NR_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n`numasched COMMAND --help` describes each command and its options.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < NR_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "numasched: unknown command \"%s\" (see numasched --help)\n", argv[1]);
+    return CLI_USAGE;
+}
+
+int cli_fail(const struct ns_err *err)
+{
+    fprintf(stderr, "numasched: %s\n", err->msg);
+    return CLI_BAD_INPUT;
+}
+
+int cli_misuse(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "numasched %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see numasched %s --help)\n", cmd);
+    return CLI_USAGE;
+}

@@ -1,0 +1,191 @@
+/*
+ * The scheduling core: what Xen's common scheduling code does around a
+ * scheduler (xen/common/sched/core.c in spirit; facts section 1.2).
+ *
+ *  - A schedule request ("raise SCHEDULE_SOFTIRQ on p") becomes an event on
+ *    p after the IPI latency, or at once when p asks itself; requests
+ *    coalesce while one is pending, as a softirq bit does.
+ *  - Schedule: account the outgoing vCPU, ask the scheduler for the next one,
+ *    switch, and finish a pending migration of the outgoing vCPU once it is
+ *    off the pCPU (pick, move, wake: Xen's vcpu_migrate).
+ *  - Wake and sleep change pause flags and runstates, and tell the scheduler
+ *    only about real transitions between runnable and not.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "engine_impl.h"
+
+/* ---- the services a scheduler gets (struct ns_sched_env) ---------------- */
+
+static ns_time_t env_now(void *ctx) { return ((struct ns_engine *)ctx)->now; }
+static unsigned env_this_cpu(void *ctx) { return ((struct ns_engine *)ctx)->this_cpu; }
+
+static struct ns_vcpu *env_curr(void *ctx, unsigned cpu)
+{
+    struct evcpu *v = ((struct ns_engine *)ctx)->pcpus[cpu].curr;
+    return v ? &v->v : NULL;
+}
+
+static void env_tickle(void *ctx, unsigned cpu) { core_tickle(ctx, cpu); }
+
+static void env_timer_set(void *ctx, struct ns_timer *t, ns_time_t when)
+{
+    struct ns_engine *e = ctx;
+
+    t->ev.kind = EV_TIMER;
+    ns_heap_schedule(&e->heap, &t->ev, when < e->now ? e->now : when);
+}
+
+static void env_timer_stop(void *ctx, struct ns_timer *t)
+{
+    ns_heap_cancel(&((struct ns_engine *)ctx)->heap, &t->ev);
+}
+
+static void migrate_finish(struct ns_engine *e, struct evcpu *v);
+
+/*
+ * vcpu_migrate: a running vCPU is flagged and its pCPU rescheduled; the move
+ * happens after the switch. One that is not running moves at once.
+ */
+static void env_migrate(void *ctx, struct ns_vcpu *sv)
+{
+    struct ns_engine *e = ctx;
+    struct evcpu *v = ev_of(sv);
+
+    if (sv->pause_flags & NS_VPF_MIGRATING)
+        return;
+    core_sleep(e, v, NS_VPF_MIGRATING);
+    if (!sv->is_running)
+        migrate_finish(e, v);
+}
+
+static void env_pause(void *ctx, struct ns_vcpu *v) { core_sleep(ctx, ev_of(v), NS_VPF_PAUSED); }
+static void env_unpause(void *ctx, struct ns_vcpu *v) { core_wake(ctx, ev_of(v), NS_VPF_PAUSED); }
+
+static void env_trace(void *ctx, uint32_t event, unsigned n, const uint32_t *words)
+{
+    /* Trace sinks arrive with the xentrace writer; until then records are dropped. */
+    (void)ctx;
+    (void)event;
+    (void)n;
+    (void)words;
+}
+
+void core_init_env(struct ns_engine *e)
+{
+    e->env = (struct ns_sched_env){
+        .ctx = e,
+        .topo = e->topo,
+        .now = env_now,
+        .this_cpu = env_this_cpu,
+        .curr = env_curr,
+        .tickle = env_tickle,
+        .timer_set = env_timer_set,
+        .timer_stop = env_timer_stop,
+        .migrate = env_migrate,
+        .pause = env_pause,
+        .unpause = env_unpause,
+        .trace = env_trace,
+    };
+}
+
+/* ---- schedule requests and the schedule itself --------------------------- */
+
+void core_tickle(struct ns_engine *e, unsigned cpu)
+{
+    struct epcpu *p = &e->pcpus[cpu];
+    ns_time_t when = e->now + (cpu == e->this_cpu ? 0 : e->spec->host.ipi_ns);
+
+    if (ns_event_queued(&p->softirq) && p->softirq.time <= when)
+        return;
+    ns_heap_schedule(&e->heap, &p->softirq, when);
+}
+
+static enum ns_runstate state_when_off(const struct evcpu *v)
+{
+    if (v->v.pause_flags & NS_VPF_BLOCKED)
+        return NS_RUNSTATE_BLOCKED;
+    return ns_vcpu_runnable(&v->v) ? NS_RUNSTATE_RUNNABLE : NS_RUNSTATE_OFFLINE;
+}
+
+static void switch_to(struct ns_engine *e, struct epcpu *p, struct evcpu *next)
+{
+    struct evcpu *prev = p->curr;
+
+    if (prev) {
+        progress_switch_out(e, prev, p->id);
+        progress_set_runstate(e, prev, state_when_off(prev));
+    }
+    p->curr = next;
+    if (next)
+        progress_switch_in(e, next, p->id, prev == NULL);
+    progress_rerate_changed(e);
+    if (prev && (prev->v.pause_flags & NS_VPF_MIGRATING))
+        migrate_finish(e, prev);
+}
+
+void core_schedule(struct ns_engine *e, unsigned cpu)
+{
+    struct epcpu *p = &e->pcpus[cpu];
+    struct ns_sched *s = p->pool->sched;
+
+    e->this_cpu = cpu;
+    ns_heap_cancel(&e->heap, &p->softirq);
+    if (p->curr)
+        progress_sync(e, p->curr);
+    struct ns_sched_slice r = s->ops->do_schedule(s, cpu, e->now);
+    struct evcpu *next = r.next ? ev_of(r.next) : NULL;
+
+    if (next != p->curr)
+        switch_to(e, p, next);
+    if (r.slice == NS_TIME_NEVER || !p->curr)
+        ns_heap_cancel(&e->heap, &p->slice);
+    else
+        ns_heap_schedule(&e->heap, &p->slice, e->now + r.slice);
+}
+
+/* ---- wake, sleep, migrate ------------------------------------------------- */
+
+/* Clear @flag; if that makes the vCPU runnable, it becomes so and the
+ * scheduler hears of it (vcpu_wake). */
+void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
+{
+    bool was_blocked = v->v.pause_flags & NS_VPF_BLOCKED;
+
+    if (!(v->v.pause_flags & flag))
+        return;
+    v->v.pause_flags &= ~flag;
+    if (!ns_vcpu_runnable(&v->v) || v->v.is_running)
+        return;
+    if (was_blocked && flag == NS_VPF_BLOCKED) {
+        v->woke = true;
+        v->woke_at = e->now;
+    }
+    progress_set_runstate(e, v, NS_RUNSTATE_RUNNABLE);
+    struct ns_sched *s = sched_of(v);
+    s->ops->wake(s, &v->v);
+}
+
+/* Set @flag; if the vCPU was runnable the scheduler hears of it (vcpu_sleep).
+ * A running vCPU changes runstate when its pCPU switches it out. */
+void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag)
+{
+    bool was_runnable = ns_vcpu_runnable(&v->v);
+
+    v->v.pause_flags |= flag;
+    if (!was_runnable)
+        return;
+    if (!v->v.is_running)
+        progress_set_runstate(e, v, state_when_off(v));
+    struct ns_sched *s = sched_of(v);
+    s->ops->sleep(s, &v->v);
+}
+
+/* Off its pCPU now: ask the scheduler where it goes, move it, wake it there. */
+static void migrate_finish(struct ns_engine *e, struct evcpu *v)
+{
+    struct ns_sched *s = sched_of(v);
+
+    v->v.processor = s->ops->pick_cpu(s, &v->v);
+    core_wake(e, v, NS_VPF_MIGRATING);
+}

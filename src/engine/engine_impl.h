@@ -1,0 +1,123 @@
+/*
+ * Engine internals, shared by the files of src/engine/ only.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef NUMASCHED_ENGINE_IMPL_H
+#define NUMASCHED_ENGINE_IMPL_H
+
+#include "numasched/engine.h"
+
+enum ev_kind {
+    EV_SOFTIRQ,     /* a pCPU's schedule request */
+    EV_SLICE,       /* a pCPU's time slice ran out */
+    EV_DONE,        /* a running vCPU finished its RUN step */
+    EV_GUEST_TIMER, /* a blocked vCPU's BLOCK step ended */
+    EV_TIMER,       /* a scheduler timer */
+    EV_REFRESH,     /* re-sample memory contention */
+    EV_MEASURE,     /* warm-up is over: start counting */
+};
+
+struct edomain;
+
+/* The engine's vCPU: what the scheduler sees, plus the work it carries. */
+struct evcpu {
+    struct ns_vcpu v;             /* first: the scheduler's view */
+    struct edomain *d;
+    struct ns_step step;          /* the current step */
+    bool need_step;               /* fetch a step when it next runs */
+    bool waiting;                 /* blocked in a WAIT step */
+    unsigned signals;             /* WAIT signals received early */
+    double work_left;             /* nominal ns left in the RUN step */
+    ns_time_t debt;               /* dead time to pay before progress */
+    double rate;                  /* progress rate while running */
+    const struct ns_mem_profile *occupied_mem; /* what the host model was told */
+    ns_time_t since;              /* work_left and debt are valid at this time */
+    struct ns_event done;         /* EV_DONE */
+    struct ns_event guest_timer;  /* EV_GUEST_TIMER */
+    bool ran;                     /* has run before: last_cpu means something */
+    unsigned last_cpu;
+    bool woke;                    /* became runnable from blocked, not yet run */
+    ns_time_t woke_at;
+    /* statistics since the end of warm-up */
+    ns_time_t runstate_ns[NS_RUNSTATES];
+    double local_run_ns, remote_run_ns;
+    uint64_t migrations[NS_MOVE_KINDS];
+    struct ns_hist wake_latency;
+};
+
+struct edomain {
+    struct ns_domain d;
+    const struct ns_domain_spec *spec;
+    struct ns_workload *wl;
+    unsigned host_dom;            /* index in the host model */
+    struct evcpu *vcpus;          /* [d.nr_vcpus] */
+};
+
+struct epcpu {
+    unsigned id;
+    struct evcpu *curr;           /* NULL: the idle vCPU */
+    struct ns_pool *pool;
+    struct ns_event softirq;      /* EV_SOFTIRQ */
+    struct ns_event slice;        /* EV_SLICE */
+    ns_time_t run_start;          /* when curr was last accounted */
+    ns_time_t busy_ns;
+};
+
+struct ns_engine {
+    const struct ns_sim_spec *spec;
+    const struct ns_topo *topo;
+    struct ns_host *host;
+    struct ns_heap heap;
+    ns_time_t now, end;
+    unsigned this_cpu;
+    uint64_t events;
+    struct ns_sched_env env;
+    struct ns_pool *pools;
+    size_t nr_pools;
+    struct ns_sched *scheds;      /* [nr_pools] */
+    struct edomain *doms;
+    size_t nr_doms;
+    struct evcpu **vcpus;         /* [nr_vcpus] by uid */
+    size_t nr_vcpus;
+    struct epcpu *pcpus;
+    struct ns_event refresh, measure;
+    double *traffic_at_measure;   /* [nr_nodes] GB */
+    struct ns_results results;
+    bool failed;
+    struct ns_err *check_err;
+};
+
+static inline struct evcpu *ev_of(struct ns_vcpu *v) { return (struct evcpu *)v; }
+static inline struct ns_sched *sched_of(const struct evcpu *v) { return v->d->d.pool->sched; }
+
+/* core.c: Xen's scheduling core */
+void core_init_env(struct ns_engine *e);
+void core_tickle(struct ns_engine *e, unsigned cpu);
+void core_schedule(struct ns_engine *e, unsigned cpu);
+void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag);
+void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag);
+
+/* progress.c: work, rates and runstates */
+void progress_set_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate s);
+void progress_sync(struct ns_engine *e, struct evcpu *v);
+void progress_retime(struct ns_engine *e, struct evcpu *v);
+void progress_rerate_changed(struct ns_engine *e);
+void progress_switch_in(struct ns_engine *e, struct evcpu *v, unsigned cpu, bool from_idle);
+void progress_switch_out(struct ns_engine *e, struct evcpu *v, unsigned cpu);
+void progress_flush_run(struct ns_engine *e, struct epcpu *p);
+void progress_step_done(struct ns_engine *e, struct evcpu *v);
+void progress_guest_timer(struct ns_engine *e, struct evcpu *v);
+
+/* build.c */
+int build_engine(struct ns_engine *e, struct ns_err *err);
+
+/* results.c */
+void results_reset(struct ns_engine *e);
+void results_collect(struct ns_engine *e);
+void results_free(struct ns_engine *e);
+
+/* check.c */
+int check_invariants(struct ns_engine *e, struct ns_err *err);
+
+#endif
