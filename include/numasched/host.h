@@ -72,7 +72,8 @@ struct ns_host *ns_host_create(const struct ns_topo *t, const struct ns_host_par
 void ns_host_free(struct ns_host *h);
 const struct ns_host_params *ns_host_params(const struct ns_host *h);
 
-/* Register a domain's memory: kb per node (nr_nodes entries). Returns its index. */
+/* Register a domain's memory: kb per node (nr_nodes entries). Returns its index.
+ * A domain without memory (all zero, or NULL) counts as local wherever it runs. */
 unsigned ns_host_add_domain(struct ns_host *h, const uint64_t *memory_kb_per_node);
 /* Fraction of the domain's memory on @node (phi). */
 double ns_host_local_fraction(const struct ns_host *h, unsigned dom, unsigned node);
@@ -84,9 +85,10 @@ void ns_host_vacate(struct ns_host *h, unsigned cpu);
 double ns_host_rate(const struct ns_host *h, unsigned cpu);
 
 /*
- * pCPUs whose rate may have changed since the last call, each once. Filled by
- * occupy/vacate (the pCPU and its siblings) and by refresh. The engine drains
- * it after each change and re-times the vCPUs there.
+ * pCPUs whose rate may have changed since the last call, each once, and only
+ * those that run something now. Filled by occupy/vacate (the pCPU and its
+ * busy siblings) and by refresh. The engine drains it after each change and
+ * re-times the vCPUs there. The array stays valid until the next host call.
  */
 size_t ns_host_drain_changed(struct ns_host *h, const unsigned **cpus);
 

@@ -67,13 +67,19 @@ const char *ns_workload_spec_name(const struct ns_workload_spec *spec);
 /* The memory profile of the main run phase (for placement and reports). */
 const struct ns_mem_profile *ns_workload_spec_mem(const struct ns_workload_spec *spec);
 
+/*
+ * A running instance for a domain of @nr_vcpus. vCPU k draws its random
+ * numbers from its own stream, derived from (@seed, @stream, k). @spec must
+ * outlive the instance: the memory profile of every RUN step points into it.
+ */
 struct ns_workload *ns_workload_create(const struct ns_workload_spec *spec, unsigned nr_vcpus,
                                        uint64_t seed, uint64_t stream);
 void ns_workload_free(struct ns_workload *w);
 
 /* The next step of vCPU @vcpu; called at start and whenever its last step ended. */
 void ns_workload_next(struct ns_workload *w, unsigned vcpu, ns_time_t now, struct ns_step *out);
-/* Start counting the metric from @now (end of warm-up). */
+/* Start counting the metric from @now (end of warm-up): a RUN step counts
+ * when the next step of its vCPU is asked for at or after @now. */
 void ns_workload_start_measure(struct ns_workload *w, ns_time_t now);
 void ns_workload_metric(const struct ns_workload *w, ns_time_t now, struct ns_metric *out);
 
