@@ -26,14 +26,17 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
 /*
  * Parse an xl cpu-list string into @out (initialised, nr_pcpus bits):
  * "N", "N-M", "^N", "all", "node:N", "nodes:N-M", comma-separated, applied
- * left to right. On error @err gets the message (without file/line/key, which
- * the caller adds).
+ * left to right to an empty mask; blanks around an item are allowed. On
+ * error @err gets the message (without file/line/key, which the caller
+ * adds). An empty result is not an error here: callers decide.
  */
 int ns_cpulist_parse(const char *s, const struct ns_topo *t, struct ns_mask *out,
                      struct ns_err *err);
 
 /* Parse a duration: a number of seconds, or a string with a unit
- * ("500ms", "30s", "2min", "100us", "10ns"). */
+ * ("500ms", "30s", "2min", "1h", "100us", "10ns", "1.5s"), read exactly
+ * (no binary rounding). 0 is accepted; negative values and anything over
+ * 1,000,000 s are refused. */
 int ns_duration_parse(const char *s, ns_time_t *out, struct ns_err *err);
 
 #endif

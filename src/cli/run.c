@@ -60,7 +60,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (c) {
         case 's':
             if (parse_seed(optarg, &o->ov.seed) < 0)

@@ -34,7 +34,7 @@ int cli_topo(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'h': fputs(topo_help, stdout); return CLI_OK;

@@ -1,0 +1,397 @@
+/*
+ * One configuration file: libxlutil parses it, we keep its text to tell
+ * the user which line a bad value sits on, and we turn libxlutil's return
+ * codes into one-line errors with file, line and key.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+/* ---- opening ------------------------------------------------------------- */
+
+/* Slurp @path into a NUL-terminated buffer; errno set on failure. */
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return NULL;
+
+    size_t cap = 4096, n = 0;
+    char *buf = ns_xmalloc(cap);
+    for (;;) {
+        n += fread(buf + n, 1, cap - n - 1, in);
+        if (n < cap - 1)
+            break;
+        cap *= 2;
+        buf = ns_xrealloc(buf, cap);
+    }
+    int bad = ferror(in);   /* e.g. EISDIR: fopen of a folder succeeds */
+    int saved = errno;
+    fclose(in);
+    if (bad) {
+        free(buf);
+        errno = saved ? saved : EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* The first line libxlutil wrote to its report stream, without the newline. */
+static void first_report_line(struct cfg_file *f, char *out, size_t cap)
+{
+    fflush(f->report);
+    const char *s = f->report_buf ? f->report_buf : "";
+    size_t n = strcspn(s, "\n");
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+int cfg_open(struct cfg_file *f, const char *path, struct ns_err *err)
+{
+    size_t len;
+
+    memset(f, 0, sizeof(*f));
+    f->text = read_text(path, &len);
+    if (!f->text)
+        return ns_err_set(err, path, 0, NULL, "cannot read: %s", strerror(errno));
+    if (len > INT_MAX) {
+        free(f->text);
+        f->text = NULL;
+        return ns_err_set(err, path, 0, NULL, "too large for a configuration file");
+    }
+    f->path = ns_xstrdup(path);
+
+    /* Both fail only when memory runs out, which ns_xmalloc treats as fatal too. */
+    f->report = open_memstream(&f->report_buf, &f->report_len);
+    f->xlu = f->report ? xlu_cfg_init(f->report, path) : NULL;
+    if (!f->xlu) {
+        fprintf(stderr, "numasched: out of memory reading %s\n", path);
+        abort();
+    }
+
+    if (xlu_cfg_readdata(f->xlu, f->text, (int)len) != 0) {
+        /* libxlutil's own words already carry "PATH:LINE:". */
+        char line[sizeof(err->msg)];
+        first_report_line(f, line, sizeof(line));
+        if (line[0])
+            ns_err_set(err, NULL, 0, NULL, "%s", line);
+        else
+            ns_err_set(err, path, 0, NULL, "cannot parse");
+        cfg_close(f);
+        return -1;
+    }
+    return 0;
+}
+
+void cfg_close(struct cfg_file *f)
+{
+    if (f->xlu)
+        xlu_cfg_destroy(f->xlu);
+    if (f->report)
+        fclose(f->report);
+    free(f->report_buf);
+    for (size_t i = 0; i < f->nr_lists; i++)
+        free(f->lists[i]);
+    free(f->lists);
+    free(f->text);
+    free(f->path);
+    memset(f, 0, sizeof(*f));
+}
+
+/* ---- finding the line of a key --------------------------------------------- */
+
+/*
+ * A statement starts at the beginning of the file, after a newline outside
+ * brackets, or after ';'. It is "IDENT = value" or "IDENT += value". Strings
+ * ('...' or "...") and comments (# to end of line) are skipped so that a key
+ * name inside them is not mistaken for an assignment.
+ */
+static const char *skip_string(const char *p, int *line)
+{
+    char quote = *p++;
+
+    while (*p && *p != quote) {
+        if (*p == '\\' && p[1] && p[1] != '\n')
+            p++;
+        else if (*p == '\n')
+            (*line)++;
+        p++;
+    }
+    return *p ? p + 1 : p;
+}
+
+static bool is_ident_start(char c) { return isalpha((unsigned char)c) || c == '_'; }
+static bool is_ident(char c) { return isalnum((unsigned char)c) || c == '_'; }
+
+int cfg_each_key(const struct cfg_file *f, cfg_key_fn fn, void *arg)
+{
+    const char *p = f->text;
+    int line = 1, depth = 0;
+    bool start = true;
+
+    while (*p) {
+        char c = *p;
+        if (c == '#') {
+            p += strcspn(p, "\n");
+        } else if (c == '"' || c == '\'') {
+            p = skip_string(p, &line);
+            start = false;
+        } else if (c == '\n') {
+            line++;
+            if (depth == 0)
+                start = true;
+            p++;
+        } else if (c == ';' && depth == 0) {
+            start = true;
+            p++;
+        } else if (c == ' ' || c == '\t' || c == '\r') {
+            p++;
+        } else if (start && is_ident_start(c)) {
+            const char *name = p;
+            while (is_ident(*p))
+                p++;
+            size_t len = (size_t)(p - name);
+            const char *q = p;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '=' || (q[0] == '+' && q[1] == '=')) {
+                int rc = fn(arg, name, len, line);
+                if (rc)
+                    return rc;
+            }
+            start = false;
+        } else {
+            if (c == '[')
+                depth++;
+            else if (c == ']' && depth > 0)
+                depth--;
+            start = false;
+            p++;
+        }
+    }
+    return 0;
+}
+
+struct key_search {
+    const char *key;
+    int line;
+};
+
+static int match_key(void *arg, const char *key, size_t len, int line)
+{
+    struct key_search *s = arg;
+
+    if (strlen(s->key) == len && memcmp(s->key, key, len) == 0)
+        s->line = line;   /* keep going: the last assignment wins */
+    return 0;
+}
+
+int cfg_key_line(const struct cfg_file *f, const char *key)
+{
+    struct key_search s = {key, 0};
+
+    cfg_each_key(f, match_key, &s);
+    return s.line;
+}
+
+/* ---- errors ----------------------------------------------------------------- */
+
+int cfg_fail(const struct cfg_file *f, const char *key, struct ns_err *err,
+             const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    ns_err_vset(err, f->path, key ? cfg_key_line(f, key) : 0, key, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int cfg_wrap(const struct cfg_file *f, const char *key, struct ns_err *err,
+             const struct ns_err *inner)
+{
+    char msg[sizeof(inner->msg)];
+
+    /* inner may be err itself. */
+    memcpy(msg, inner->msg, sizeof(msg));
+    return cfg_fail(f, key, err, "%s", msg);
+}
+
+/* ---- getters ------------------------------------------------------------------ */
+
+/*
+ * libxlutil answers 0 (found), ESRCH (absent) or EINVAL (wrong shape: a list
+ * where a single value was asked for or the reverse, or not a number). We ask
+ * it not to print warnings and say what was wrong ourselves.
+ */
+
+bool cfg_has(const struct cfg_file *f, const char *key)
+{
+    const char *s;
+    return xlu_cfg_get_string(f->xlu, key, &s, 1) != ESRCH;
+}
+
+bool cfg_is_list(const struct cfg_file *f, const char *key)
+{
+    return xlu_cfg_get_list(f->xlu, key, NULL, NULL, 1) == 0;
+}
+
+int cfg_get_string(const struct cfg_file *f, const char *key, const char **out,
+                   struct ns_err *err)
+{
+    int rc = xlu_cfg_get_string(f->xlu, key, out, 1);
+
+    if (rc == ESRCH)
+        return 1;
+    if (rc)
+        return cfg_fail(f, key, err, "expected a single value, not a list");
+    return 0;
+}
+
+int cfg_get_long(const struct cfg_file *f, const char *key, long min, long max,
+                 long *out, struct ns_err *err)
+{
+    const char *s;
+    long v;
+    int rc = cfg_get_string(f, key, &s, err);
+
+    if (rc)
+        return rc;
+    rc = xlu_cfg_get_long(f->xlu, key, &v, 1);
+    if (rc == ERANGE)
+        return cfg_fail(f, key, err, "%s is out of range", s);
+    if (rc)
+        return cfg_fail(f, key, err, "\"%s\" is not an integer", s);
+    if (v < min || v > max) {
+        if (max == LONG_MAX)
+            return cfg_fail(f, key, err, "must be at least %ld, not %ld", min, v);
+        return cfg_fail(f, key, err, "must be between %ld and %ld, not %ld", min, max, v);
+    }
+    *out = v;
+    return 0;
+}
+
+int cfg_get_number(const struct cfg_file *f, const char *key, double *out,
+                   struct ns_err *err)
+{
+    const char *s;
+    int rc = cfg_get_string(f, key, &s, err);
+
+    if (rc)
+        return rc;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE || !isfinite(v))
+        return cfg_fail(f, key, err, "\"%s\" is not a number", s);
+    *out = v;
+    return 0;
+}
+
+int cfg_get_duration(const struct cfg_file *f, const char *key, ns_time_t *out,
+                     struct ns_err *err)
+{
+    const char *s;
+    int rc = cfg_get_string(f, key, &s, err);
+
+    if (rc)
+        return rc;
+    if (ns_duration_parse(s, out, err))
+        return cfg_wrap(f, key, err, err);
+    return 0;
+}
+
+int cfg_get_list(const struct cfg_file *f, const char *key, XLU_ConfigList **list,
+                 int *n, struct ns_err *err)
+{
+    int rc = xlu_cfg_get_list(f->xlu, key, list, n, 1);
+
+    if (rc == ESRCH)
+        return 1;
+    if (rc)
+        return cfg_fail(f, key, err, "expected a list [ ... ], not a single value");
+    return 0;
+}
+
+int cfg_get_strings(struct cfg_file *f, const char *key, size_t *n,
+                    const char *const **items, struct ns_err *err)
+{
+    XLU_ConfigList *list;
+    int count;
+    int rc = cfg_get_list(f, key, &list, &count, err);
+
+    if (rc)
+        return rc;
+    const char **v = ns_xcalloc((size_t)count + 1, sizeof(*v));
+    for (int i = 0; i < count; i++) {
+        v[i] = xlu_cfg_get_listitem(list, i);
+        if (!v[i]) {
+            free(v);
+            return cfg_fail(f, key, err, "element %d is a list, expected a single value", i);
+        }
+    }
+    f->lists = ns_xrealloc(f->lists, (f->nr_lists + 1) * sizeof(*f->lists));
+    f->lists[f->nr_lists++] = v;
+    *n = (size_t)count;
+    *items = v;
+    return 0;
+}
+
+const char *cfg_join(const char *const *names, char *buf, size_t cap)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; names[i] && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", names[i]);
+    return buf;
+}
+
+/* ---- the workload's view ---------------------------------------------------------- */
+
+static int params_number(void *ctx, const char *key, double *out, struct ns_err *err)
+{
+    return cfg_get_number(ctx, key, out, err);
+}
+
+static int params_duration(void *ctx, const char *key, ns_time_t *out, struct ns_err *err)
+{
+    return cfg_get_duration(ctx, key, out, err);
+}
+
+static int params_string(void *ctx, const char *key, const char **out, struct ns_err *err)
+{
+    return cfg_get_string(ctx, key, out, err);
+}
+
+static int params_list(void *ctx, const char *key, size_t *n, const char *const **items,
+                       struct ns_err *err)
+{
+    return cfg_get_strings(ctx, key, n, items, err);
+}
+
+static int params_fail(void *ctx, const char *key, struct ns_err *err, const char *msg)
+{
+    return cfg_fail(ctx, key, err, "%s", msg);
+}
+
+void cfg_params(struct cfg_file *f, struct ns_params *p)
+{
+    p->ctx = f;
+    p->get_number = params_number;
+    p->get_duration = params_duration;
+    p->get_string = params_string;
+    p->get_list = params_list;
+    p->fail = params_fail;
+}

@@ -1,0 +1,337 @@
+/*
+ * Domain files: ordinary xl.cfg files plus numasched's `workload` and its
+ * parameters. Keys xl knows but numasched does not model (disk, vif,
+ * kernel, ...) are left alone, so real configs load as they are.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+/* Far beyond what Xen gives a guest (HVM: 128 on x86); a bigger number is a typo. */
+#define MAX_VCPUS 4096
+/* 1 PiB, in MiB. */
+#define MAX_MEMORY_MIB (1L << 30)
+#define DOM0_NAME "Domain-0"
+
+static int load_name(struct cfg_file *f, const struct cfg_domain_ctx *c,
+                     struct ns_domain_spec *d, struct ns_err *err)
+{
+    const char *name = DOM0_NAME;
+
+    /* Whatever dom0's file calls it, Xen's dom0 is Domain-0. */
+    if (!c->dom0) {
+        int rc = cfg_get_string(f, "name", &name, err);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            return cfg_fail(f, "name", err, "missing: every domain needs a name");
+        if (!*name)
+            return cfg_fail(f, "name", err, "must not be empty");
+        if (strcmp(name, DOM0_NAME) == 0)
+            return cfg_fail(f, "name", err, "\"%s\" is dom0's name (a scenario gives dom0 "
+                            "with dom0 = \"FILE\")", DOM0_NAME);
+    }
+    for (size_t i = 0; i < c->nr_others; i++)
+        if (strcmp(c->others[i].name, name) == 0)
+            return cfg_fail(f, "name", err, "\"%s\" is already the name of the domain in %s",
+                            name, c->others[i].file);
+    d->name = ns_xstrdup(name);
+    return 0;
+}
+
+/* type = "pv" | "hvm" | "pvh"; older configs say builder = "hvm". PVH is
+ * not PV for memory purposes (2 MiB overhead, HAP), so it counts as hvm. */
+static int load_type(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err *err)
+{
+    const char *type;
+    int rc = cfg_get_string(f, "type", &type, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        rc = cfg_get_string(f, "builder", &type, err);
+        if (rc < 0)
+            return -1;
+        d->hvm = rc == 0 && strcmp(type, "hvm") == 0;
+        return 0;
+    }
+    if (strcmp(type, "pv") == 0)
+        d->hvm = false;
+    else if (strcmp(type, "hvm") == 0 || strcmp(type, "pvh") == 0)
+        d->hvm = true;
+    else
+        return cfg_fail(f, "type", err, "unknown type \"%s\" (use pv, hvm or pvh)", type);
+    return 0;
+}
+
+static int load_vcpus(struct cfg_file *f, const struct ns_topo *t, bool dom0,
+                      struct ns_domain_spec *d, struct ns_err *err)
+{
+    long vcpus = dom0 ? (long)t->nr_pcpus : 1, maxvcpus, weight = 256, cap = 0;
+
+    if (cfg_get_long(f, "vcpus", 1, MAX_VCPUS, &vcpus, err) < 0)
+        return -1;
+    maxvcpus = vcpus;
+    if (cfg_get_long(f, "maxvcpus", 1, MAX_VCPUS, &maxvcpus, err) < 0)
+        return -1;
+    if (maxvcpus < vcpus)
+        return cfg_fail(f, "maxvcpus", err, "%ld is fewer than vcpus = %ld", maxvcpus, vcpus);
+    if (cfg_get_long(f, "cpu_weight", 1, 65535, &weight, err) < 0)
+        return -1;
+    /* Xen bounds a cap by the domain's vCPUs, each worth 100. */
+    if (cfg_get_long(f, "cap", 0, 100 * maxvcpus, &cap, err) < 0)
+        return -1;
+
+    d->nr_vcpus = (unsigned)vcpus;
+    d->max_vcpus = (unsigned)maxvcpus;
+    d->weight = (unsigned)weight;
+    d->cap = (unsigned)cap;
+    return 0;
+}
+
+/* Split @d's memory evenly over @nodes, the remainder (in KiB) to the lowest. */
+static void split_memory(struct ns_domain_spec *d, const struct ns_mask *nodes, unsigned nr_nodes)
+{
+    uint64_t n = ns_mask_weight(nodes), share = d->memory_kb / n, rest = d->memory_kb % n;
+
+    d->memory_kb_per_node = ns_xcalloc(nr_nodes, sizeof(uint64_t));
+    ns_mask_for_each(node, nodes) {
+        d->memory_kb_per_node[node] = share + (rest > 0);
+        if (rest > 0)
+            rest--;
+    }
+}
+
+/* A node list given as a string, or as a list of strings whose union is taken. */
+static int get_nodes(struct cfg_file *f, const char *key, const struct ns_topo *t,
+                     struct ns_mask *out, struct ns_err *err)
+{
+    const char *s;
+    struct ns_err inner;
+
+    if (!cfg_is_list(f, key)) {
+        if (cfg_get_string(f, key, &s, err))
+            return -1;
+        if (cfg_nodelist_parse(s, t, out, &inner))
+            return cfg_wrap(f, key, err, &inner);
+        return 0;
+    }
+
+    size_t n;
+    const char *const *items;
+    struct ns_mask one;
+    if (cfg_get_strings(f, key, &n, &items, err))
+        return -1;
+    ns_mask_zero(out);
+    ns_mask_init(&one, out->nbits);
+    for (size_t i = 0; i < n; i++) {
+        if (cfg_nodelist_parse(items[i], t, &one, &inner)) {
+            ns_mask_free(&one);
+            return cfg_wrap(f, key, err, &inner);
+        }
+        ns_mask_or(out, out, &one);
+    }
+    ns_mask_free(&one);
+    return 0;
+}
+
+/* Xen cannot build a domain whose memory is not free: check what the
+ * domains before this one left of the host. */
+static int check_fits(struct cfg_file *f, const struct cfg_domain_ctx *c,
+                      const struct ns_domain_spec *d, struct ns_err *err)
+{
+    uint64_t host_kb = ns_topo_total_memory(c->topo) / 1024, used_kb = 0;
+
+    for (size_t i = 0; i < c->nr_others; i++)
+        used_kb += c->others[i].memory_kb;
+    if (used_kb + d->memory_kb <= host_kb)
+        return 0;
+    return cfg_fail(f, "memory", err,
+                    "%s does not fit: it needs %llu MiB, but the domains before it leave "
+                    "%llu MiB of the host's %llu MiB", d->name,
+                    (unsigned long long)(d->memory_kb / 1024),
+                    (unsigned long long)((used_kb < host_kb ? host_kb - used_kb : 0) / 1024),
+                    (unsigned long long)(host_kb / 1024));
+}
+
+static int load_memory(struct cfg_file *f, const struct cfg_domain_ctx *c,
+                       struct ns_domain_spec *d, struct ns_err *err)
+{
+    const struct ns_topo *t = c->topo;
+    long mib;
+    struct ns_mask nodes;
+    int rc = cfg_get_long(f, "memory", 1, MAX_MEMORY_MIB, &mib, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc > 0)
+        return cfg_fail(f, "memory", err, "missing: give the domain's memory in MiB");
+    d->memory_kb = (uint64_t)mib * 1024;
+    if (check_fits(f, c, d, err))
+        return -1;
+
+    /* Where the memory lives until place/ models Xen's allocator: all nodes. */
+    ns_mask_init(&nodes, t->nr_nodes);
+    ns_mask_fill(&nodes);
+    if (cfg_has(f, "memory_nodes")) {
+        if (get_nodes(f, "memory_nodes", t, &nodes, err)) {
+            ns_mask_free(&nodes);
+            return -1;
+        }
+        if (ns_mask_empty(&nodes)) {
+            ns_mask_free(&nodes);
+            return cfg_fail(f, "memory_nodes", err, "selects no node");
+        }
+    }
+    split_memory(d, &nodes, t->nr_nodes);
+    ns_mask_free(&nodes);
+    return 0;
+}
+
+/* Parse one cpu-list for @key (element @elem of a list, or -1) into @m. */
+static int parse_cpus(struct cfg_file *f, const char *key, int elem, const char *s,
+                      const struct ns_topo *t, struct ns_mask *m, struct ns_err *err)
+{
+    struct ns_err inner;
+
+    if (ns_cpulist_parse(s, t, m, &inner)) {
+        if (elem < 0)
+            return cfg_wrap(f, key, err, &inner);
+        return cfg_fail(f, key, err, "element %d: %s", elem, inner.msg);
+    }
+    /* Xen refuses an empty affinity. */
+    if (ns_mask_empty(m)) {
+        if (elem < 0)
+            return cfg_fail(f, key, err, "\"%s\" selects no pCPU", s);
+        return cfg_fail(f, key, err, "element %d: \"%s\" selects no pCPU", elem, s);
+    }
+    return 0;
+}
+
+/*
+ * cpus= / cpus_soft=: one string for every vCPU, or a list whose element i
+ * is vCPU i's mask. Elements beyond max_vcpus are ignored and vCPUs without
+ * one keep "all", as xl does.
+ */
+static int load_affinity(struct cfg_file *f, const char *key, const struct ns_topo *t,
+                         struct ns_domain_spec *d, struct ns_mask **masks, bool *given,
+                         bool *is_list, struct ns_err *err)
+{
+    *masks = ns_xcalloc(d->max_vcpus, sizeof(**masks));
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        ns_mask_init(&(*masks)[i], t->nr_pcpus);
+        ns_mask_fill(&(*masks)[i]);
+    }
+    if (!cfg_has(f, key))
+        return 0;
+    *given = true;
+
+    if (!cfg_is_list(f, key)) {
+        const char *s;
+        if (cfg_get_string(f, key, &s, err) ||
+            parse_cpus(f, key, -1, s, t, &(*masks)[0], err))
+            return -1;
+        for (unsigned i = 1; i < d->max_vcpus; i++)
+            ns_mask_copy(&(*masks)[i], &(*masks)[0]);
+        return 0;
+    }
+
+    XLU_ConfigList *list;
+    int n;
+    if (cfg_get_list(f, key, &list, &n, err))
+        return -1;
+    if (is_list)
+        *is_list = true;
+    for (int i = 0; i < n && (unsigned)i < d->max_vcpus; i++) {
+        const char *s = xlu_cfg_get_listitem(list, i);
+        if (!s)
+            return cfg_fail(f, key, err, "element %d is a list, expected a cpu-list string", i);
+        if (parse_cpus(f, key, i, s, t, &(*masks)[i], err))
+            return -1;
+    }
+    return 0;
+}
+
+static int load_node_affinity(struct cfg_file *f, const struct ns_topo *t,
+                              struct ns_domain_spec *d, struct ns_err *err)
+{
+    ns_mask_init(&d->node_affinity, t->nr_nodes);
+    if (!cfg_has(f, "node_affinity"))
+        return 0;
+    if (get_nodes(f, "node_affinity", t, &d->node_affinity, err))
+        return -1;
+    if (ns_mask_empty(&d->node_affinity))
+        return cfg_fail(f, "node_affinity", err, "selects no node");
+    /* As in Xen, setting every node means "back to automatic". */
+    if (ns_mask_full(&d->node_affinity))
+        ns_mask_zero(&d->node_affinity);
+    return 0;
+}
+
+/* Until cpupool files arrive, Pool-0 is the only pool a domain can name. */
+static int load_pool(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err *err)
+{
+    const char *pool;
+    int rc = cfg_get_string(f, "pool", &pool, err);
+
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    if (strcmp(pool, "Pool-0") != 0)
+        return cfg_fail(f, "pool", err, "no cpupool named \"%s\" (only Pool-0 exists: "
+                        "cpupools are not supported yet)", pool);
+    d->pool = ns_xstrdup(pool);
+    return 0;
+}
+
+static int load_workload(struct cfg_file *f, bool dom0, struct ns_domain_spec *d,
+                         struct ns_err *err)
+{
+    /* A dom0 mostly waits for its guests' I/O: light work is its natural default. */
+    const char *name = dom0 ? "idle" : "cpu";
+    struct ns_params params;
+
+    if (cfg_get_string(f, "workload", &name, err) < 0)
+        return -1;
+
+    /* ns_workload_parse names the known workloads if this one is not. */
+    cfg_params(f, &params);
+    d->workload = ns_workload_parse(name, &params, err);
+    return d->workload ? 0 : -1;
+}
+
+int cfg_domain_load(const char *path, const struct cfg_domain_ctx *c,
+                    struct ns_domain_spec *d, struct ns_err *err)
+{
+    const struct ns_topo *t = c->topo;
+    struct cfg_file f;
+
+    if (cfg_open(&f, path, err))
+        return -1;
+    d->file = ns_xstrdup(path);
+
+    int rc = load_name(&f, c, d, err);
+    if (!rc)
+        rc = load_type(&f, d, err);
+    if (!rc)
+        rc = load_vcpus(&f, t, c->dom0, d, err);
+    if (!rc)
+        rc = load_memory(&f, c, d, err);
+    if (!rc)
+        rc = load_affinity(&f, "cpus", t, d, &d->hard, &d->hard_given, &d->hard_is_list, err);
+    if (!rc)
+        rc = load_affinity(&f, "cpus_soft", t, d, &d->soft, &d->soft_given, NULL, err);
+    if (!rc)
+        rc = load_node_affinity(&f, t, d, err);
+    if (!rc)
+        rc = load_pool(&f, d, err);
+    if (!rc)
+        rc = load_workload(&f, c->dom0, d, err);
+
+    cfg_close(&f);
+    if (rc)
+        ns_domain_spec_free(d);
+    return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * config internals, shared by the scenario, domain and (later) cpupool
+ * readers: one parsed file, the small value parsers, and the domain reader.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef NUMASCHED_CONFIG_INTERNAL_H
+#define NUMASCHED_CONFIG_INTERNAL_H
+
+#include <libxlutil.h>
+
+#include "numasched/config.h"
+
+/*
+ * One configuration file as libxlutil parsed it, plus its text. libxlutil
+ * keeps the line of every setting to itself, so errors about the *value* of
+ * a key find the line by scanning the text (cfg_key_line).
+ */
+struct cfg_file {
+    char *path;                /* as shown in messages */
+    char *text;                /* the whole file, NUL-terminated */
+    XLU_Config *xlu;
+    FILE *report;              /* where libxlutil writes its complaints */
+    char *report_buf;
+    size_t report_len;
+    void **lists;              /* string arrays lent to workloads (cfg_get_strings) */
+    size_t nr_lists;
+};
+
+/* Read and parse @path. Errors: "PATH: cannot read: ..." or libxlutil's
+ * "PATH:LINE: config parsing error ..." (its first line). */
+int cfg_open(struct cfg_file *f, const char *path, struct ns_err *err);
+void cfg_close(struct cfg_file *f);
+
+/* Line of the last statement assigning @key ("key = ..." or "key += ..."),
+ * which is the one libxlutil's getters return; 0 if there is none. */
+int cfg_key_line(const struct cfg_file *f, const char *key);
+/* Call @fn for every statement of the file, in order. */
+typedef int (*cfg_key_fn)(void *arg, const char *key, size_t len, int line);
+int cfg_each_key(const struct cfg_file *f, cfg_key_fn fn, void *arg);
+
+/* "FILE:LINE: KEY: message" about @key of @f. Returns -1. */
+int cfg_fail(const struct cfg_file *f, const char *key, struct ns_err *err,
+             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Wrap an error that knows nothing of files (@inner) with @f, @key's line and @key. */
+int cfg_wrap(const struct cfg_file *f, const char *key, struct ns_err *err,
+             const struct ns_err *inner);
+
+/*
+ * Getters. Each returns 0 when the key is there, 1 when it is absent (out
+ * untouched), -1 on a bad value (err names file, line and key). libxlutil
+ * keeps numbers as text, so "2" and 2 read the same.
+ */
+bool cfg_has(const struct cfg_file *f, const char *key);
+bool cfg_is_list(const struct cfg_file *f, const char *key);
+int cfg_get_string(const struct cfg_file *f, const char *key, const char **out,
+                   struct ns_err *err);
+/* An integer as xl reads one (decimal, 0x hex, 0 octal), within [min, max]. */
+int cfg_get_long(const struct cfg_file *f, const char *key, long min, long max,
+                 long *out, struct ns_err *err);
+int cfg_get_number(const struct cfg_file *f, const char *key, double *out,
+                   struct ns_err *err);
+int cfg_get_duration(const struct cfg_file *f, const char *key, ns_time_t *out,
+                     struct ns_err *err);
+int cfg_get_list(const struct cfg_file *f, const char *key, XLU_ConfigList **list,
+                 int *n, struct ns_err *err);
+/* A list whose elements are all single values; the array lives until cfg_close. */
+int cfg_get_strings(struct cfg_file *f, const char *key, size_t *n,
+                    const char *const **items, struct ns_err *err);
+
+/* "a, b, c" from a NULL-terminated list, cut to fit @cap; returns @buf. */
+const char *cfg_join(const char *const *names, char *buf, size_t cap);
+
+/* The ns_params through which a workload reads its keys from @f. */
+void cfg_params(struct cfg_file *f, struct ns_params *p);
+
+/* A node list: "N", "N-M", "^N", "all", comma-separated, over t->nr_nodes. */
+int cfg_nodelist_parse(const char *s, const struct ns_topo *t, struct ns_mask *out,
+                       struct ns_err *err);
+/* A memory size: MiB as a bare number, or with a unit (B, KiB, MiB, GiB,
+ * TiB, and the powers of 1000 kB, MB, GB, TB). */
+int cfg_size_parse(const char *s, uint64_t *bytes, struct ns_err *err);
+
+/*
+ * Read a domain file into @d (zeroed by the caller). @others are the domains
+ * loaded before it: its name must differ from theirs and its memory must fit
+ * in what they left of the host. Domain-0 (@dom0) gets its name forced, one
+ * vCPU per pCPU and the idle workload by default. On failure @d is empty
+ * (ns_domain_spec_free frees everything it may hold).
+ */
+struct cfg_domain_ctx {
+    const struct ns_topo *topo;
+    bool dom0;
+    const struct ns_domain_spec *others;
+    size_t nr_others;
+};
+int cfg_domain_load(const char *path, const struct cfg_domain_ctx *ctx,
+                    struct ns_domain_spec *d, struct ns_err *err);
+
+#endif

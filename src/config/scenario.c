@@ -1,0 +1,392 @@
+/*
+ * Scenario files: the host, the scheduler, how long to run, and which
+ * domain files to boot. The keys are numasched's own, but the syntax is
+ * xl's, read by libxlutil like everything else.
+ *
+ * Relative paths (domain files, topology XML) are relative to the scenario
+ * file's folder, so a scenario folder can be moved and run from anywhere.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/internal.h"
+
+/* Every key a scenario may have: anything else is a typo worth reporting,
+ * since a misspelt "duraton" would otherwise be silently ignored. */
+static const char *const scenario_keys[] = {
+    "host", "distances", "memory_per_node",
+    "sched", "tslice_ms", "ratelimit_us", "migration_delay_us", "credit_compat",
+    "duration", "warmup", "seed", "check",
+    "dom0", "domains", "placement", "pools",
+    NULL,
+};
+
+struct key_check {
+    const struct cfg_file *f;
+    struct ns_err *err;
+};
+
+static int check_key(void *arg, const char *key, size_t len, int line)
+{
+    struct key_check *c = arg;
+    char name[64], known[512];
+
+    for (size_t i = 0; scenario_keys[i]; i++)
+        if (strlen(scenario_keys[i]) == len && memcmp(scenario_keys[i], key, len) == 0)
+            return 0;
+    snprintf(name, sizeof(name), "%.*s", (int)len, key);
+    return ns_err_set(c->err, c->f->path, line, name, "unknown scenario key (known: %s)",
+                      cfg_join(scenario_keys, known, sizeof(known)));
+}
+
+/* ---- host ------------------------------------------------------------------ */
+
+/* One SLIT value: SLIT entries are bytes, 10 meaning local. */
+static int distance_value(const struct cfg_file *f, const char *s, int row, unsigned *out,
+                          struct ns_err *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+
+    if (end == s || *end || errno || s[0] == '-' || v < 1 || v > 255)
+        return cfg_fail(f, "distances", err, "row %d: \"%s\" is not a distance (1..255)", row, s);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* Row @row: "10 20", "10,20" or [10, 20]. Appends to *m (of *n values). */
+static int distance_row(const struct cfg_file *f, XLU_ConfigList *rows, int row,
+                        unsigned **m, size_t *n, struct ns_err *err)
+{
+    const char *s = xlu_cfg_get_listitem(rows, row);
+
+    if (s) {
+        char *copy = ns_xstrdup(s), *save = NULL;
+        int rc = 0;
+        for (char *tok = strtok_r(copy, " \t,", &save); tok && !rc;
+             tok = strtok_r(NULL, " \t,", &save)) {
+            *m = ns_xrealloc(*m, (*n + 1) * sizeof(**m));
+            rc = distance_value(f, tok, row, &(*m)[(*n)++], err);
+        }
+        free(copy);
+        return rc;
+    }
+
+    XLU_ConfigList *cols;
+    if (xlu_cfg_value_get_list(f->xlu, xlu_cfg_get_listitem2(rows, row), &cols, 1))
+        return cfg_fail(f, "distances", err, "row %d is neither a string nor a list", row);
+    for (int i = 0; xlu_cfg_get_listitem2(cols, i); i++) {
+        const char *v = xlu_cfg_get_listitem(cols, i);
+        if (!v)
+            return cfg_fail(f, "distances", err, "row %d: element %d is a list", row, i);
+        *m = ns_xrealloc(*m, (*n + 1) * sizeof(**m));
+        if (distance_value(f, v, row, &(*m)[(*n)++], err))
+            return -1;
+    }
+    return 0;
+}
+
+static int load_distances(const struct cfg_file *f, struct ns_topo *t, struct ns_err *err)
+{
+    XLU_ConfigList *rows;
+    int nr_rows;
+    int rc = cfg_get_list(f, "distances", &rows, &nr_rows, err);
+
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    if ((unsigned)nr_rows != t->nr_nodes)
+        return cfg_fail(f, "distances", err, "%d rows, but the host has %u nodes",
+                        nr_rows, t->nr_nodes);
+
+    unsigned *m = NULL;
+    size_t n = 0;
+    for (int r = 0; r < nr_rows && !rc; r++) {
+        size_t before = n;
+        rc = distance_row(f, rows, r, &m, &n, err);
+        if (!rc && n - before != (size_t)nr_rows)
+            rc = cfg_fail(f, "distances", err, "row %d has %zu values, expected %d", r,
+                          n - before, nr_rows);
+    }
+    if (!rc) {
+        struct ns_err inner;
+        if (ns_topo_set_distances(t, m, (unsigned)nr_rows, &inner))
+            rc = cfg_wrap(f, "distances", err, &inner);
+    }
+    free(m);
+    return rc;
+}
+
+static int load_memory_per_node(const struct cfg_file *f, struct ns_topo *t,
+                                struct ns_err *err)
+{
+    const char *s;
+    uint64_t bytes;
+    struct ns_err inner;
+    int rc = cfg_get_string(f, "memory_per_node", &s, err);
+
+    if (rc == 0) {
+        if (cfg_size_parse(s, &bytes, &inner))
+            return cfg_wrap(f, "memory_per_node", err, &inner);
+        if (bytes == 0)
+            return cfg_fail(f, "memory_per_node", err, "must be more than 0");
+        ns_topo_set_memory_per_node(t, bytes);
+    } else if (rc < 0) {
+        return -1;
+    }
+
+    /* Domains' memory lives on nodes: a node without any is a topology
+     * string that forgot numa(memory=...). */
+    for (unsigned i = 0; i < t->nr_nodes; i++)
+        if (t->node[i].memory_bytes == 0)
+            return cfg_fail(f, "host", err, "node %u has no memory: give it in the host "
+                            "string, e.g. [numa(memory=6GiB)], or set memory_per_node", i);
+    return 0;
+}
+
+static int load_host(const struct cfg_file *f, const char *dir, struct ns_sim_spec *s,
+                     struct ns_err *err)
+{
+    const char *spec;
+    struct ns_err inner;
+    int rc = cfg_get_string(f, "host", &spec, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc > 0)
+        return cfg_fail(f, "host", err, "missing: give an hwloc synthetic string, "
+                        "an hwloc XML file or \"live\"");
+    s->topo = ns_topo_load(spec, dir, &inner);
+    if (!s->topo)
+        return cfg_wrap(f, "host", err, &inner);
+    if (load_distances(f, s->topo, err) || load_memory_per_node(f, s->topo, err))
+        return -1;
+    ns_host_params_default(&s->host);
+    return 0;
+}
+
+/* ---- run ------------------------------------------------------------------- */
+
+static int load_seed(const struct cfg_file *f, uint64_t *seed, struct ns_err *err)
+{
+    const char *s;
+    int rc = cfg_get_string(f, "seed", &s, err);
+
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (s[0] < '0' || s[0] > '9' || *end || errno)
+        return cfg_fail(f, "seed", err, "\"%s\" is not a non-negative integer below 2^64", s);
+    *seed = v;
+    return 0;
+}
+
+static int load_run(const struct cfg_file *f, const struct ns_overrides *ov,
+                    struct ns_sim_spec *s, struct ns_err *err)
+{
+    long check = 0;
+    int rc = cfg_get_duration(f, "duration", &s->duration, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc == 0 && s->duration == 0)
+        return cfg_fail(f, "duration", err, "must be longer than 0");
+    if (rc > 0 && !(ov && ov->has_duration))
+        return cfg_fail(f, "duration", err, "missing: give the measured time, "
+                        "e.g. duration = 30 (seconds) or \"500ms\"");
+    s->warmup = 0;
+    if (cfg_get_duration(f, "warmup", &s->warmup, err) < 0)
+        return -1;
+    s->seed = 1;
+    if (load_seed(f, &s->seed, err))
+        return -1;
+    if (cfg_get_long(f, "check", 0, 1, &check, err) < 0)
+        return -1;
+    s->check = check;
+
+    if (ov && ov->has_duration)
+        s->duration = ov->duration;
+    if (ov && ov->has_seed)
+        s->seed = ov->seed;
+    return 0;
+}
+
+/* ---- scheduler and Pool-0 ---------------------------------------------------- */
+
+/* "4.2" .. "4.22" -> 402 .. 422, "current" -> 422. */
+static int load_compat(const struct cfg_file *f, unsigned *compat, struct ns_err *err)
+{
+    const char *s;
+    int rc = cfg_get_string(f, "credit_compat", &s, err);
+
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    if (strcmp(s, "current") == 0) {
+        *compat = 422;
+        return 0;
+    }
+    /* "4." then 2..22 written plainly: no sign, no leading zero. */
+    const char *m = s + 2;
+    bool digits = m[0] >= '1' && m[0] <= '9' &&
+                  (m[1] == '\0' || (m[1] >= '0' && m[1] <= '9' && m[2] == '\0'));
+    if (strncmp(s, "4.", 2) == 0 && digits) {
+        unsigned minor = (unsigned)atoi(m);
+        if (minor >= 2 && minor <= 22) {
+            *compat = 400 + minor;
+            return 0;
+        }
+    }
+    return cfg_fail(f, "credit_compat", err, "\"%s\": give a Xen version from \"4.2\" to "
+                    "\"4.22\" (quoted), or \"current\"", s);
+}
+
+static int load_sched(const struct cfg_file *f, const struct ns_topo *t,
+                      struct ns_sim_spec *s, struct ns_err *err)
+{
+    const char *name = "credit";
+    struct ns_sched_params params;
+    long tslice, ratelimit, delay;
+    char known[256];
+
+    if (cfg_get_string(f, "sched", &name, err) < 0)
+        return -1;
+    if (!ns_sched_find(name))
+        return cfg_fail(f, "sched", err, "unknown scheduler \"%s\" (known: %s)", name,
+                        cfg_join(ns_sched_names(), known, sizeof(known)));
+
+    /* Bounds as Xen's sysctls enforce them (facts 1.4). */
+    ns_sched_params_default(&params);
+    tslice = params.tslice_ms;
+    ratelimit = params.ratelimit_us;
+    delay = params.migration_delay_us;
+    if (cfg_get_long(f, "tslice_ms", 1, 1000, &tslice, err) < 0 ||
+        cfg_get_long(f, "ratelimit_us", 0, 500000, &ratelimit, err) < 0 ||
+        cfg_get_long(f, "migration_delay_us", 0, 100000, &delay, err) < 0 ||
+        load_compat(f, &params.compat, err))
+        return -1;
+    if (ratelimit > 0 && ratelimit < 100)
+        return cfg_fail(f, "ratelimit_us", err, "must be 0 (off) or between 100 and 500000, "
+                        "not %ld", ratelimit);
+    params.tslice_ms = (unsigned)tslice;
+    params.ratelimit_us = (unsigned)ratelimit;
+    params.migration_delay_us = (unsigned)delay;
+
+    /* Pool-0: every pCPU, the scenario's scheduler (Xen's boot cpupool). */
+    s->pool = ns_xcalloc(1, sizeof(*s->pool));
+    s->nr_pools = 1;
+    s->pool[0].name = ns_xstrdup("Pool-0");
+    s->pool[0].sched = ns_xstrdup(name);
+    ns_mask_init(&s->pool[0].cpus, t->nr_pcpus);
+    ns_mask_fill(&s->pool[0].cpus);
+    s->pool[0].params = params;
+    return 0;
+}
+
+/* Keys the scenario grammar has but numasched does not model yet: refuse
+ * them rather than run something other than what the file asks for. */
+static int load_unsupported(const struct cfg_file *f, struct ns_err *err)
+{
+    const char *placement;
+    int rc = cfg_get_string(f, "placement", &placement, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc == 0 && strcmp(placement, "none") != 0) {
+        if (strcmp(placement, "auto") == 0)
+            return cfg_fail(f, "placement", err, "automatic NUMA placement is not "
+                            "supported yet (use \"none\")");
+        return cfg_fail(f, "placement", err, "\"%s\": use \"none\" or \"auto\"", placement);
+    }
+    if (cfg_has(f, "pools"))
+        return cfg_fail(f, "pools", err, "cpupools are not supported yet");
+    return 0;
+}
+
+/* ---- domains ---------------------------------------------------------------------- */
+
+/* @rel relative to the scenario's folder; "vm1.cfg" stays "vm1.cfg" when
+ * the scenario is in the current folder, which reads better in messages. */
+static char *scenario_path(const char *dir, const char *rel)
+{
+    return strcmp(dir, ".") == 0 ? ns_xstrdup(rel) : ns_path_join(dir, rel);
+}
+
+static int load_domain(const struct cfg_file *f, const char *key, const char *dir,
+                       const char *rel, bool dom0, struct ns_sim_spec *s, struct ns_err *err)
+{
+    char *path = scenario_path(dir, rel);
+    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom};
+    int rc;
+
+    /* A missing file is the scenario's mistake: say where it is named. */
+    if (access(path, R_OK) != 0)
+        rc = cfg_fail(f, key, err, "%s: cannot read: %s", path, strerror(errno));
+    else
+        rc = cfg_domain_load(path, &c, &s->dom[s->nr_dom], err);
+    free(path);
+    if (rc == 0)
+        s->nr_dom++;
+    return rc;
+}
+
+static int load_domains(struct cfg_file *f, const char *dir, struct ns_sim_spec *s,
+                        struct ns_err *err)
+{
+    const char *dom0;
+    size_t n = 0;
+    const char *const *files = NULL;
+    int has_dom0 = cfg_get_string(f, "dom0", &dom0, err);
+    int rc = cfg_get_strings(f, "domains", &n, &files, err);
+
+    if (has_dom0 < 0 || rc < 0)
+        return -1;
+    s->has_dom0 = has_dom0 == 0;
+    if (n == 0 && !s->has_dom0)
+        return cfg_fail(f, "domains", err, "%s: a scenario needs at least one domain, "
+                        "e.g. domains = [ \"vm1.cfg\" ], or a dom0", rc ? "missing" : "empty");
+
+    s->dom = ns_xcalloc(n + s->has_dom0, sizeof(*s->dom));
+    if (s->has_dom0 && load_domain(f, "dom0", dir, dom0, true, s, err))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (load_domain(f, "domains", dir, files[i], false, s, err))
+            return -1;
+    return 0;
+}
+
+/* ---- the whole scenario -------------------------------------------------------------- */
+
+int ns_config_load(const char *path, const struct ns_overrides *ov,
+                   struct ns_sim_spec *out, struct ns_err *err)
+{
+    struct cfg_file f;
+
+    if (cfg_open(&f, path, err))
+        return -1;
+    char *dir = ns_path_dir(path);
+    struct key_check kc = {&f, err};
+
+    int rc = cfg_each_key(&f, check_key, &kc);
+    if (!rc)
+        rc = load_host(&f, dir, out, err);
+    if (!rc)
+        rc = load_run(&f, ov, out, err);
+    if (!rc)
+        rc = load_sched(&f, out->topo, out, err);
+    if (!rc)
+        rc = load_unsupported(&f, err);
+    if (!rc)
+        rc = load_domains(&f, dir, out, err);
+
+    free(dir);
+    cfg_close(&f);
+    if (rc)
+        ns_sim_spec_free(out);   /* the caller gets nothing on failure */
+    return rc ? -1 : 0;
+}

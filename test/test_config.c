@@ -1,0 +1,890 @@
+/*
+ * Tests for config: the cpu-list syntax, durations and sizes, scenario and
+ * domain files. Expected values are worked out by hand from the inputs:
+ * masks from xl.cfg(5)'s cpu-list rules, memory splits from memory = MiB x
+ * 1024 KiB divided over the nodes, durations from the unit tables.
+ *
+ * Files are written into a fresh temporary folder per test. Every bad input
+ * must fail with a message that names the file, the line and the key.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/internal.h"
+#include "numasched/config.h"
+
+/* ---- a hand-built host: 4 nodes x 4 pCPUs ----------------------------------- */
+
+static struct ns_topo *four_nodes(void)
+{
+    struct ns_topo *t = ns_xcalloc(1, sizeof(*t));
+
+    t->nr_pcpus = 16;
+    t->nr_nodes = 4;
+    t->pcpu = ns_xcalloc(16, sizeof(*t->pcpu));
+    t->node = ns_xcalloc(4, sizeof(*t->node));
+    for (unsigned n = 0; n < 4; n++) {
+        ns_mask_init(&t->node[n].cpus, 16);
+        for (unsigned c = 4 * n; c < 4 * n + 4; c++) {
+            ns_mask_set(&t->node[n].cpus, c);
+            t->pcpu[c].node = n;
+        }
+    }
+    return t;
+}
+
+static void free_four_nodes(struct ns_topo *t)
+{
+    for (unsigned n = 0; n < t->nr_nodes; n++)
+        ns_mask_free(&t->node[n].cpus);
+    free(t->node);
+    free(t->pcpu);
+    free(t);
+}
+
+/* Parse @list on the 4-node host and compare in "0-3,5" form. */
+static void expect_cpus(const char *list, const char *expected)
+{
+    struct ns_topo *t = four_nodes();
+    struct ns_mask m;
+    struct ns_err err = {{0}};
+
+    ns_mask_init(&m, t->nr_pcpus);
+    cr_assert_eq(ns_cpulist_parse(list, t, &m, &err), 0, "\"%s\": %s", list, err.msg);
+    char *got = ns_mask_format(&m);
+    cr_expect_str_eq(got, expected, "\"%s\" gave %s, expected %s", list, got, expected);
+    free(got);
+    ns_mask_free(&m);
+    free_four_nodes(t);
+}
+
+/* @list must be refused with a message containing @needle. */
+static void expect_cpus_error(const char *list, const char *needle)
+{
+    struct ns_topo *t = four_nodes();
+    struct ns_mask m;
+    struct ns_err err = {{0}};
+
+    ns_mask_init(&m, t->nr_pcpus);
+    cr_expect_eq(ns_cpulist_parse(list, t, &m, &err), -1, "\"%s\" was accepted", list);
+    cr_expect(strstr(err.msg, needle), "\"%s\": message \"%s\" lacks \"%s\"", list, err.msg,
+              needle);
+    ns_mask_free(&m);
+    free_four_nodes(t);
+}
+
+Test(config, cpulist_forms)
+{
+    expect_cpus("5", "5");
+    expect_cpus("2-4", "2-4");
+    expect_cpus("3-3", "3");
+    expect_cpus("all", "0-15");
+    expect_cpus("node:1", "4-7");
+    expect_cpus("nodes:1-2", "4-11");
+    expect_cpus("node:0-1", "0-7");     /* xl takes a range after either prefix */
+    expect_cpus("nodes:3", "12-15");
+    expect_cpus("^1,2", "2");           /* removing from the empty mask is no error */
+}
+
+Test(config, cpulist_left_to_right)
+{
+    expect_cpus("0-3,5,^1", "0,2-3,5");
+    expect_cpus("all,^node:1", "0-3,8-15");
+    expect_cpus("nodes:0-3,^node:2", "0-7,12-15");
+    expect_cpus("^1,0-3", "0-3");        /* order matters: the later add wins */
+    expect_cpus("0-15,^3-12", "0-2,13-15");
+}
+
+Test(config, cpulist_blanks_around_items)
+{
+    expect_cpus(" 0-3 , 5 ", "0-3,5");
+    expect_cpus("\t^node:0 ,all", "0-15");
+}
+
+Test(config, cpulist_errors)
+{
+    expect_cpus_error("16", "pCPU 16 does not exist (the host has pCPUs 0-15)");
+    expect_cpus_error("10-16", "pCPUs 10-16 do not all exist");
+    expect_cpus_error("99999999999999999999999", "does not exist");
+    expect_cpus_error("node:4", "node 4 does not exist (the host has nodes 0-3)");
+    expect_cpus_error("nodes:2-4", "nodes 2-4 do not all exist");
+    expect_cpus_error("3-1", "reversed range 3-1");
+    expect_cpus_error("nodes:3-1", "reversed range 3-1");
+    expect_cpus_error("1,,2", "empty item");
+    expect_cpus_error("1,", "empty item");
+    expect_cpus_error(",1", "empty item");
+    expect_cpus_error("^", "empty item");
+    expect_cpus_error("", "empty pCPU list");
+    expect_cpus_error("  ", "empty pCPU list");
+    expect_cpus_error("all,^all", "\"^all\" is not allowed");
+    expect_cpus_error("x", "\"x\" is not N, N-M, node:N, nodes:N-M or all");
+    expect_cpus_error("1-", "\"1-\" is not");
+    expect_cpus_error("-1", "\"-1\" is not");
+    expect_cpus_error("1 - 3", "\"1 - 3\" is not");
+    expect_cpus_error("0x3", "\"0x3\" is not");
+    expect_cpus_error("node:", "\"node:\" is not");
+    expect_cpus_error("node1", "\"node1\" is not");
+    expect_cpus_error("allx", "\"allx\" is not");
+    expect_cpus_error("^^1", "\"^^1\" is not");
+}
+
+Test(config, nodelist)
+{
+    struct ns_topo *t = four_nodes();
+    struct ns_mask m;
+    struct ns_err err = {{0}};
+
+    ns_mask_init(&m, t->nr_nodes);
+    cr_assert_eq(cfg_nodelist_parse("0-3,^2", t, &m, &err), 0, "%s", err.msg);
+    char *got = ns_mask_format(&m);
+    cr_expect_str_eq(got, "0-1,3");
+    free(got);
+    cr_expect_eq(cfg_nodelist_parse("4", t, &m, &err), -1);
+    cr_expect(strstr(err.msg, "node 4 does not exist"), "%s", err.msg);
+    cr_expect_eq(cfg_nodelist_parse("node:1", t, &m, &err), -1);
+    cr_expect(strstr(err.msg, "is not N, N-M or all"), "%s", err.msg);
+    ns_mask_free(&m);
+    free_four_nodes(t);
+}
+
+/* ---- durations and sizes --------------------------------------------------------- */
+
+static void expect_duration(const char *s, ns_time_t expected)
+{
+    ns_time_t got = 12345;
+    struct ns_err err = {{0}};
+
+    cr_assert_eq(ns_duration_parse(s, &got, &err), 0, "\"%s\": %s", s, err.msg);
+    cr_expect_eq(got, expected, "\"%s\" gave %llu ns, expected %llu", s,
+                 (unsigned long long)got, (unsigned long long)expected);
+}
+
+static void expect_duration_error(const char *s, const char *needle)
+{
+    ns_time_t got;
+    struct ns_err err = {{0}};
+
+    cr_expect_eq(ns_duration_parse(s, &got, &err), -1, "\"%s\" was accepted", s);
+    cr_expect(strstr(err.msg, needle), "\"%s\": message \"%s\" lacks \"%s\"", s, err.msg, needle);
+}
+
+Test(config, durations)
+{
+    expect_duration("500ms", 500000000ULL);
+    expect_duration("30s", 30000000000ULL);
+    expect_duration("30", 30000000000ULL);
+    expect_duration("2min", 120000000000ULL);
+    expect_duration("1.5s", 1500000000ULL);
+    expect_duration("0.1s", 100000000ULL);      /* exact, not 99999999 */
+    expect_duration(".25s", 250000000ULL);
+    expect_duration("100us", 100000ULL);
+    expect_duration("10ns", 10ULL);
+    expect_duration("1h", 3600000000000ULL);
+    expect_duration("0", 0);
+    expect_duration(" 20 ms ", 20000000ULL);
+    expect_duration("1000000", 1000000ULL * 1000000000ULL);  /* the limit itself */
+    expect_duration("1.0000000001s", 1000000000ULL);          /* rounded to the ns */
+}
+
+Test(config, duration_errors)
+{
+    expect_duration_error("5 parsecs", "unknown unit \"parsecs\"");
+    expect_duration_error("5m", "unknown unit \"m\"");
+    expect_duration_error("5S", "unknown unit \"S\"");
+    expect_duration_error("", "is not a duration");
+    expect_duration_error("abc", "is not a duration");
+    expect_duration_error("1.", "is not a duration");
+    expect_duration_error("-1s", "must not be negative");
+    expect_duration_error("1000001", "longer than the limit of 1000000 s");
+    expect_duration_error("20000min", "longer than the limit of 1000000 s");
+    expect_duration_error("99999999999999999999999999s", "longer than the limit");
+}
+
+Test(config, sizes)
+{
+    struct ns_err err = {{0}};
+    uint64_t b;
+
+    cr_assert_eq(cfg_size_parse("6GiB", &b, &err), 0, "%s", err.msg);
+    cr_expect_eq(b, 6ULL << 30);
+    cr_assert_eq(cfg_size_parse("6144MiB", &b, &err), 0, "%s", err.msg);
+    cr_expect_eq(b, 6ULL << 30);
+    cr_assert_eq(cfg_size_parse("6144", &b, &err), 0, "%s", err.msg);
+    cr_expect_eq(b, 6ULL << 30);
+    cr_assert_eq(cfg_size_parse("6GB", &b, &err), 0, "%s", err.msg);
+    cr_expect_eq(b, 6000000000ULL);
+    cr_assert_eq(cfg_size_parse("1.5GiB", &b, &err), 0, "%s", err.msg);
+    cr_expect_eq(b, 3ULL << 29);
+    cr_expect_eq(cfg_size_parse("6 furlongs", &b, &err), -1);
+    cr_expect(strstr(err.msg, "unknown unit \"furlongs\""), "%s", err.msg);
+    cr_expect_eq(cfg_size_parse("-1GiB", &b, &err), -1);
+    cr_expect_eq(cfg_size_parse("2048TiB", &b, &err), -1);
+}
+
+/* ---- files ------------------------------------------------------------------------ */
+
+static char dir[64];
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/ns-config-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char sub[512];
+        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_tree(sub);
+        else
+            unlink(sub);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+static void drop_dir(void) { remove_tree(dir); }
+
+TestSuite(config, .init = make_dir, .fini = drop_dir);
+
+/* Write @text to @name in the test folder (one level of subfolder allowed). */
+static void put(const char *name, const char *text)
+{
+    char path[512];
+    const char *slash = strchr(name, '/');
+
+    if (slash) {
+        snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - name), name);
+        mkdir(path, 0755);
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int load(const char *scenario, struct ns_sim_spec *s, struct ns_err *err)
+{
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, scenario);
+    memset(s, 0, sizeof(*s));
+    return ns_config_load(path, NULL, s, err);
+}
+
+/* The scenario must load; the caller frees it. */
+static void load_ok(const char *scenario, struct ns_sim_spec *s)
+{
+    struct ns_err err = {{0}};
+    cr_assert_eq(load(scenario, s, &err), 0, "%s", err.msg);
+}
+
+/* The scenario must fail with a message containing @where (e.g.
+ * "vm1.cfg:5: vcpus:") and @what. */
+static void load_fails(const char *scenario, const char *where, const char *what)
+{
+    struct ns_sim_spec s;
+    struct ns_err err = {{0}};
+
+    cr_expect_eq(load(scenario, &s, &err), -1, "loaded, expected \"%s\"", where);
+    cr_expect(strstr(err.msg, where), "message \"%s\" lacks \"%s\"", err.msg, where);
+    if (what)
+        cr_expect(strstr(err.msg, what), "message \"%s\" lacks \"%s\"", err.msg, what);
+    /* A failed load leaves nothing to free. */
+    cr_expect_null(s.topo);
+    cr_expect_null(s.dom);
+    cr_expect_null(s.pool);
+}
+
+static void expect_mask(const struct ns_mask *m, const char *expected)
+{
+    char *got = ns_mask_format(m);
+    cr_expect_str_eq(got, expected);
+    free(got);
+}
+
+#define HOST_2X4X2 "host = \"pack:2 [numa(memory=6GiB)] core:4 pu:2\"\n"
+
+/*
+ * A scenario with four lines and a fifth for the test, a domain file with
+ * four lines and a fifth. A later assignment overrides an earlier one
+ * (libxlutil keeps the last), so line 5 can change anything.
+ */
+static void scenario(const char *line5)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             HOST_2X4X2
+             "sched = \"rr\"\n"
+             "duration = 10\n"
+             "domains = [ \"vm1.cfg\" ]\n"
+             "%s\n", line5);
+    put("scn.cfg", text);
+}
+
+static void domain(const char *file, const char *name, const char *line5)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "name = \"%s\"\n"
+             "vcpus = 2\n"
+             "memory = 960\n"
+             "workload = \"specjbb\"\n"
+             "%s\n", name, line5);
+    put(file, text);
+}
+
+/* A good scenario, then @line5 in its domain file must fail at line 5 on @key. */
+static void domain_fails(const char *line5, const char *key, const char *what)
+{
+    char where[128];
+
+    scenario("");
+    domain("vm1.cfg", "vm1", line5);
+    snprintf(where, sizeof(where), "vm1.cfg:5: %s:", key);
+    load_fails("scn.cfg", where, what);
+}
+
+/* @line5 in the scenario must fail at line 5 on @key. */
+static void scenario_fails(const char *line5, const char *key, const char *what)
+{
+    char where[128];
+
+    scenario(line5);
+    domain("vm1.cfg", "vm1", "");
+    snprintf(where, sizeof(where), "scn.cfg:5: %s:", key);
+    load_fails("scn.cfg", where, what);
+}
+
+Test(config, complete_scenario)
+{
+    put("scn.cfg",
+        "# the whole thing\n"
+        HOST_2X4X2
+        "sched = \"rr\"\n"
+        "duration = \"500ms\"\n"
+        "warmup = 2\n"
+        "seed = 42\n"
+        "dom0 = \"dom0.cfg\"\n"
+        "domains = [ \"vm1.cfg\", \"sub/vm2.cfg\" ]\n");
+    put("dom0.cfg", "memory = 2048\nworkload = \"idle\"\n");
+    put("vm1.cfg",
+        "name = \"vm1\"\n"
+        "vcpus = 2\n"
+        "memory = 960\n"
+        "cpus = \"node:1\"\n"
+        "cpus_soft = [ \"0-3\", \"node:0,^1\" ]\n"
+        "workload = \"specjbb\"\n"
+        "disk = [ 'phy:/dev/vg/vm1,xvda,w' ]   # xl keys we do not model are fine\n"
+        "vif = [ 'bridge=xenbr0' ]\n");
+    put("sub/vm2.cfg",
+        "name = 'vm2'; vcpus = 1; maxvcpus = 3\n"
+        "memory = 1001\n"
+        "memory_nodes = \"1\"\n"
+        "type = \"hvm\"\n"
+        "cpu_weight = 512\n"
+        "cap = 150\n"
+        "cpus = [ \"1\", \"2-3\" ]\n"
+        "node_affinity = \"0\"\n"
+        "pool = \"Pool-0\"\n");
+
+    struct ns_sim_spec s;
+    load_ok("scn.cfg", &s);
+
+    cr_expect_eq(s.topo->nr_pcpus, 16);
+    cr_expect_eq(s.topo->nr_nodes, 2);
+    cr_expect_eq(s.duration, 500000000ULL);
+    cr_expect_eq(s.warmup, 2000000000ULL);
+    cr_expect_eq(s.seed, 42);
+    cr_expect_not(s.check);
+    cr_assert_eq(s.nr_pools, 1);
+    cr_expect_str_eq(s.pool[0].name, "Pool-0");
+    cr_expect_str_eq(s.pool[0].sched, "rr");
+    expect_mask(&s.pool[0].cpus, "0-15");
+    cr_expect_eq(s.pool[0].params.tslice_ms, 30);
+
+    cr_assert_eq(s.nr_dom, 3);
+    cr_expect(s.has_dom0);
+
+    /* dom0: one vCPU per pCPU, 2048 MiB = 2097152 KiB striped over 2 nodes. */
+    const struct ns_domain_spec *d = &s.dom[0];
+    cr_expect_str_eq(d->name, "Domain-0");
+    cr_expect_eq(d->nr_vcpus, 16);
+    cr_expect_eq(d->max_vcpus, 16);
+    cr_expect_eq(d->memory_kb, 2097152);
+    cr_expect_eq(d->memory_kb_per_node[0], 1048576);
+    cr_expect_eq(d->memory_kb_per_node[1], 1048576);
+    cr_expect_str_eq(ns_workload_spec_name(d->workload), "idle");
+    cr_expect_not(d->hard_given);
+    expect_mask(&d->hard[15], "0-15");
+
+    /* vm1: pinned to node 1 (pCPUs 8-15), per-vCPU soft affinity. */
+    d = &s.dom[1];
+    cr_expect_str_eq(d->name, "vm1");
+    cr_expect(strstr(d->file, "vm1.cfg"));
+    cr_expect_eq(d->nr_vcpus, 2);
+    cr_expect_eq(d->max_vcpus, 2);
+    cr_expect_eq(d->memory_kb, 983040);
+    cr_expect_eq(d->memory_kb_per_node[0], 491520);
+    cr_expect_eq(d->memory_kb_per_node[1], 491520);
+    cr_expect_not(d->hvm);
+    cr_expect_eq(d->weight, 256);
+    cr_expect_eq(d->cap, 0);
+    cr_expect(d->hard_given);
+    cr_expect_not(d->hard_is_list);
+    cr_expect(d->soft_given);
+    expect_mask(&d->hard[0], "8-15");
+    expect_mask(&d->hard[1], "8-15");
+    expect_mask(&d->soft[0], "0-3");
+    expect_mask(&d->soft[1], "0,2-7");
+    cr_expect(ns_mask_empty(&d->node_affinity));
+    cr_expect_null(d->pool);
+    cr_expect_str_eq(ns_workload_spec_name(d->workload), "specjbb");
+
+    /* vm2: relative to the scenario's folder; 3 vCPUs, the third unlisted. */
+    d = &s.dom[2];
+    cr_expect_str_eq(d->name, "vm2");
+    cr_expect(strstr(d->file, "sub/vm2.cfg"));
+    cr_expect_eq(d->nr_vcpus, 1);
+    cr_expect_eq(d->max_vcpus, 3);
+    cr_expect(d->hvm);
+    cr_expect_eq(d->weight, 512);
+    cr_expect_eq(d->cap, 150);
+    cr_expect_eq(d->memory_kb, 1025024);
+    cr_expect_eq(d->memory_kb_per_node[0], 0);
+    cr_expect_eq(d->memory_kb_per_node[1], 1025024);
+    cr_expect(d->hard_is_list);
+    expect_mask(&d->hard[0], "1");
+    expect_mask(&d->hard[1], "2-3");
+    expect_mask(&d->hard[2], "0-15");
+    cr_expect_not(d->soft_given);
+    expect_mask(&d->soft[2], "0-15");
+    expect_mask(&d->node_affinity, "0");
+    cr_expect_str_eq(d->pool, "Pool-0");
+    cr_expect_str_eq(ns_workload_spec_name(d->workload), "cpu");
+
+    ns_sim_spec_free(&s);
+}
+
+Test(config, defaults)
+{
+    put("scn.cfg", HOST_2X4X2 "sched = \"rr\"\nduration = 1\ndomains = [ \"vm.cfg\" ]\n");
+    put("vm.cfg", "name = \"vm\"\nmemory = 512\n");
+
+    struct ns_sim_spec s;
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.seed, 1);
+    cr_expect_eq(s.warmup, 0);
+    cr_expect_not(s.has_dom0);
+    cr_assert_eq(s.nr_dom, 1);
+    cr_expect_eq(s.dom[0].nr_vcpus, 1);
+    cr_expect_eq(s.dom[0].max_vcpus, 1);
+    cr_expect_eq(s.dom[0].weight, 256);
+    cr_expect_str_eq(ns_workload_spec_name(s.dom[0].workload), "cpu");
+    expect_mask(&s.dom[0].hard[0], "0-15");
+    expect_mask(&s.dom[0].soft[0], "0-15");
+    ns_sim_spec_free(&s);
+}
+
+Test(config, default_sched_is_credit)
+{
+    if (!ns_sched_find("credit"))
+        cr_skip_test("the credit scheduler is not built in yet");
+    put("scn.cfg", HOST_2X4X2 "duration = 1\ndomains = [ \"vm.cfg\" ]\n");
+    put("vm.cfg", "name = \"vm\"\nmemory = 512\n");
+
+    struct ns_sim_spec s;
+    load_ok("scn.cfg", &s);
+    cr_expect_str_eq(s.pool[0].sched, "credit");
+    ns_sim_spec_free(&s);
+}
+
+Test(config, sched_params)
+{
+    scenario("tslice_ms = 5; ratelimit_us = 0; migration_delay_us = 100000;"
+             " credit_compat = \"4.3\"; check = 1");
+    domain("vm1.cfg", "vm1", "");
+
+    struct ns_sim_spec s;
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.pool[0].params.tslice_ms, 5);
+    cr_expect_eq(s.pool[0].params.ratelimit_us, 0);
+    cr_expect_eq(s.pool[0].params.migration_delay_us, 100000);
+    cr_expect_eq(s.pool[0].params.compat, 403);
+    cr_expect(s.check);
+    ns_sim_spec_free(&s);
+
+    scenario("credit_compat = \"current\"");
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.pool[0].params.compat, 422);
+    ns_sim_spec_free(&s);
+}
+
+Test(config, per_vcpu_lists)
+{
+    scenario("");
+    /* Elements beyond maxvcpus are ignored; numbers work as in xl 4.3. */
+    domain("vm1.cfg", "vm1", "cpus = [ 2, \"node:1,^9\", \"5\", \"6\" ]");
+
+    struct ns_sim_spec s;
+    load_ok("scn.cfg", &s);
+    const struct ns_domain_spec *d = &s.dom[0];
+    cr_expect(d->hard_is_list);
+    expect_mask(&d->hard[0], "2");
+    expect_mask(&d->hard[1], "8,10-15");
+    ns_sim_spec_free(&s);
+
+    /* An empty list leaves every vCPU on "all" but is still a list. */
+    domain("vm1.cfg", "vm1", "cpus = [ ]");
+    load_ok("scn.cfg", &s);
+    cr_expect(s.dom[0].hard_is_list);
+    expect_mask(&s.dom[0].hard[1], "0-15");
+    ns_sim_spec_free(&s);
+}
+
+Test(config, domain_types)
+{
+    struct ns_sim_spec s;
+
+    scenario("");
+    domain("vm1.cfg", "vm1", "builder = \"hvm\"");     /* xl's older spelling */
+    load_ok("scn.cfg", &s);
+    cr_expect(s.dom[0].hvm);
+    ns_sim_spec_free(&s);
+
+    domain("vm1.cfg", "vm1", "type = \"pvh\"");        /* not PV: counts as hvm */
+    load_ok("scn.cfg", &s);
+    cr_expect(s.dom[0].hvm);
+    ns_sim_spec_free(&s);
+
+    domain("vm1.cfg", "vm1", "type = \"pv\"; builder = \"hvm\"");   /* type wins */
+    load_ok("scn.cfg", &s);
+    cr_expect_not(s.dom[0].hvm);
+    ns_sim_spec_free(&s);
+}
+
+Test(config, memory_split_remainder)
+{
+    /* 1 MiB = 1024 KiB over 3 nodes: 342 + 341 + 341, the extra KiB to node 0. */
+    put("scn.cfg", "host = \"pack:3 [numa(memory=1GiB)] core:1 pu:1\"\n"
+                   "sched = \"rr\"\nduration = 1\ndomains = [ \"vm.cfg\" ]\n");
+    put("vm.cfg", "name = \"vm\"\nmemory = 1\n");
+
+    struct ns_sim_spec s;
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.dom[0].memory_kb_per_node[0], 342);
+    cr_expect_eq(s.dom[0].memory_kb_per_node[1], 341);
+    cr_expect_eq(s.dom[0].memory_kb_per_node[2], 341);
+    ns_sim_spec_free(&s);
+}
+
+Test(config, distances_and_memory_per_node)
+{
+    put("scn.cfg", "host = \"pack:3 [numa(memory=1GiB)] core:1 pu:1\"\n"
+                   "distances = [ \"10 20 30\", \"20,10,20\", [30, 20, 10] ]\n"
+                   "memory_per_node = \"2GiB\"\n"
+                   "sched = \"rr\"\nduration = 1\ndomains = [ \"vm.cfg\" ]\n");
+    put("vm.cfg", "name = \"vm\"\nmemory = 5000\n");   /* fits in 6 GiB, not in 3 */
+
+    struct ns_sim_spec s;
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(ns_topo_distance(s.topo, 0, 2), 30);
+    cr_expect_eq(ns_topo_distance(s.topo, 1, 0), 20);
+    cr_expect_eq(ns_topo_distance(s.topo, 2, 1), 20);
+    cr_expect_eq(s.topo->distance_source, NS_DIST_SCENARIO);
+    cr_expect_eq(s.topo->node[2].memory_bytes, 2ULL << 30);
+    ns_sim_spec_free(&s);
+
+    put("scn.cfg", "host = \"pack:2 [numa(memory=6GiB)] core:1 pu:1\"\n"
+                   "memory_per_node = 1024\n"
+                   "sched = \"rr\"\nduration = 1\ndomains = [ \"vm.cfg\" ]\n");
+    put("vm.cfg", "name = \"vm\"\nmemory = 512\n");
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.topo->node[1].memory_bytes, 1ULL << 30);
+    ns_sim_spec_free(&s);
+}
+
+Test(config, overrides)
+{
+    scenario("");
+    domain("vm1.cfg", "vm1", "");
+    struct ns_overrides ov = {.has_seed = true, .has_duration = true, .seed = 7,
+                              .duration = 3 * NS_MS};
+    struct ns_sim_spec s = {0};
+    struct ns_err err = {{0}};
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
+    cr_assert_eq(ns_config_load(path, &ov, &s, &err), 0, "%s", err.msg);
+    cr_expect_eq(s.seed, 7);
+    cr_expect_eq(s.duration, 3 * NS_MS);
+    ns_sim_spec_free(&s);
+
+    /* With a duration on the command line the file may leave it out. */
+    put("scn.cfg", HOST_2X4X2 "sched = \"rr\"\ndomains = [ \"vm1.cfg\" ]\n");
+    cr_assert_eq(ns_config_load(path, &ov, &s, &err), 0, "%s", err.msg);
+    cr_expect_eq(s.duration, 3 * NS_MS);
+    ns_sim_spec_free(&s);
+}
+
+Test(config, dom0_alone)
+{
+    put("scn.cfg", HOST_2X4X2 "sched = \"rr\"\nduration = 1\ndom0 = \"d0.cfg\"\n"
+                   "domains = [ ]\n");
+    put("d0.cfg", "name = \"whatever\"\nvcpus = 4\nmemory = 1024\n");
+
+    struct ns_sim_spec s;
+    load_ok("scn.cfg", &s);
+    cr_assert_eq(s.nr_dom, 1);
+    cr_expect(s.has_dom0);
+    cr_expect_str_eq(s.dom[0].name, "Domain-0");
+    cr_expect_eq(s.dom[0].nr_vcpus, 4);
+    ns_sim_spec_free(&s);
+}
+
+Test(config, scenario_line_is_the_last_assignment)
+{
+    /* Line 3 says 10, line 5 says 0: libxlutil keeps line 5, so must we. */
+    scenario_fails("duration = 0", "duration", "longer than 0");
+}
+
+Test(config, bad_scenario_values)
+{
+    scenario_fails("duration = \"-1s\"", "duration", "must not be negative");
+    scenario_fails("duration = 2000000", "duration", "limit of 1000000 s");
+    scenario_fails("duration = \"5 parsecs\"", "duration", "unknown unit");
+    scenario_fails("duration = [ 1 ]", "duration", "not a list");
+    scenario_fails("warmup = \"1 fortnight\"", "warmup", "unknown unit");
+    scenario_fails("seed = \"-1\"", "seed", "not a non-negative integer");
+    scenario_fails("seed = \"abc\"", "seed", "not a non-negative integer");
+    scenario_fails("check = 2", "check", "between 0 and 1");
+    scenario_fails("sched = \"bogus\"", "sched", "unknown scheduler \"bogus\" (known: ");
+    scenario_fails("tslice_ms = 0", "tslice_ms", "between 1 and 1000");
+    scenario_fails("tslice_ms = 1001", "tslice_ms", "between 1 and 1000");
+    scenario_fails("tslice_ms = \"ten\"", "tslice_ms", "not an integer");
+    scenario_fails("ratelimit_us = 50", "ratelimit_us", "0 (off) or between 100 and 500000");
+    scenario_fails("ratelimit_us = 500001", "ratelimit_us", "between 0 and 500000");
+    scenario_fails("migration_delay_us = 100001", "migration_delay_us", "between 0 and 100000");
+    scenario_fails("credit_compat = \"4.1\"", "credit_compat", "from \"4.2\" to \"4.22\"");
+    scenario_fails("credit_compat = \"4.23\"", "credit_compat", "from \"4.2\" to \"4.22\"");
+    scenario_fails("credit_compat = \"4.03\"", "credit_compat", "from \"4.2\" to \"4.22\"");
+    scenario_fails("credit_compat = \"5.0\"", "credit_compat", "from \"4.2\" to \"4.22\"");
+    scenario_fails("placement = \"auto\"", "placement", "not supported yet");
+    scenario_fails("placement = \"best\"", "placement", "use \"none\" or \"auto\"");
+    scenario_fails("pools = [ \"pool1.cfg\" ]", "pools", "cpupools are not supported yet");
+    scenario_fails("duraton = 10", "duraton", "unknown scenario key");
+    scenario_fails("domains = [ \"vm1.cfg\", \"nothere.cfg\" ]", "domains",
+                   "nothere.cfg: cannot read: No such file or directory");
+    scenario_fails("domains = [ ]", "domains", "at least one domain");
+    scenario_fails("domains = \"vm1.cfg\"", "domains", "expected a list");
+    scenario_fails("dom0 = \"nodom0.cfg\"", "dom0", "nodom0.cfg: cannot read");
+    scenario_fails("host = \"pack:x\"", "host", "pack:x");
+    scenario_fails("host = \"nothere.xml\"", "host", "nothere.xml");
+    scenario_fails("host = \"pack:2 [numa(memory=0)] core:1 pu:1\"", "host", "node 0 has no memory");
+    scenario_fails("memory_per_node = \"6 furlongs\"", "memory_per_node", "unknown unit");
+    scenario_fails("memory_per_node = 0", "memory_per_node", "more than 0");
+    scenario_fails("distances = [ \"10 20\", \"20 10\", \"20 20\" ]", "distances",
+                   "3 rows, but the host has 2 nodes");
+    scenario_fails("distances = [ \"10 20\", \"20\" ]", "distances", "row 1 has 1 values");
+    scenario_fails("distances = [ \"10 20\", \"20 ten\" ]", "distances", "\"ten\" is not a distance");
+    scenario_fails("distances = [ \"10 20\", [20, [10]] ]", "distances", "element 1 is a list");
+    scenario_fails("distances = [ \"10 5\", \"20 10\" ]", "distances", NULL);
+}
+
+Test(config, missing_scenario_keys)
+{
+    domain("vm1.cfg", "vm1", "");
+    put("scn.cfg", "sched = \"rr\"\nduration = 1\ndomains = [ \"vm1.cfg\" ]\n");
+    load_fails("scn.cfg", "scn.cfg: host: missing", NULL);
+    put("scn.cfg", HOST_2X4X2 "sched = \"rr\"\ndomains = [ \"vm1.cfg\" ]\n");
+    load_fails("scn.cfg", "scn.cfg: duration: missing", NULL);
+    put("scn.cfg", HOST_2X4X2 "sched = \"rr\"\nduration = 1\n");
+    load_fails("scn.cfg", "scn.cfg: domains: missing", NULL);
+}
+
+Test(config, syntax_errors)
+{
+    /* libxlutil cannot read 1.5 unquoted: its own message, with file and line. */
+    scenario("duration = 1.5");
+    domain("vm1.cfg", "vm1", "");
+    load_fails("scn.cfg", "scn.cfg:5: config parsing error", NULL);
+
+    scenario("");
+    domain("vm1.cfg", "vm1", "cpus = [ \"1\"");
+    load_fails("scn.cfg", "vm1.cfg:", "config parsing error");
+
+    domain("vm1.cfg", "vm1", "vcpus = 2 3");
+    load_fails("scn.cfg", "vm1.cfg:5: config parsing error", NULL);
+}
+
+Test(config, bad_domain_values)
+{
+    domain_fails("vcpus = 0", "vcpus", "between 1 and 4096, not 0");
+    domain_fails("vcpus = \"two\"", "vcpus", "not an integer");
+    domain_fails("vcpus = [ 2 ]", "vcpus", "not a list");
+    domain_fails("maxvcpus = 1", "maxvcpus", "fewer than vcpus");
+    domain_fails("memory = 0", "memory", "between 1 and");
+    domain_fails("memory = 20000", "memory", "vm1 does not fit: it needs 20000 MiB");
+    domain_fails("type = \"xen\"", "type", "unknown type \"xen\"");
+    domain_fails("cpu_weight = 0", "cpu_weight", "between 1 and 65535");
+    domain_fails("cpu_weight = 65536", "cpu_weight", "between 1 and 65535");
+    domain_fails("cap = 201", "cap", "between 0 and 200");
+    domain_fails("workload = \"bogus\"", "workload", "unknown workload \"bogus\"");
+    domain_fails("op_us = \"fast\"", "op_us", "\"fast\" is not a number");
+    domain_fails("name = \"\"", "name", "must not be empty");
+    domain_fails("name = \"Domain-0\"", "name", "dom0's name");
+    domain_fails("pool = \"Pool-node1\"", "pool", "no cpupool named \"Pool-node1\"");
+    domain_fails("cpus = \"16\"", "cpus", "pCPU 16 does not exist (the host has pCPUs 0-15)");
+    domain_fails("cpus = \"node:2\"", "cpus", "node 2 does not exist");
+    domain_fails("cpus = \"0,^0\"", "cpus", "selects no pCPU");
+    domain_fails("cpus = [ \"0\", \"3-1\" ]", "cpus", "element 1: \"3-1\": reversed range");
+    domain_fails("cpus = [ \"0\", [ \"1\" ] ]", "cpus", "element 1 is a list");
+    domain_fails("cpus_soft = \"^all\"", "cpus_soft", "\"^all\" is not allowed");
+    domain_fails("cpus_soft = \"1,,2\"", "cpus_soft", "empty item");
+    domain_fails("cpus_soft = \"x\"", "cpus_soft", "is not N, N-M");
+    domain_fails("node_affinity = \"2\"", "node_affinity", "node 2 does not exist");
+    domain_fails("node_affinity = \"0,^0\"", "node_affinity", "selects no node");
+    domain_fails("memory_nodes = \"5\"", "memory_nodes", "node 5 does not exist");
+}
+
+Test(config, key_lines_skip_comments_and_strings)
+{
+    scenario("");
+    put("vm1.cfg",
+        "name = \"vm1\"; memory = 960\n"
+        "extra = \"cap = 1\"  # cap = 2\n"
+        "disk = [ 'x',\n"
+        "  'cap = 3' ]\n"
+        "vcpus = 2; cap = 999\n"
+        "# cap = 4\n");
+    load_fails("scn.cfg", "vm1.cfg:5: cap:", "between 0 and 200, not 999");
+}
+
+Test(config, missing_domain_keys)
+{
+    scenario("");
+    put("vm1.cfg", "vcpus = 2\nmemory = 512\n");
+    load_fails("scn.cfg", "vm1.cfg: name: missing", NULL);
+    put("vm1.cfg", "name = \"vm1\"\nvcpus = 2\n");
+    load_fails("scn.cfg", "vm1.cfg: memory: missing", NULL);
+}
+
+Test(config, names_are_unique)
+{
+    scenario("domains = [ \"vm1.cfg\", \"vm2.cfg\" ]");
+    domain("vm1.cfg", "vm1", "");
+    domain("vm2.cfg", "vm1", "");
+    load_fails("scn.cfg", "vm2.cfg:1: name:", "already the name of the domain in");
+}
+
+Test(config, memory_must_fit_with_dom0)
+{
+    /* 12 GiB host: dom0 2048 + 10 x 960 = 11648 MiB fits; an 11th VM does not. */
+    char text[1024] = HOST_2X4X2 "sched = \"rr\"\nduration = 1\ndom0 = \"dom0.cfg\"\n"
+                      "domains = [ ";
+    for (int i = 1; i <= 11; i++) {
+        char name[32], file[32];
+        snprintf(name, sizeof(name), "vm%d", i);
+        snprintf(file, sizeof(file), "vm%d.cfg", i);
+        domain(file, name, "");
+        strcat(text, i > 1 ? ", \"" : "\"");
+        strcat(text, file);
+        strcat(text, "\"");
+    }
+    strcat(text, " ]\n");
+    put("scn.cfg", text);
+    put("dom0.cfg", "memory = 2048\n");
+    load_fails("scn.cfg", "vm11.cfg:3: memory: vm11 does not fit: it needs 960 MiB, but the "
+               "domains before it leave 640 MiB of the host's 12288 MiB", NULL);
+}
+
+Test(config, no_file)
+{
+    struct ns_sim_spec s;
+    struct ns_err err = {{0}};
+
+    cr_expect_eq(load("absent.cfg", &s, &err), -1);
+    cr_expect(strstr(err.msg, "absent.cfg: cannot read: No such file"), "%s", err.msg);
+}
+
+/* ---- the shipped examples ----------------------------------------------------------- */
+
+/* The examples, from the top of the source tree (where `make test` runs). */
+static char *example(const char *name)
+{
+    if (access("examples", F_OK) != 0)
+        cr_skip_test("examples/ is not in the current folder");
+    if (!ns_sched_find("credit"))
+        cr_skip_test("the credit scheduler is not built in yet");
+    return ns_path_join("examples", name);
+}
+
+Test(config, examples_load)
+{
+    static const char *const names[] = {
+        "specjbb-2node.cfg", "cpu.cfg", "sysbench-memory.cfg", "lmbench-proc.cfg",
+        "idle.cfg", "phases.cfg",
+    };
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char *path = example(names[i]);
+        struct ns_sim_spec s = {0};
+        struct ns_err err = {{0}};
+        cr_expect_eq(ns_config_load(path, NULL, &s, &err), 0, "%s: %s", path, err.msg);
+        ns_sim_spec_free(&s);
+        free(path);
+    }
+}
+
+Test(config, main_example)
+{
+    char *path = example("specjbb-2node.cfg");
+    struct ns_sim_spec s = {0};
+    struct ns_err err = {{0}};
+    int rc = ns_config_load(path, NULL, &s, &err);
+
+    free(path);
+    cr_assert_eq(rc, 0, "%s", err.msg);
+    /* 2 sockets x 4 cores x 2 threads, 6 GiB per node, Xen's default SLIT. */
+    cr_expect_eq(s.topo->nr_pcpus, 16);
+    cr_expect_eq(s.topo->nr_nodes, 2);
+    cr_expect_eq(s.topo->node[1].memory_bytes, 6ULL << 30);
+    cr_expect_eq(ns_topo_distance(s.topo, 0, 1), 20);
+    cr_expect_eq(ns_topo_distance(s.topo, 1, 1), 10);
+    cr_expect_str_eq(s.pool[0].sched, "credit");
+    cr_expect_eq(s.duration, 10 * NS_S);
+    cr_expect_eq(s.seed, 1);
+    cr_assert_eq(s.nr_dom, 5);
+    cr_expect(s.has_dom0);
+    cr_expect_str_eq(s.dom[0].name, "Domain-0");
+    cr_expect_eq(s.dom[0].nr_vcpus, 16);
+    cr_expect_eq(s.dom[0].memory_kb, 2048 * 1024);
+    cr_expect_str_eq(ns_workload_spec_name(s.dom[0].workload), "idle");
+    for (unsigned i = 1; i <= 4; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "vm%u", i);
+        cr_expect_str_eq(s.dom[i].name, name);
+        cr_expect_eq(s.dom[i].nr_vcpus, 2);
+        cr_expect_eq(s.dom[i].memory_kb, 960 * 1024);
+        cr_expect_str_eq(ns_workload_spec_name(s.dom[i].workload), "specjbb");
+    }
+    ns_sim_spec_free(&s);
+}
