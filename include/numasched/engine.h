@@ -17,6 +17,7 @@
 #include "numasched/host.h"
 #include "numasched/sched.h"
 #include "numasched/topo.h"
+#include "numasched/trace.h"
 #include "numasched/workload.h"
 
 struct ns_domain_spec {
@@ -56,6 +57,7 @@ struct ns_sim_spec {
     struct ns_pool_spec *pool;     /* pool[0] is Pool-0 */
     size_t nr_pools;
     bool check;                    /* run the invariant checker */
+    double trace_hz;               /* TSC rate of a xentrace output (0: none), for results */
 };
 
 void ns_sim_spec_free(struct ns_sim_spec *s);
@@ -97,12 +99,16 @@ struct ns_results {
     struct ns_domain_result *dom;
     struct ns_pcpu_result *pcpu;             /* [topo->nr_pcpus] */
     double *node_bw_gbs;                     /* [nr_nodes] mean DRAM traffic served */
+    double trace_hz;                         /* 0 when no xentrace was written */
 };
 
 struct ns_engine;
 
 /* Build the simulated host, pools, domains and vCPUs. The spec must outlive it. */
 struct ns_engine *ns_engine_create(const struct ns_sim_spec *spec, struct ns_err *err);
+/* Report every scheduling fact of the measured window to @sink (kept by
+ * pointer; add before running). */
+void ns_engine_add_sink(struct ns_engine *e, const struct ns_trace_sink *sink);
 /* Run warm-up + duration. Fails only on a broken invariant (with --check). */
 int ns_engine_run(struct ns_engine *e, struct ns_err *err);
 /* Results of the finished run; owned by the engine. */

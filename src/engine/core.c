@@ -64,11 +64,7 @@ static void env_unpause(void *ctx, struct ns_vcpu *v) { core_wake(ctx, ev_of(v),
 
 static void env_trace(void *ctx, uint32_t event, unsigned n, const uint32_t *words)
 {
-    /* Trace sinks arrive with the xentrace writer; until then records are dropped. */
-    (void)ctx;
-    (void)event;
-    (void)n;
-    (void)words;
+    trace_class(ctx, event, n, words);
 }
 
 void core_init_env(struct ns_engine *e)
@@ -108,17 +104,23 @@ static enum ns_runstate state_when_off(const struct evcpu *v)
     return ns_vcpu_runnable(&v->v) ? NS_RUNSTATE_RUNNABLE : NS_RUNSTATE_OFFLINE;
 }
 
-static void switch_to(struct ns_engine *e, struct epcpu *p, struct evcpu *next)
+static void switch_to(struct ns_engine *e, struct epcpu *p, struct evcpu *next, ns_time_t slice)
 {
     struct evcpu *prev = p->curr;
 
+    trace_switch(e, p->id, prev, next, slice);
     if (prev) {
         progress_switch_out(e, prev, p->id);
         progress_set_runstate(e, prev, state_when_off(prev));
+    } else {
+        trace_idle_runstate(e, p->id, NS_RUNSTATE_RUNNING, NS_RUNSTATE_RUNNABLE);
     }
     p->curr = next;
+    p->curr_since = e->now;
     if (next)
         progress_switch_in(e, next, p->id, prev == NULL);
+    else
+        trace_idle_runstate(e, p->id, NS_RUNSTATE_RUNNABLE, NS_RUNSTATE_RUNNING);
     progress_rerate_changed(e);
     if (prev && (prev->v.pause_flags & NS_VPF_MIGRATING))
         migrate_finish(e, prev);
@@ -137,7 +139,9 @@ void core_schedule(struct ns_engine *e, unsigned cpu)
     struct evcpu *next = r.next ? ev_of(r.next) : NULL;
 
     if (next != p->curr)
-        switch_to(e, p, next);
+        switch_to(e, p, next, r.slice);
+    else
+        trace_cont(e, cpu, r.slice);
     if (r.slice == NS_TIME_NEVER || !p->curr)
         ns_heap_cancel(&e->heap, &p->slice);
     else
@@ -161,6 +165,7 @@ void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
         v->woke = true;
         v->woke_at = e->now;
     }
+    trace_wake(e, v);
     progress_set_runstate(e, v, NS_RUNSTATE_RUNNABLE);
     struct ns_sched *s = sched_of(v);
     s->ops->wake(s, &v->v);
@@ -175,6 +180,8 @@ void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag)
     v->v.pause_flags |= flag;
     if (!was_runnable)
         return;
+    if (flag != NS_VPF_BLOCKED)
+        trace_sleep(e, v);
     if (!v->v.is_running)
         progress_set_runstate(e, v, state_when_off(v));
     struct ns_sched *s = sched_of(v);

@@ -92,7 +92,9 @@ static void dispatch(struct ns_engine *e, struct ns_event *ev)
         ns_heap_schedule(&e->heap, &e->refresh, e->now + e->spec->host.contention_period_ns);
         break;
     case EV_MEASURE:
+        e->this_cpu = 0;
         results_reset(e);
+        trace_start(e);
         break;
     }
 }
@@ -163,5 +165,6 @@ void ns_engine_free(struct ns_engine *e)
     free(e->scheds);
     free(e->pcpus);
     free(e->traffic_at_measure);
+    free(e->sinks);
     free(e);
 }

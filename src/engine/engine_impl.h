@@ -61,6 +61,7 @@ struct epcpu {
     struct ns_event softirq;      /* EV_SOFTIRQ */
     struct ns_event slice;        /* EV_SLICE */
     ns_time_t run_start;          /* when curr was last accounted */
+    ns_time_t curr_since;         /* when curr (or idle) started running */
     ns_time_t busy_ns;
 };
 
@@ -84,8 +85,9 @@ struct ns_engine {
     struct ns_event refresh, measure;
     double *traffic_at_measure;   /* [nr_nodes] GB */
     struct ns_results results;
-    bool failed;
-    struct ns_err *check_err;
+    const struct ns_trace_sink **sinks;
+    size_t nr_sinks;
+    bool tracing;                 /* inside the measured window */
 };
 
 static inline struct evcpu *ev_of(struct ns_vcpu *v) { return (struct evcpu *)v; }
@@ -108,6 +110,19 @@ void progress_switch_out(struct ns_engine *e, struct evcpu *v, unsigned cpu);
 void progress_flush_run(struct ns_engine *e, struct epcpu *p);
 void progress_step_done(struct ns_engine *e, struct evcpu *v);
 void progress_guest_timer(struct ns_engine *e, struct evcpu *v);
+
+/* tracing.c: the facts trace sinks hear of, in Xen's order */
+struct ns_trace_vcpu trace_id(const struct evcpu *v, unsigned cpu);
+void trace_start(struct ns_engine *e);
+void trace_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate from, enum ns_runstate to);
+void trace_idle_runstate(struct ns_engine *e, unsigned cpu, enum ns_runstate from, enum ns_runstate to);
+void trace_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct evcpu *next,
+                  ns_time_t slice);
+void trace_cont(struct ns_engine *e, unsigned cpu, ns_time_t slice);
+void trace_wake(struct ns_engine *e, struct evcpu *v);
+void trace_block(struct ns_engine *e, struct evcpu *v);
+void trace_sleep(struct ns_engine *e, struct evcpu *v);
+void trace_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words);
 
 /* build.c */
 int build_engine(struct ns_engine *e, struct ns_err *err);

@@ -21,6 +21,8 @@
 
 void progress_set_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate s)
 {
+    if (s != v->v.runstate)
+        trace_runstate(e, v, v->v.runstate, s);
     v->runstate_ns[v->v.runstate] += e->now - v->v.runstate_entry;
     v->v.runstate = s;
     v->v.runstate_entry = e->now;
@@ -103,10 +105,12 @@ static void next_step(struct ns_engine *e, struct evcpu *v)
                 continue;
             }
             v->waiting = true;
+            trace_block(e, v);
             core_sleep(e, v, NS_VPF_BLOCKED);
             return;
         case NS_STEP_BLOCK:
             ns_heap_schedule(&e->heap, &v->guest_timer, e->now + v->step.block_ns);
+            trace_block(e, v);
             core_sleep(e, v, NS_VPF_BLOCKED);
             return;
         }

@@ -74,6 +74,7 @@ void results_collect(struct ns_engine *e)
     r->topo = t;
     r->sched = e->pools[0].sched->ops->name;
     r->events = e->events;
+    r->trace_hz = e->spec->trace_hz;
     r->pcpu = ns_xcalloc(t->nr_pcpus, sizeof(*r->pcpu));
     for (unsigned i = 0; i < t->nr_pcpus; i++) {
         progress_flush_run(e, &e->pcpus[i]);

@@ -1,0 +1,89 @@
+/*
+ * Telling trace sinks what happened, in the order Xen's scheduling core
+ * traces it (facts/xentrace.md 3.2): a scheduling decision is the
+ * scheduler's own records, then switch information, then the runstate change
+ * of the outgoing and of the incoming vCPU; a wake is WAKE then the
+ * runstate change. Only the measured window is traced, so a trace and the
+ * results of one run describe the same time.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "engine_impl.h"
+
+#define EACH_SINK(e, hook, ...)                                              \
+    do {                                                                     \
+        for (size_t i_ = 0; (e)->tracing && i_ < (e)->nr_sinks; i_++) {      \
+            const struct ns_trace_sink *s_ = (e)->sinks[i_];                 \
+            if (s_->ops->hook)                                               \
+                s_->ops->hook(s_->ctx, __VA_ARGS__);                         \
+        }                                                                    \
+    } while (0)
+
+void ns_engine_add_sink(struct ns_engine *e, const struct ns_trace_sink *sink)
+{
+    e->sinks = ns_xrealloc(e->sinks, (e->nr_sinks + 1) * sizeof(*e->sinks));
+    e->sinks[e->nr_sinks++] = sink;
+}
+
+/* A vCPU as traces name it; NULL is the idle vCPU of @cpu. */
+struct ns_trace_vcpu trace_id(const struct evcpu *v, unsigned cpu)
+{
+    if (!v)
+        return (struct ns_trace_vcpu){NS_TRACE_IDLE_DOM, cpu};
+    return (struct ns_trace_vcpu){v->d->d.id, v->v.id};
+}
+
+void trace_start(struct ns_engine *e)
+{
+    e->tracing = e->nr_sinks > 0;
+    for (unsigned cpu = 0; cpu < e->topo->nr_pcpus; cpu++)
+        EACH_SINK(e, start, e->now, cpu, trace_id(e->pcpus[cpu].curr, cpu));
+}
+
+void trace_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate from, enum ns_runstate to)
+{
+    EACH_SINK(e, runstate, e->now, e->this_cpu, trace_id(v, 0), from, to, v->v.processor);
+}
+
+void trace_idle_runstate(struct ns_engine *e, unsigned cpu, enum ns_runstate from, enum ns_runstate to)
+{
+    EACH_SINK(e, runstate, e->now, cpu, trace_id(NULL, cpu), from, to, cpu);
+}
+
+void trace_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct evcpu *next,
+                  ns_time_t slice)
+{
+    ns_time_t ran = e->now - e->pcpus[cpu].curr_since;
+    ns_time_t waited = 0;
+
+    if (next && next->v.runstate == NS_RUNSTATE_RUNNABLE)
+        waited = e->now - next->v.runstate_entry;
+    EACH_SINK(e, switch_, e->now, cpu, trace_id(prev, cpu), ran, trace_id(next, cpu), waited, slice);
+}
+
+void trace_cont(struct ns_engine *e, unsigned cpu, ns_time_t slice)
+{
+    struct epcpu *p = &e->pcpus[cpu];
+
+    EACH_SINK(e, cont, e->now, cpu, trace_id(p->curr, cpu), e->now - p->curr_since, slice);
+}
+
+void trace_wake(struct ns_engine *e, struct evcpu *v)
+{
+    EACH_SINK(e, wake, e->now, e->this_cpu, trace_id(v, 0));
+}
+
+void trace_block(struct ns_engine *e, struct evcpu *v)
+{
+    EACH_SINK(e, block, e->now, e->this_cpu, trace_id(v, 0));
+}
+
+void trace_sleep(struct ns_engine *e, struct evcpu *v)
+{
+    EACH_SINK(e, sleep, e->now, e->this_cpu, trace_id(v, 0));
+}
+
+void trace_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words)
+{
+    EACH_SINK(e, sched_class, e->now, e->this_cpu, event, n, words);
+}
