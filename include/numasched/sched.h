@@ -114,6 +114,20 @@ struct ns_sched_params {
 };
 void ns_sched_params_default(struct ns_sched_params *p);
 
+/*
+ * Fixes for the QUIRKs of facts/xen-scheduling.md, one bit each in
+ * params.quirk_fixes. A quirk is reproduced for the versions that had it
+ * unless its bit is set. Scenario files name them (quirk_fixes = [...]).
+ */
+#define NS_QUIRK_UNPARK_BOOST     (1u << 0)  /* "unpark_boost": credit 2.4, 4.3-4.12 */
+#define NS_QUIRK_RATELIMIT_MIN    (1u << 1)  /* "ratelimit_min": credit 2.7, 4.8+ */
+#define NS_QUIRK_TICKLE_IDLERS_46 (1u << 2)  /* "tickle_idlers_46": credit 2.9, 4.6-4.7 */
+#define NS_QUIRK_KICK_AWAY_413    (1u << 3)  /* "kick_away_413": credit 2.9, 4.13+ */
+/* The bit of a quirk's scenario name, -1 if unknown. */
+int ns_sched_quirk_bit(const char *name);
+/* All quirk names, NULL-terminated (for error messages). */
+const char *const *ns_sched_quirk_names(void);
+
 struct ns_sched_slice {
     struct ns_vcpu *next;         /* NULL: run the idle vCPU */
     ns_time_t slice;              /* NS_TIME_NEVER: no slice timer */
