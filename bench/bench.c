@@ -114,7 +114,8 @@ static int run_bench(const struct bench *b)
     return rc;
 }
 
-int main(void)
+/* With an argument, only the benchmarks whose name contains it run. */
+int main(int argc, char **argv)
 {
     static const struct bench benches[] = {
         {"main example (specjbb-2node.cfg)", "examples/specjbb-2node.cfg", NULL, NULL, 4, 2, NULL, 10},
@@ -128,7 +129,7 @@ int main(void)
 
     printf("numasched bench: one core, optimised build\n");
     for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-        if (run_bench(&benches[i]) < 0)
+        if ((argc < 2 || strstr(benches[i].name, argv[1])) && run_bench(&benches[i]) < 0)
             rc = 1;
     return rc;
 }
