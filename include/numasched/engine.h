@@ -111,6 +111,10 @@ struct ns_engine *ns_engine_create(const struct ns_sim_spec *spec, struct ns_err
 void ns_engine_add_sink(struct ns_engine *e, const struct ns_trace_sink *sink);
 /* Run warm-up + duration. Fails only on a broken invariant (with --check). */
 int ns_engine_run(struct ns_engine *e, struct ns_err *err);
+/* Each pool's scheduler counters, a line per pool ("Pool-0 credit: ..."). */
+void ns_engine_print_sched_stats(const struct ns_engine *e, FILE *out);
+/* Each pool's scheduler state: runqueues, active vCPUs (Xen's 'r' key). */
+void ns_engine_dump(const struct ns_engine *e, FILE *out);
 /* Results of the finished run; owned by the engine. */
 const struct ns_results *ns_engine_results(const struct ns_engine *e);
 void ns_engine_free(struct ns_engine *e);

@@ -142,7 +142,7 @@ struct ns_sched {
 };
 
 /* Hooks a scheduler has no use for may be NULL: add_domain, remove_domain,
- * yield (then a yield just reschedules), check, dump. */
+ * yield (then a yield just reschedules), check, dump, stats. */
 struct ns_sched_ops {
     const char *name;             /* "credit", "rr", ... */
     unsigned trace_id;            /* scheduler id in TRC_SCHED_CLASS events */
@@ -165,6 +165,8 @@ struct ns_sched_ops {
     /* Report a broken scheduler invariant (--check); 0 when all hold. */
     int  (*check)(const struct ns_sched *s, struct ns_err *err);
     void (*dump)(const struct ns_sched *s, FILE *out);
+    /* One line of the scheduler's own counters (decisions, diagnostics). */
+    void (*stats)(const struct ns_sched *s, FILE *out);
 };
 
 /* The built-in schedulers by name, NULL if unknown. */

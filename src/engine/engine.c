@@ -124,6 +124,28 @@ int ns_engine_run(struct ns_engine *e, struct ns_err *err)
 
 const struct ns_results *ns_engine_results(const struct ns_engine *e) { return &e->results; }
 
+void ns_engine_print_sched_stats(const struct ns_engine *e, FILE *out)
+{
+    for (size_t i = 0; i < e->nr_pools; i++) {
+        const struct ns_sched *s = &e->scheds[i];
+        fprintf(out, "%s %s: ", e->pools[i].name, s->ops->name);
+        if (s->ops->stats)
+            s->ops->stats(s, out);
+        else
+            fputs("no counters\n", out);
+    }
+}
+
+void ns_engine_dump(const struct ns_engine *e, FILE *out)
+{
+    for (size_t i = 0; i < e->nr_pools; i++) {
+        const struct ns_sched *s = &e->scheds[i];
+        fprintf(out, "%s (%s):\n", e->pools[i].name, s->ops->name);
+        if (s->ops->dump)
+            s->ops->dump(s, out);
+    }
+}
+
 static void free_domain(struct edomain *d)
 {
     struct ns_sched *s = d->d.pool ? d->d.pool->sched : NULL;

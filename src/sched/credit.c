@@ -680,4 +680,5 @@ const struct ns_sched_ops ns_sched_credit = {
     .pick_cpu = credit_pick_cpu,
     .check = cs_check,
     .dump = cs_dump,
+    .stats = cs_stats,
 };

@@ -255,6 +255,7 @@ const char *cs_stealable_elsewhere(struct cs_priv *prv, unsigned cpu, ns_time_t 
 
 int cs_check(const struct ns_sched *s, struct ns_err *err);
 void cs_dump(const struct ns_sched *s, FILE *out);
+void cs_stats(const struct ns_sched *s, FILE *out);
 void cs_violation(struct cs_priv *prv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
