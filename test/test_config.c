@@ -1,8 +1,10 @@
 /*
  * Tests for config: the cpu-list syntax, durations and sizes, scenario and
  * domain files. Expected values are worked out by hand from the inputs:
- * masks from xl.cfg(5)'s cpu-list rules, memory splits from memory = MiB x
- * 1024 KiB divided over the nodes, durations from the unit tables.
+ * masks from xl.cfg(5)'s cpu-list rules, memory per node from Xen's
+ * allocator striping extents over the node affinity (facts 7.5; place/ has
+ * the full tests, test_place.c), durations from the unit tables. cpupool
+ * files have their own tests (test_pools.c).
  *
  * Files are written into a fresh temporary folder per test. Every bad input
  * must fail with a message that names the file, the line and the key.
@@ -19,6 +21,7 @@
 
 #include "config/internal.h"
 #include "numasched/config.h"
+#include "numasched/place.h"
 
 /* ---- a hand-built host: 4 nodes x 4 pCPUs ----------------------------------- */
 
@@ -397,7 +400,7 @@ Test(config, complete_scenario)
         "vif = [ 'bridge=xenbr0' ]\n");
     put("sub/vm2.cfg",
         "name = 'vm2'; vcpus = 1; maxvcpus = 3\n"
-        "memory = 1001\n"
+        "memory = 1001; maxmem = 2048; shadow_memory = 8\n"
         "memory_nodes = \"1\"\n"
         "type = \"hvm\"\n"
         "cpu_weight = 512\n"
@@ -436,15 +439,21 @@ Test(config, complete_scenario)
     cr_expect_not(d->hard_given);
     expect_mask(&d->hard[15], "0-15");
 
-    /* vm1: pinned to node 1 (pCPUs 8-15), per-vCPU soft affinity. */
+    /* vm1: pinned to node 1 (pCPUs 8-15), per-vCPU soft affinity. Xen's
+     * automatic node affinity (4.5+): soft (0-7) & hard (8-15) is empty, so
+     * the nodes of hard: {1}, and all 960 MiB = 983040 KiB go there. */
     d = &s.dom[1];
     cr_expect_str_eq(d->name, "vm1");
     cr_expect(strstr(d->file, "vm1.cfg"));
     cr_expect_eq(d->nr_vcpus, 2);
     cr_expect_eq(d->max_vcpus, 2);
     cr_expect_eq(d->memory_kb, 983040);
-    cr_expect_eq(d->memory_kb_per_node[0], 491520);
-    cr_expect_eq(d->memory_kb_per_node[1], 491520);
+    cr_expect_eq(d->max_memory_kb, 983040);
+    cr_expect_not(d->shadow_given);
+    cr_expect(ns_mask_empty(&d->memory_nodes));
+    cr_expect_null(d->placement);          /* placement is place/'s, not config's */
+    cr_expect_eq(d->memory_kb_per_node[0], 0);
+    cr_expect_eq(d->memory_kb_per_node[1], 983040);
     cr_expect_not(d->hvm);
     cr_expect_eq(d->weight, 256);
     cr_expect_eq(d->cap, 0);
@@ -459,7 +468,8 @@ Test(config, complete_scenario)
     cr_expect_null(d->pool);
     cr_expect_str_eq(ns_workload_spec_name(d->workload), "specjbb");
 
-    /* vm2: relative to the scenario's folder; 3 vCPUs, the third unlisted. */
+    /* vm2: relative to the scenario's folder; 3 vCPUs, the third unlisted;
+     * memory_nodes = "1" puts its memory on node 1 whatever its node affinity. */
     d = &s.dom[2];
     cr_expect_str_eq(d->name, "vm2");
     cr_expect(strstr(d->file, "sub/vm2.cfg"));
@@ -469,6 +479,10 @@ Test(config, complete_scenario)
     cr_expect_eq(d->weight, 512);
     cr_expect_eq(d->cap, 150);
     cr_expect_eq(d->memory_kb, 1025024);
+    cr_expect_eq(d->max_memory_kb, 2048 * 1024);
+    cr_expect(d->shadow_given);
+    cr_expect_eq(d->shadow_kb, 8 * 1024);
+    expect_mask(&d->memory_nodes, "1");
     cr_expect_eq(d->memory_kb_per_node[0], 0);
     cr_expect_eq(d->memory_kb_per_node[1], 1025024);
     cr_expect(d->hard_is_list);
@@ -581,18 +595,62 @@ Test(config, domain_types)
     ns_sim_spec_free(&s);
 }
 
-Test(config, memory_split_remainder)
+Test(config, memory_allocated_as_xen_does_without_placement)
 {
-    /* 1 MiB = 1024 KiB over 3 nodes: 342 + 341 + 341, the extra KiB to node 0. */
+    /* A loaded spec has its memory allocated already, striped over the node
+     * affinity (here all 3 nodes) as place/ does without placement. 1 MiB PV
+     * is too small for a 2 MiB extent: 256 pages of 4 KiB, from node 1 (the
+     * first after node 0) round robin: 85 full rounds (1,2,0) = 340 KiB each,
+     * and the 256th page to node 1: 340 + 344 + 340 KiB. */
     put("scn.cfg", "host = \"pack:3 [numa(memory=1GiB)] core:1 pu:1\"\n"
                    "sched = \"rr\"\nduration = 1\ndomains = [ \"vm.cfg\" ]\n");
     put("vm.cfg", "name = \"vm\"\nmemory = 1\n");
 
     struct ns_sim_spec s;
     load_ok("scn.cfg", &s);
-    cr_expect_eq(s.dom[0].memory_kb_per_node[0], 342);
-    cr_expect_eq(s.dom[0].memory_kb_per_node[1], 341);
-    cr_expect_eq(s.dom[0].memory_kb_per_node[2], 341);
+    cr_expect_eq(s.dom[0].memory_kb_per_node[0], 340);
+    cr_expect_eq(s.dom[0].memory_kb_per_node[1], 344);
+    cr_expect_eq(s.dom[0].memory_kb_per_node[2], 340);
+    ns_sim_spec_free(&s);
+}
+
+Test(config, placement_keys)
+{
+    struct ns_sim_spec s;
+
+    /* Defaults: placement on, following credit_compat. */
+    scenario("");
+    domain("vm1.cfg", "vm1", "");
+    load_ok("scn.cfg", &s);
+    cr_expect_not(s.placement_off);
+    cr_expect_eq(s.placement_version, 0);
+    cr_expect_eq(ns_place_version(&s), 422);
+    cr_expect_eq(s.placement_fixes, 0);
+    ns_sim_spec_free(&s);
+
+    scenario("placement = \"none\"; credit_compat = \"4.3\"");
+    load_ok("scn.cfg", &s);
+    cr_expect(s.placement_off);
+    cr_expect_eq(ns_place_version(&s), 403);
+    ns_sim_spec_free(&s);
+
+    scenario("placement = \"auto\"; placement_version = \"4.5\"; credit_compat = \"4.3\"");
+    load_ok("scn.cfg", &s);
+    cr_expect_not(s.placement_off);
+    cr_expect_eq(ns_place_version(&s), 405);
+    ns_sim_spec_free(&s);
+}
+
+Test(config, quirk_fixes)
+{
+    /* Scheduler quirks go to every pool's parameters, placement quirks to the spec. */
+    struct ns_sim_spec s;
+
+    scenario("quirk_fixes = [ \"placement_cmp_overflow\", \"unpark_boost\" ]");
+    domain("vm1.cfg", "vm1", "");
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.placement_fixes, NS_PLACE_FIX_CMP_OVERFLOW);
+    cr_expect_eq(s.pool[0].params.quirk_fixes, NS_QUIRK_UNPARK_BOOST);
     ns_sim_spec_free(&s);
 }
 
@@ -687,9 +745,12 @@ Test(config, bad_scenario_values)
     scenario_fails("credit_compat = \"4.23\"", "credit_compat", "from \"4.2\" to \"4.22\"");
     scenario_fails("credit_compat = \"4.03\"", "credit_compat", "from \"4.2\" to \"4.22\"");
     scenario_fails("credit_compat = \"5.0\"", "credit_compat", "from \"4.2\" to \"4.22\"");
-    scenario_fails("placement = \"auto\"", "placement", "not supported yet");
-    scenario_fails("placement = \"best\"", "placement", "use \"none\" or \"auto\"");
-    scenario_fails("pools = [ \"pool1.cfg\" ]", "pools", "cpupools are not supported yet");
+    scenario_fails("placement = \"best\"", "placement", "use \"auto\"");
+    scenario_fails("placement_version = \"4.1\"", "placement_version", "from \"4.2\" to \"4.22\"");
+    scenario_fails("quirk_fixes = [ \"nope\" ]", "quirk_fixes", "unknown quirk \"nope\" (known: ");
+    scenario_fails("quirk_fixes = \"unpark_boost\"", "quirk_fixes", "expected a list");
+    scenario_fails("pools = [ \"pool1.cfg\" ]", "pools", "pool1.cfg: cannot read");
+    scenario_fails("cpupool_numa_split = 2", "cpupool_numa_split", "between 0 and 1");
     scenario_fails("duraton = 10", "duraton", "unknown scenario key");
     scenario_fails("domains = [ \"vm1.cfg\", \"nothere.cfg\" ]", "domains",
                    "nothere.cfg: cannot read: No such file or directory");
@@ -763,6 +824,9 @@ Test(config, bad_domain_values)
     domain_fails("node_affinity = \"2\"", "node_affinity", "node 2 does not exist");
     domain_fails("node_affinity = \"0,^0\"", "node_affinity", "selects no node");
     domain_fails("memory_nodes = \"5\"", "memory_nodes", "node 5 does not exist");
+    domain_fails("memory_nodes = \"0,^0\"", "memory_nodes", "selects no node");
+    domain_fails("maxmem = 959", "maxmem", "959 is less than memory = 960");
+    domain_fails("shadow_memory = \"-1\"", "shadow_memory", "between 0 and");
 }
 
 Test(config, key_lines_skip_comments_and_strings)
@@ -841,7 +905,7 @@ Test(config, examples_load)
 {
     static const char *const names[] = {
         "specjbb-2node.cfg", "cpu.cfg", "sysbench-memory.cfg", "lmbench-proc.cfg",
-        "idle.cfg", "phases.cfg",
+        "idle.cfg", "phases.cfg", "placement-10vm.cfg", "cpupools.cfg",
     };
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -19,7 +19,13 @@ struct ns_overrides {
     ns_time_t duration;
 };
 
-/* Load @path and the files it names into @out (zeroed by the caller). */
+/*
+ * Load @path and the files it names into @out (zeroed by the caller): the
+ * host, Pool-0 and the cpupools, the domains in creation order. Each
+ * domain's memory is allocated as Xen does when libxl does not place
+ * (ns_place_memory), so the spec runs as it is; ns_place_spec (place.h)
+ * then runs libxl's placement as the scenario asks and allocates again.
+ */
 int ns_config_load(const char *path, const struct ns_overrides *ov,
                    struct ns_sim_spec *out, struct ns_err *err);
 
@@ -38,5 +44,9 @@ int ns_cpulist_parse(const char *s, const struct ns_topo *t, struct ns_mask *out
  * (no binary rounding). 0 is accepted; negative values and anything over
  * 1,000,000 s are refused. */
 int ns_duration_parse(const char *s, ns_time_t *out, struct ns_err *err);
+
+/* A Xen version as scenarios name one: "4.2" .. "4.22" -> 402 .. 422,
+ * "current" -> 422. */
+int ns_xen_version_parse(const char *s, unsigned *out, struct ns_err *err);
 
 #endif

@@ -36,6 +36,13 @@ struct ns_domain_spec {
     uint64_t *memory_kb_per_node;  /* [nr_nodes]: where its memory lives */
     char *pool;                    /* NULL: Pool-0 */
     struct ns_workload_spec *workload;
+    /* Inputs and outcome of place/ (placement and memory allocation). */
+    uint64_t max_memory_kb;        /* maxmem= (0: as memory_kb), for the memory need */
+    uint64_t shadow_kb;            /* shadow_memory=, when shadow_given */
+    bool shadow_given;
+    struct ns_mask memory_nodes;   /* memory_nodes=: allocate over these nodes instead
+                                      of the node affinity; empty = no override */
+    char *placement;               /* what placement did, one line (NULL: not run) */
 };
 
 struct ns_pool_spec {
@@ -58,6 +65,9 @@ struct ns_sim_spec {
     size_t nr_pools;
     bool check;                    /* run the invariant checker */
     double trace_hz;               /* TSC rate of a xentrace output (0: none), for results */
+    bool placement_off;            /* placement = "none": libxl never places */
+    unsigned placement_version;    /* libxl semantics 402..422; 0: Pool-0's compat */
+    unsigned placement_fixes;      /* NS_PLACE_FIX_* bits (numasched/place.h) */
 };
 
 void ns_sim_spec_free(struct ns_sim_spec *s);

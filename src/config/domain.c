@@ -3,6 +3,11 @@
  * parameters. Keys xl knows but numasched does not model (disk, vif,
  * kernel, ...) are left alone, so real configs load as they are.
  *
+ * Where the memory lives is not decided here: place/ runs libxl's placement
+ * and Xen's allocator over the whole scenario (ns_place_spec). The keys it
+ * reads are memory, maxmem, shadow_memory, type, vcpus, maxvcpus, cpus,
+ * cpus_soft, pool, and numasched's node_affinity and memory_nodes.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <stdlib.h>
@@ -92,19 +97,6 @@ static int load_vcpus(struct cfg_file *f, const struct ns_topo *t, bool dom0,
     return 0;
 }
 
-/* Split @d's memory evenly over @nodes, the remainder (in KiB) to the lowest. */
-static void split_memory(struct ns_domain_spec *d, const struct ns_mask *nodes, unsigned nr_nodes)
-{
-    uint64_t n = ns_mask_weight(nodes), share = d->memory_kb / n, rest = d->memory_kb % n;
-
-    d->memory_kb_per_node = ns_xcalloc(nr_nodes, sizeof(uint64_t));
-    ns_mask_for_each(node, nodes) {
-        d->memory_kb_per_node[node] = share + (rest > 0);
-        if (rest > 0)
-            rest--;
-    }
-}
-
 /* A node list given as a string, or as a list of strings whose union is taken. */
 static int get_nodes(struct cfg_file *f, const char *key, const struct ns_topo *t,
                      struct ns_mask *out, struct ns_err *err)
@@ -157,12 +149,49 @@ static int check_fits(struct cfg_file *f, const struct cfg_domain_ctx *c,
                     (unsigned long long)(host_kb / 1024));
 }
 
+/* maxmem= (MiB, at least memory=) and shadow_memory= (MiB): the memory need
+ * libxl's placement computes (facts 7.2). */
+static int load_memory_limits(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err *err)
+{
+    long memory_mib = (long)(d->memory_kb / 1024), maxmem = memory_mib, shadow;
+    int rc;
+
+    if (cfg_get_long(f, "maxmem", 1, MAX_MEMORY_MIB, &maxmem, err) < 0)
+        return -1;
+    if (maxmem < memory_mib)
+        return cfg_fail(f, "maxmem", err, "%ld is less than memory = %ld", maxmem, memory_mib);
+    d->max_memory_kb = (uint64_t)maxmem * 1024;
+    rc = cfg_get_long(f, "shadow_memory", 0, MAX_MEMORY_MIB, &shadow, err);
+    if (rc < 0)
+        return -1;
+    d->shadow_given = rc == 0;
+    d->shadow_kb = d->shadow_given ? (uint64_t)shadow * 1024 : 0;
+    return 0;
+}
+
+/*
+ * memory_nodes (numasched only): stripe this domain's memory over these
+ * nodes instead of its node affinity, with the allocator's usual spilling.
+ * For what-if runs ("memory on node 1, vCPUs anywhere"); Xen itself has no
+ * such key (vNUMA's pnode comes closest).
+ */
+static int load_memory_nodes(struct cfg_file *f, const struct ns_topo *t,
+                             struct ns_domain_spec *d, struct ns_err *err)
+{
+    ns_mask_init(&d->memory_nodes, t->nr_nodes);
+    if (!cfg_has(f, "memory_nodes"))
+        return 0;
+    if (get_nodes(f, "memory_nodes", t, &d->memory_nodes, err))
+        return -1;
+    if (ns_mask_empty(&d->memory_nodes))
+        return cfg_fail(f, "memory_nodes", err, "selects no node");
+    return 0;
+}
+
 static int load_memory(struct cfg_file *f, const struct cfg_domain_ctx *c,
                        struct ns_domain_spec *d, struct ns_err *err)
 {
-    const struct ns_topo *t = c->topo;
     long mib;
-    struct ns_mask nodes;
     int rc = cfg_get_long(f, "memory", 1, MAX_MEMORY_MIB, &mib, err);
 
     if (rc < 0)
@@ -170,25 +199,9 @@ static int load_memory(struct cfg_file *f, const struct cfg_domain_ctx *c,
     if (rc > 0)
         return cfg_fail(f, "memory", err, "missing: give the domain's memory in MiB");
     d->memory_kb = (uint64_t)mib * 1024;
-    if (check_fits(f, c, d, err))
+    if (check_fits(f, c, d, err) || load_memory_limits(f, d, err))
         return -1;
-
-    /* Where the memory lives until place/ models Xen's allocator: all nodes. */
-    ns_mask_init(&nodes, t->nr_nodes);
-    ns_mask_fill(&nodes);
-    if (cfg_has(f, "memory_nodes")) {
-        if (get_nodes(f, "memory_nodes", t, &nodes, err)) {
-            ns_mask_free(&nodes);
-            return -1;
-        }
-        if (ns_mask_empty(&nodes)) {
-            ns_mask_free(&nodes);
-            return cfg_fail(f, "memory_nodes", err, "selects no node");
-        }
-    }
-    split_memory(d, &nodes, t->nr_nodes);
-    ns_mask_free(&nodes);
-    return 0;
+    return load_memory_nodes(f, c->topo, d, err);
 }
 
 /* Parse one cpu-list for @key (element @elem of a list, or -1) into @m. */
@@ -271,19 +284,73 @@ static int load_node_affinity(struct cfg_file *f, const struct ns_topo *t,
     return 0;
 }
 
-/* Until cpupool files arrive, Pool-0 is the only pool a domain can name. */
-static int load_pool(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err *err)
+/* The pool named @name, NULL if none. */
+static const struct ns_pool_spec *find_pool(const struct ns_sim_spec *s, const char *name)
 {
-    const char *pool;
-    int rc = cfg_get_string(f, "pool", &pool, err);
+    for (size_t i = 0; i < s->nr_pools; i++)
+        if (strcmp(s->pool[i].name, name) == 0)
+            return &s->pool[i];
+    return NULL;
+}
 
-    if (rc)
-        return rc < 0 ? -1 : 0;
-    if (strcmp(pool, "Pool-0") != 0)
-        return cfg_fail(f, "pool", err, "no cpupool named \"%s\" (only Pool-0 exists: "
-                        "cpupools are not supported yet)", pool);
-    d->pool = ns_xstrdup(pool);
+static int no_such_pool(struct cfg_file *f, const struct ns_sim_spec *s, const char *name,
+                        struct ns_err *err)
+{
+    char known[512];
+    const char **names = ns_xcalloc(s->nr_pools + 1, sizeof(*names));
+
+    for (size_t i = 0; i < s->nr_pools; i++)
+        names[i] = s->pool[i].name;
+    cfg_join(names, known, sizeof(known));
+    free(names);
+    return cfg_fail(f, "pool", err, "no cpupool named \"%s\" (cpupools: %s)", name, known);
+}
+
+/*
+ * Hard affinity outside the pool is refused by Xen (facts 6): every vCPU
+ * with a cpus= mask must have a pCPU of the pool in it.
+ */
+static int check_affinity_in_pool(struct cfg_file *f, const struct ns_domain_spec *d,
+                                  const struct ns_pool_spec *pool, struct ns_err *err)
+{
+    for (unsigned i = 0; d->hard_given && i < d->max_vcpus; i++) {
+        if (ns_mask_intersects(&d->hard[i], &pool->cpus))
+            continue;
+        char *cpus = ns_mask_format(&d->hard[i]), *in_pool = ns_mask_format(&pool->cpus);
+        cfg_fail(f, "cpus", err, "vCPU %u may run on pCPUs %s, none of them in cpupool %s "
+                 "(pCPUs %s)", i, cpus, pool->name, in_pool);
+        free(cpus);
+        free(in_pool);
+        return -1;
+    }
     return 0;
+}
+
+/* pool = "NAME" (default: Pool-0, which dom0 never leaves). */
+static int load_pool(struct cfg_file *f, const struct cfg_domain_ctx *c,
+                     struct ns_domain_spec *d, struct ns_err *err)
+{
+    const struct ns_sim_spec *s = c->spec;
+    const struct ns_pool_spec *pool = &s->pool[0];
+    const char *name;
+    int rc = cfg_get_string(f, "pool", &name, err);
+
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        pool = find_pool(s, name);
+        if (!pool)
+            return no_such_pool(f, s, name, err);
+        if (c->dom0 && pool != &s->pool[0])
+            return cfg_fail(f, "pool", err, "Domain-0 lives in %s, the boot cpupool, not %s",
+                            s->pool[0].name, name);
+        d->pool = ns_xstrdup(name);
+    }
+    /* Xen refuses to put a domain in a pool without pCPUs (facts 5). */
+    if (ns_mask_empty(&pool->cpus))
+        return cfg_fail(f, rc == 0 ? "pool" : NULL, err, "cpupool %s has no pCPUs: Xen "
+                        "cannot add %s to it", pool->name, d->name);
+    return check_affinity_in_pool(f, d, pool, err);
 }
 
 static int load_workload(struct cfg_file *f, bool dom0, struct ns_domain_spec *d,
@@ -326,7 +393,7 @@ int cfg_domain_load(const char *path, const struct cfg_domain_ctx *c,
     if (!rc)
         rc = load_node_affinity(&f, t, d, err);
     if (!rc)
-        rc = load_pool(&f, d, err);
+        rc = load_pool(&f, c, d, err);
     if (!rc)
         rc = load_workload(&f, c->dom0, d, err);
 

@@ -1,6 +1,6 @@
 /*
- * config internals, shared by the scenario, domain and (later) cpupool
- * readers: one parsed file, the small value parsers, and the domain reader.
+ * config internals, shared by the scenario, domain and cpupool readers: one
+ * parsed file, the small value parsers, the domain and pool readers.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,6 +10,7 @@
 #include <libxlutil.h>
 
 #include "numasched/config.h"
+#include "numasched/place.h"
 
 /*
  * One configuration file as libxlutil parsed it, plus its text. libxlutil
@@ -93,8 +94,25 @@ struct cfg_domain_ctx {
     bool dom0;
     const struct ns_domain_spec *others;
     size_t nr_others;
+    const struct ns_sim_spec *spec;   /* its pools, for `pool` */
 };
 int cfg_domain_load(const char *path, const struct cfg_domain_ctx *ctx,
                     struct ns_domain_spec *d, struct ns_err *err);
+
+/* A path named in the scenario, relative to its folder @dir; malloc'd. */
+char *cfg_scenario_path(const char *dir, const char *rel);
+/* tslice_ms, ratelimit_us, migration_delay_us of @f into @params (kept when absent). */
+int cfg_sched_params(const struct cfg_file *f, struct ns_sched_params *params,
+                     struct ns_err *err);
+
+/*
+ * cpupools (pool.c): the scenario's `pools` files or `cpupool_numa_split`,
+ * after Pool-0 exists and before the domains are read. After a numa split
+ * (*numa_split_done) and once the domains are read, cfg_pools_settle_dom0
+ * offlines the dom0 vCPUs beyond Pool-0's pCPUs, as the split does.
+ */
+int cfg_pools_load(struct cfg_file *scenario, const char *dir, struct ns_sim_spec *s,
+                   bool *numa_split_done, struct ns_err *err);
+void cfg_pools_settle_dom0(struct ns_sim_spec *s);
 
 #endif

@@ -1,10 +1,11 @@
 /*
- * Scenario files: the host, the scheduler, how long to run, and which
- * domain files to boot. The keys are numasched's own, but the syntax is
- * xl's, read by libxlutil like everything else.
+ * Scenario files: the host, the scheduler, how long to run, placement, the
+ * cpupool files and which domain files to boot. The keys are numasched's
+ * own, but the syntax is xl's, read by libxlutil like everything else.
  *
- * Relative paths (domain files, topology XML) are relative to the scenario
- * file's folder, so a scenario folder can be moved and run from anywhere.
+ * Relative paths (domain files, pool files, topology XML) are relative to
+ * the scenario file's folder, so a scenario folder can be moved and run
+ * from anywhere.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,8 +21,8 @@
 static const char *const scenario_keys[] = {
     "host", "distances", "memory_per_node",
     "sched", "tslice_ms", "ratelimit_us", "migration_delay_us", "credit_compat",
-    "duration", "warmup", "seed", "check",
-    "dom0", "domains", "placement", "pools",
+    "quirk_fixes", "duration", "warmup", "seed", "check",
+    "dom0", "domains", "placement", "placement_version", "pools", "cpupool_numa_split",
     NULL,
 };
 
@@ -219,39 +220,75 @@ static int load_run(const struct cfg_file *f, const struct ns_overrides *ov,
 
 /* ---- scheduler and Pool-0 ---------------------------------------------------- */
 
-/* "4.2" .. "4.22" -> 402 .. 422, "current" -> 422. */
-static int load_compat(const struct cfg_file *f, unsigned *compat, struct ns_err *err)
+/* @key: a Xen version, "4.2" .. "4.22" or "current" (402 .. 422). */
+static int load_version(const struct cfg_file *f, const char *key, unsigned *version,
+                        struct ns_err *err)
 {
     const char *s;
-    int rc = cfg_get_string(f, "credit_compat", &s, err);
+    int rc = cfg_get_string(f, key, &s, err);
 
     if (rc)
         return rc < 0 ? -1 : 0;
-    if (strcmp(s, "current") == 0) {
-        *compat = 422;
-        return 0;
-    }
-    /* "4." then 2..22 written plainly: no sign, no leading zero. */
-    const char *m = s + 2;
-    bool digits = m[0] >= '1' && m[0] <= '9' &&
-                  (m[1] == '\0' || (m[1] >= '0' && m[1] <= '9' && m[2] == '\0'));
-    if (strncmp(s, "4.", 2) == 0 && digits) {
-        unsigned minor = (unsigned)atoi(m);
-        if (minor >= 2 && minor <= 22) {
-            *compat = 400 + minor;
-            return 0;
-        }
-    }
-    return cfg_fail(f, "credit_compat", err, "\"%s\": give a Xen version from \"4.2\" to "
-                    "\"4.22\" (quoted), or \"current\"", s);
+    if (ns_xen_version_parse(s, version, err))
+        return cfg_wrap(f, key, err, err);
+    return 0;
 }
 
-static int load_sched(const struct cfg_file *f, const struct ns_topo *t,
+/* Bounds as Xen's sysctls enforce them (facts 1.4). */
+int cfg_sched_params(const struct cfg_file *f, struct ns_sched_params *params,
+                     struct ns_err *err)
+{
+    long tslice = params->tslice_ms, ratelimit = params->ratelimit_us;
+    long delay = params->migration_delay_us;
+
+    if (cfg_get_long(f, "tslice_ms", 1, 1000, &tslice, err) < 0 ||
+        cfg_get_long(f, "ratelimit_us", 0, 500000, &ratelimit, err) < 0 ||
+        cfg_get_long(f, "migration_delay_us", 0, 100000, &delay, err) < 0)
+        return -1;
+    if (ratelimit > 0 && ratelimit < 100)
+        return cfg_fail(f, "ratelimit_us", err, "must be 0 (off) or between 100 and 500000, "
+                        "not %ld", ratelimit);
+    params->tslice_ms = (unsigned)tslice;
+    params->ratelimit_us = (unsigned)ratelimit;
+    params->migration_delay_us = (unsigned)delay;
+    return 0;
+}
+
+/*
+ * quirk_fixes = [ "NAME", ... ]: switch on the fix of each named QUIRK,
+ * scheduler quirks (every pool) and placement quirks alike.
+ */
+static int load_quirk_fixes(struct cfg_file *f, struct ns_sched_params *params,
+                            unsigned *place_fixes, struct ns_err *err)
+{
+    size_t n = 0;
+    const char *const *names;
+    int rc = cfg_get_strings(f, "quirk_fixes", &n, &names, err);
+
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        int sched_bit = ns_sched_quirk_bit(names[i]);
+        int place_bit = ns_place_quirk_bit(names[i]);
+        if (sched_bit > 0) {
+            params->quirk_fixes |= (unsigned)sched_bit;
+        } else if (place_bit > 0) {
+            *place_fixes |= (unsigned)place_bit;
+        } else {
+            char a[512], b[256];
+            return cfg_fail(f, "quirk_fixes", err, "unknown quirk \"%s\" (known: %s, %s)",
+                            names[i], cfg_join(ns_sched_quirk_names(), a, sizeof(a)),
+                            cfg_join(ns_place_quirk_names(), b, sizeof(b)));
+        }
+    }
+    return 0;
+}
+
+static int load_sched(struct cfg_file *f, const struct ns_topo *t,
                       struct ns_sim_spec *s, struct ns_err *err)
 {
     const char *name = "credit";
     struct ns_sched_params params;
-    long tslice, ratelimit, delay;
     char known[256];
 
     if (cfg_get_string(f, "sched", &name, err) < 0)
@@ -260,22 +297,11 @@ static int load_sched(const struct cfg_file *f, const struct ns_topo *t,
         return cfg_fail(f, "sched", err, "unknown scheduler \"%s\" (known: %s)", name,
                         cfg_join(ns_sched_names(), known, sizeof(known)));
 
-    /* Bounds as Xen's sysctls enforce them (facts 1.4). */
     ns_sched_params_default(&params);
-    tslice = params.tslice_ms;
-    ratelimit = params.ratelimit_us;
-    delay = params.migration_delay_us;
-    if (cfg_get_long(f, "tslice_ms", 1, 1000, &tslice, err) < 0 ||
-        cfg_get_long(f, "ratelimit_us", 0, 500000, &ratelimit, err) < 0 ||
-        cfg_get_long(f, "migration_delay_us", 0, 100000, &delay, err) < 0 ||
-        load_compat(f, &params.compat, err))
+    if (cfg_sched_params(f, &params, err) ||
+        load_version(f, "credit_compat", &params.compat, err) ||
+        load_quirk_fixes(f, &params, &s->placement_fixes, err))
         return -1;
-    if (ratelimit > 0 && ratelimit < 100)
-        return cfg_fail(f, "ratelimit_us", err, "must be 0 (off) or between 100 and 500000, "
-                        "not %ld", ratelimit);
-    params.tslice_ms = (unsigned)tslice;
-    params.ratelimit_us = (unsigned)ratelimit;
-    params.migration_delay_us = (unsigned)delay;
 
     /* Pool-0: every pCPU, the scenario's scheduler (Xen's boot cpupool). */
     s->pool = ns_xcalloc(1, sizeof(*s->pool));
@@ -288,31 +314,30 @@ static int load_sched(const struct cfg_file *f, const struct ns_topo *t,
     return 0;
 }
 
-/* Keys the scenario grammar has but numasched does not model yet: refuse
- * them rather than run something other than what the file asks for. */
-static int load_unsupported(const struct cfg_file *f, struct ns_err *err)
+/*
+ * libxl's automatic NUMA placement is on unless placement = "none" (libxl's
+ * numa_placement defaults to true). It follows the Xen version of
+ * credit_compat unless placement_version names another one.
+ */
+static int load_placement(const struct cfg_file *f, struct ns_sim_spec *s, struct ns_err *err)
 {
     const char *placement;
     int rc = cfg_get_string(f, "placement", &placement, err);
 
     if (rc < 0)
         return -1;
-    if (rc == 0 && strcmp(placement, "none") != 0) {
-        if (strcmp(placement, "auto") == 0)
-            return cfg_fail(f, "placement", err, "automatic NUMA placement is not "
-                            "supported yet (use \"none\")");
-        return cfg_fail(f, "placement", err, "\"%s\": use \"none\" or \"auto\"", placement);
-    }
-    if (cfg_has(f, "pools"))
-        return cfg_fail(f, "pools", err, "cpupools are not supported yet");
-    return 0;
+    if (rc == 0 && strcmp(placement, "none") != 0 && strcmp(placement, "auto") != 0)
+        return cfg_fail(f, "placement", err, "\"%s\": use \"auto\" (libxl places new "
+                        "domains, the default) or \"none\"", placement);
+    s->placement_off = rc == 0 && strcmp(placement, "none") == 0;
+    return load_version(f, "placement_version", &s->placement_version, err);
 }
 
 /* ---- domains ---------------------------------------------------------------------- */
 
 /* @rel relative to the scenario's folder; "vm1.cfg" stays "vm1.cfg" when
  * the scenario is in the current folder, which reads better in messages. */
-static char *scenario_path(const char *dir, const char *rel)
+char *cfg_scenario_path(const char *dir, const char *rel)
 {
     return strcmp(dir, ".") == 0 ? ns_xstrdup(rel) : ns_path_join(dir, rel);
 }
@@ -320,8 +345,8 @@ static char *scenario_path(const char *dir, const char *rel)
 static int load_domain(const struct cfg_file *f, const char *key, const char *dir,
                        const char *rel, bool dom0, struct ns_sim_spec *s, struct ns_err *err)
 {
-    char *path = scenario_path(dir, rel);
-    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom};
+    char *path = cfg_scenario_path(dir, rel);
+    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom, s};
     int rc;
 
     /* A missing file is the scenario's mistake: say where it is named. */
@@ -366,6 +391,7 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
                    struct ns_sim_spec *out, struct ns_err *err)
 {
     struct cfg_file f;
+    bool split = false;
 
     if (cfg_open(&f, path, err))
         return -1;
@@ -380,9 +406,17 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
     if (!rc)
         rc = load_sched(&f, out->topo, out, err);
     if (!rc)
-        rc = load_unsupported(&f, err);
+        rc = load_placement(&f, out, err);
+    if (!rc)
+        rc = cfg_pools_load(&f, dir, out, &split, err);
     if (!rc)
         rc = load_domains(&f, dir, out, err);
+    if (!rc && split)
+        cfg_pools_settle_dom0(out);
+    /* Memory as Xen allocates it without placement, so that the spec runs as
+     * it is; ns_place_spec places the domains and allocates again. */
+    if (!rc)
+        rc = ns_place_memory(out, err);
 
     free(dir);
     cfg_close(&f);

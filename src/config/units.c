@@ -1,6 +1,6 @@
 /*
  * Numbers with units: durations ("500ms", "30s", 30) and memory sizes
- * ("6GiB", "6144MiB", 6144).
+ * ("6GiB", "6144MiB", 6144); and Xen versions ("4.3", "current").
  *
  * libxlutil hands every value over as text, and it rejects an unquoted
  * "1.5" or "500ms", so users write such values as strings. We read the
@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/internal.h"
@@ -147,4 +148,24 @@ int cfg_size_parse(const char *s, uint64_t *bytes, struct ns_err *err)
     if (!scale_decimal(&d, u->scale, SIZE_MAX_BYTES, bytes))
         return ns_err_set(err, NULL, 0, NULL, "\"%s\" is larger than the limit of 1 PiB", s);
     return 0;
+}
+
+/* "4.2" .. "4.22" -> 402 .. 422, "current" -> 422: "4." then 2..22 written
+ * plainly (no sign, no leading zero). */
+int ns_xen_version_parse(const char *s, unsigned *out, struct ns_err *err)
+{
+    if (strcmp(s, "current") == 0) {
+        *out = 422;
+        return 0;
+    }
+    const char *m = s + (strncmp(s, "4.", 2) == 0 ? 2 : 0);
+    bool digits = m != s && m[0] >= '1' && m[0] <= '9' &&
+                  (m[1] == '\0' || (is_digit(m[1]) && m[2] == '\0'));
+    unsigned minor = digits ? (unsigned)atoi(m) : 0;
+    if (minor >= 2 && minor <= 22) {
+        *out = 400 + minor;
+        return 0;
+    }
+    return ns_err_set(err, NULL, 0, NULL, "\"%s\": give a Xen version from \"4.2\" to "
+                      "\"4.22\" (quoted), or \"current\"", s);
 }

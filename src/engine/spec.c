@@ -22,6 +22,8 @@ void ns_domain_spec_free(struct ns_domain_spec *d)
     free(d->name);
     free(d->file);
     free(d->pool);
+    ns_mask_free(&d->memory_nodes);
+    free(d->placement);
     if (d->workload)
         ns_workload_spec_free(d->workload);
     memset(d, 0, sizeof(*d));

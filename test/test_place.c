@@ -1,0 +1,682 @@
+/*
+ * Tests for place/: libxl's automatic NUMA placement and Xen's allocator,
+ * through scenario files as users write them. Every expected value is
+ * derived by hand from facts/xen-scheduling.md section 7, with the
+ * arithmetic in the comments. Memory is in KiB unless said otherwise.
+ *
+ * The common host is the 2013 one: 2 nodes x 8 pCPUs (0-7, 8-15), 6 GiB
+ * each = 6291456 KiB. With Domain-0 (16 vCPUs, 2048 MiB, striped 1024 MiB
+ * per node) each node has 5120 MiB = 5242880 KiB free for the guests.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "numasched/config.h"
+#include "numasched/place.h"
+
+#define MIB 1024ULL
+#define HOST_2NODE "host = \"pack:2 [numa(memory=6GiB)] core:4 pu:2\"\n"
+
+/* ---- files --------------------------------------------------------------------- */
+
+static char dir[64];
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/ns-place-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void drop_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(place, .init = make_dir, .fini = drop_dir);
+
+static void put(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(const char *name, const char *fmt, ...)
+{
+    char path[512];
+    va_list ap;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fclose(f);
+}
+
+/* A guest file vmN.cfg: @vcpus vCPUs, @mib MiB, plus @extra lines. */
+static void guest(const char *name, unsigned vcpus, unsigned mib, const char *extra)
+{
+    char file[64];
+    snprintf(file, sizeof(file), "%s.cfg", name);
+    put(file, "name = \"%s\"\nvcpus = %u\nmemory = %u\nworkload = \"cpu\"\n%s\n", name, vcpus,
+        mib, extra);
+}
+
+static void load(struct ns_sim_spec *s)
+{
+    char path[512];
+    struct ns_err err = {{0}};
+
+    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
+    memset(s, 0, sizeof(*s));
+    cr_assert_eq(ns_config_load(path, NULL, s, &err), 0, "%s", err.msg);
+}
+
+/* Load scn.cfg and place it; the caller frees both. */
+static void place(struct ns_sim_spec *s, struct ns_place_report *r)
+{
+    struct ns_err err = {{0}};
+
+    load(s);
+    memset(r, 0, sizeof(*r));
+    cr_assert_eq(ns_place_spec(s, r, &err), 0, "%s", err.msg);
+}
+
+static void done(struct ns_sim_spec *s, struct ns_place_report *r)
+{
+    ns_place_report_free(r);
+    ns_sim_spec_free(s);
+}
+
+static void expect_mask(const struct ns_mask *m, const char *expected, const char *what)
+{
+    char *got = ns_mask_format(m);
+    cr_expect_str_eq(got, expected, "%s: %s, expected %s", what, got, expected);
+    free(got);
+}
+
+static void expect_memory(const struct ns_domain_spec *d, uint64_t n0, uint64_t n1)
+{
+    cr_expect_eq(d->memory_kb_per_node[0], n0, "%s node 0: %llu KiB, expected %llu", d->name,
+                 (unsigned long long)d->memory_kb_per_node[0], (unsigned long long)n0);
+    cr_expect_eq(d->memory_kb_per_node[1], n1, "%s node 1: %llu KiB, expected %llu", d->name,
+                 (unsigned long long)d->memory_kb_per_node[1], (unsigned long long)n1);
+}
+
+/* ---- the ten-domain example (docs/placement.md) ------------------------------------- */
+
+/* Domain-0 and ten 2-vCPU 960 MiB PV guests, created one after another. */
+static void ten_guests(const char *version)
+{
+    char list[512] = "";
+    for (int i = 1; i <= 10; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "vm%d", i);
+        guest(name, 2, 960, "type = \"pv\"");
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"vm%d.cfg\"",
+                 i > 1 ? ", " : "", i);
+    }
+    put("dom0.cfg", "memory = 2048\nworkload = \"idle\"\n");
+    put("scn.cfg", HOST_2NODE "sched = \"credit\"\nduration = 1\nplacement_version = \"%s\"\n"
+        "dom0 = \"dom0.cfg\"\ndomains = [ %s ]\n", version, list);
+}
+
+/*
+ * Both versions choose the same nodes:
+ *  - vm1: dom0's 16 vCPUs (affinity "all", node affinity {0,1}) count on
+ *    both nodes, vm1's own 2 too: {0} 18 vCPUs, {1} 18; free 5242880 both:
+ *    a tie, the first found wins: node 0.
+ *  - vm2: vm1 now counts on node 0 only (its node affinity): {0} 16+2+2 =
+ *    20, {1} 16+2 = 18: node 1.
+ *  - vm3: {0} 20, {1} 20, free 4160 MiB both: tie, node 0. And so on:
+ *    odd guests on node 0, even guests on node 1, nr_vcpus of the chosen
+ *    node 16 + 2 x (guests already there) + 2.
+ *  - vm10: node 0 has 5120 - 5 x 960 = 320 MiB left, less than the need,
+ *    so {1} is the only candidate.
+ * Memory need, 960 MiB = 983040 KiB:
+ *  - 4.3 (xl's shadow): 4 x (256 x 2 + 2 x 960) = 9728; 983040 + 9728 + 1024
+ *    (PV) = 993792, rounded up to 2048: 995328 (972 MiB).
+ *  - 4.22 (libxl, PV: k = 1): 4 x (256 x 2 + 960) = 5888; 983040 + 5888 +
+ *    1024 = 989952, rounded up: 991232 (968 MiB).
+ */
+static void check_ten(const struct ns_sim_spec *s, const struct ns_place_report *r,
+                      uint64_t need, uint64_t paging)
+{
+    cr_assert_eq(s->nr_dom, 11);
+    cr_expect_eq(r->dom[0].status, NS_PLACE_DOM0);
+    expect_memory(&s->dom[0], 1024 * MIB, 1024 * MIB);
+    for (unsigned i = 1; i <= 10; i++) {
+        const struct ns_place_domain *d = &r->dom[i];
+        unsigned node = (i - 1) % 2, before = (i - 1) / 2;   /* guests already on it */
+        cr_assert_eq(d->status, NS_PLACE_PLACED, "vm%u", i);
+        cr_expect_eq(d->need_kb, need, "vm%u", i);
+        cr_expect_eq(d->paging_kb, paging, "vm%u", i);
+        cr_expect_eq(d->min_nodes, 1);
+        cr_expect_eq(d->nr_cand, i == 10 ? 1 : 2, "vm%u", i);
+        const struct ns_place_candidate *c = &d->cand[d->chosen];
+        cr_expect_eq(c->nr_vcpus, 16 + 2 * before + 2, "vm%u", i);
+        cr_expect_eq(c->nr_cpus, 8);
+        cr_expect_eq(c->free_kb, (5120 - 960 * before) * MIB, "vm%u", i);
+        expect_mask(&c->nodes, node ? "1" : "0", s->dom[i].name);
+        expect_mask(&d->node_affinity, node ? "1" : "0", s->dom[i].name);
+        cr_expect_not(d->auto_node_affinity);
+        expect_memory(&s->dom[i], node ? 0 : 960 * MIB, node ? 960 * MIB : 0);
+        expect_mask(&s->dom[i].hard[1], "0-15", "hard");
+        cr_expect_str_eq(s->dom[i].placement, node ? "placed on node 1" : "placed on node 0");
+    }
+    /* vm2 saw node 0 with more vCPUs (20) and less memory (4160 MiB). */
+    cr_expect_eq(r->dom[2].cand[0].nr_vcpus, 20);
+    cr_expect_eq(r->dom[2].cand[0].free_kb, 4160 * MIB);
+    /* vm10 saw node 0 with 320 MiB free: not a candidate. */
+    cr_expect_eq(r->dom[10].free_kb[0], 320 * MIB);
+}
+
+Test(place, ten_guests_xen_43)
+{
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    ten_guests("4.3");
+    place(&s, &r);
+    cr_expect_eq(r.version, 403);
+    check_ten(&s, &r, 995328, 9728);
+    /* 4.3 sets the node affinity only: soft affinity stays "all". */
+    for (unsigned i = 1; i <= 10; i++)
+        expect_mask(&s.dom[i].soft[0], "0-15", "soft");
+    done(&s, &r);
+}
+
+Test(place, ten_guests_current)
+{
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    ten_guests("current");
+    place(&s, &r);
+    cr_expect_eq(r.version, 422);
+    check_ten(&s, &r, 991232, 5888);
+    /* 4.5+ also sets every vCPU's soft affinity to the node's pCPUs. */
+    for (unsigned i = 1; i <= 10; i++) {
+        expect_mask(&s.dom[i].soft[0], i % 2 ? "0-7" : "8-15", "soft");
+        expect_mask(&s.dom[i].soft[1], i % 2 ? "0-7" : "8-15", "soft");
+    }
+    done(&s, &r);
+}
+
+Test(place, ten_guests_xen_42_pins)
+{
+    /* 4.2 counts per candidate the vCPUs whose affinity reaches it: vm1
+     * sees 16 (dom0) + 2 (itself) on both; vm2 sees {0} 16 + 2 (vm1, pinned
+     * there) + 2 = 20 and {1} 18. Same nodes, but the result is pinning. */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    ten_guests("4.2");
+    place(&s, &r);
+    cr_expect_eq(r.dom[2].cand[0].nr_vcpus, 20);
+    cr_expect_eq(r.dom[2].cand[1].nr_vcpus, 18);
+    for (unsigned i = 1; i <= 10; i++) {
+        expect_mask(&s.dom[i].hard[0], i % 2 ? "0-7" : "8-15", "hard");
+        cr_expect(ns_mask_empty(&s.dom[i].node_affinity), "4.2 leaves it automatic");
+        cr_expect(r.dom[i].auto_node_affinity);
+        expect_mask(&r.dom[i].node_affinity, i % 2 ? "0" : "1", "derived node affinity");
+        expect_memory(&s.dom[i], i % 2 ? 960 * MIB : 0, i % 2 ? 0 : 960 * MIB);
+    }
+    done(&s, &r);
+}
+
+/* ---- more than one node --------------------------------------------------------------- */
+
+Test(place, too_big_for_one_node)
+{
+    /*
+     * big: 6000 MiB, 2 vCPUs (4.22, PV): need = 6144000 + 4 x (512 + 6000)
+     * = 6144000 + 26048 + 1024 = 6171072, rounded up: 6172672 KiB. One node
+     * has 5242880 free: no 1-node candidate; {0,1} has 10485760: chosen.
+     * All nodes is "automatic" to Xen, so the node affinity stays empty;
+     * soft affinity = all pCPUs. Memory: 3000 extents of 2 MiB striped from
+     * node 1: 1500 each = 3072000 KiB.
+     *
+     * wide: 12 vCPUs, 512 MiB: min_nodes = ceil(12 / 8) = 2, so only {0,1}
+     * is examined.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    put("dom0.cfg", "memory = 2048\n");
+    guest("big", 2, 6000, "");
+    guest("wide", 12, 512, "");
+    put("scn.cfg", HOST_2NODE "duration = 1\ndom0 = \"dom0.cfg\"\n"
+        "domains = [ \"big.cfg\", \"wide.cfg\" ]\n");
+    place(&s, &r);
+
+    const struct ns_place_domain *big = &r.dom[1];
+    cr_assert_eq(big->status, NS_PLACE_PLACED);
+    cr_expect_eq(big->need_kb, 6172672);
+    cr_expect_eq(big->subsets, 3);                  /* {0}, {1}, then {0,1} */
+    cr_assert_eq(big->nr_cand, 1);
+    expect_mask(&big->cand[0].nodes, "0-1", "big");
+    cr_expect_eq(big->cand[0].free_kb, 2 * 5242880);
+    cr_expect(ns_mask_empty(&s.dom[1].node_affinity));
+    cr_expect(big->auto_node_affinity);
+    expect_mask(&s.dom[1].soft[0], "0-15", "soft");
+    expect_memory(&s.dom[1], 3072000, 3072000);
+
+    const struct ns_place_domain *wide = &r.dom[2];
+    cr_expect_eq(wide->min_nodes, 2);
+    cr_expect_eq(wide->subsets, 1);
+    cr_expect_eq(wide->status, NS_PLACE_PLACED);
+    done(&s, &r);
+}
+
+/*
+ * The 4-node host topologies/96em64t-4n4d3ca2co-pci.xml: 24 pCPUs per node;
+ * node 0 has 51269931008 bytes = 12517073 pages = 50068292 KiB, nodes 1-3
+ * 51271172096 bytes = 12517376 pages = 50069504 KiB: node 0 has 1212 KiB less.
+ *
+ * dom0: 4 vCPUs, 4096 MiB striped: 1048576 KiB off every node, leaving
+ *   node 0: 49019716, nodes 1-3: 49020928.
+ * A: 8 vCPUs, 16384 MiB, cpus_soft = "node:2": no placement (4.5+); its
+ *   automatic node affinity is the nodes of soft & hard = {2}, so its
+ *   16777216 KiB go to node 2 (32243712 left) and its 8 vCPUs count there.
+ * B: 4 vCPUs, 4096 MiB. vCPUs on nodes: dom0 4 everywhere, A 8 on node 2, B
+ *   itself 4 everywhere: [8, 8, 16, 8]. {1} beats {0} on free memory (by
+ *   1212 KiB), {3} ties with {1}: the first found stays. B -> node 1
+ *   (44826624 left).
+ * C: 4 vCPUs, 4096 MiB: [8, 12, 16, 8]; {3} beats {0} by 1212 KiB -> node 3.
+ * D: 30 vCPUs, 8192 MiB: min_nodes = ceil(30 / 24) = 2. vCPUs:
+ *   [4+30, 4+4+30, 4+8+30, 4+4+30] = [34, 38, 42, 38]. Pairs in order:
+ *   {0,1} 72, {0,2} 76, {0,3} 72, {1,2} 80, {1,3} 76, {2,3} 80; {0,1} and
+ *   {0,3} both have 49019716 + 44826624 = 93846340 free: {0,1} stays.
+ *   Memory: 4096 extents of 2 MiB over {0,1} from node 1: 2048 each.
+ */
+Test(place, four_nodes_unequal_load)
+{
+    const char *topo = getenv("TOPOLOGIES");
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    put("dom0.cfg", "vcpus = 4\nmemory = 4096\n");
+    guest("A", 8, 16384, "cpus_soft = \"node:2\"");
+    guest("B", 4, 4096, "");
+    guest("C", 4, 4096, "");
+    guest("D", 30, 8192, "");
+    put("scn.cfg", "host = \"%s/96em64t-4n4d3ca2co-pci.xml\"\nduration = 1\n"
+        "dom0 = \"dom0.cfg\"\ndomains = [ \"A.cfg\", \"B.cfg\", \"C.cfg\", \"D.cfg\" ]\n",
+        topo ? topo : "topologies");
+    place(&s, &r);
+
+    cr_expect_eq(r.dom[0].free_kb[0], 50068292);
+    cr_expect_eq(r.dom[0].free_kb[1], 50069504);
+    cr_expect_eq(r.dom[1].status, NS_PLACE_SKIP_SOFT);
+    expect_mask(&r.dom[1].node_affinity, "2", "A");
+    cr_expect_eq(s.dom[1].memory_kb_per_node[2], 16384 * MIB);
+
+    const struct ns_place_domain *b = &r.dom[2];
+    cr_assert_eq(b->nr_cand, 4);
+    unsigned want_b[] = {8, 8, 16, 8};
+    for (unsigned i = 0; i < 4; i++)
+        cr_expect_eq(b->cand[i].nr_vcpus, want_b[i], "B candidate %u", i);
+    cr_expect_eq(b->cand[0].free_kb, 49019716);
+    cr_expect_eq(b->cand[2].free_kb, 32243712);
+    cr_expect_eq(b->chosen, 1);
+    expect_mask(&s.dom[2].node_affinity, "1", "B");
+    expect_mask(&s.dom[2].soft[3], "24-47", "B soft");
+
+    const struct ns_place_domain *c = &r.dom[3];
+    cr_expect_eq(c->cand[1].nr_vcpus, 12);
+    cr_expect_eq(c->chosen, 3);
+    expect_mask(&s.dom[3].node_affinity, "3", "C");
+
+    const struct ns_place_domain *d = &r.dom[4];
+    cr_expect_eq(d->min_nodes, 2);
+    cr_expect_eq(d->subsets, 6);
+    cr_assert_eq(d->nr_cand, 6);
+    unsigned want_d[] = {72, 76, 72, 80, 76, 80};
+    for (unsigned i = 0; i < 6; i++)
+        cr_expect_eq(d->cand[i].nr_vcpus, want_d[i], "D candidate %u", i);
+    cr_expect_eq(d->cand[0].free_kb, 93846340);
+    cr_expect_eq(d->cand[2].free_kb, 93846340);
+    cr_expect_eq(d->chosen, 0);
+    expect_mask(&s.dom[4].node_affinity, "0-1", "D");
+    expect_mask(&s.dom[4].soft[29], "0-47", "D soft");
+    cr_expect_eq(s.dom[4].memory_kb_per_node[0], 4096 * MIB);
+    cr_expect_eq(s.dom[4].memory_kb_per_node[1], 4096 * MIB);
+    cr_expect_eq(s.dom[4].memory_kb_per_node[2], 0);
+    done(&s, &r);
+}
+
+/* ---- when placement does not run ------------------------------------------------------ */
+
+Test(place, more_than_16_nodes_skips)
+{
+    /* topologies/192em64t-24n8c2t.xml has 24 nodes: libxl gives up, the
+     * node affinity is automatic (all 24 nodes) and 960 MiB = 480 extents
+     * of 2 MiB stripe over them: 20 each = 40960 KiB. */
+    const char *topo = getenv("TOPOLOGIES");
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    guest("vm1", 2, 960, "");
+    put("scn.cfg", "host = \"%s/192em64t-24n8c2t.xml\"\nduration = 1\n"
+        "domains = [ \"vm1.cfg\" ]\n", topo ? topo : "topologies");
+    place(&s, &r);
+    cr_expect_eq(r.dom[0].status, NS_PLACE_SKIP_MANY_NODES);
+    cr_expect(strstr(s.dom[0].placement, "more than 16 NUMA nodes"), "%s", s.dom[0].placement);
+    cr_expect_eq(r.dom[0].nr_cand, 0);
+    expect_mask(&r.dom[0].node_affinity, "0-23", "vm1");
+    for (unsigned n = 0; n < 24; n++)
+        cr_expect_eq(s.dom[0].memory_kb_per_node[n], 40960, "node %u", n);
+    done(&s, &r);
+}
+
+/* One guest with @extra on the bare 2-node host under @version. */
+static void one_guest(const char *version, const char *extra, struct ns_sim_spec *s,
+                      struct ns_place_report *r)
+{
+    guest("vm1", 2, 960, extra);
+    put("scn.cfg", HOST_2NODE "duration = 1\nplacement_version = \"%s\"\n"
+        "domains = [ \"vm1.cfg\" ]\n", version);
+    place(s, r);
+}
+
+static void expect_status(const char *version, const char *extra, enum ns_place_status want)
+{
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    one_guest(version, extra, &s, &r);
+    cr_expect_eq(r.dom[0].status, want, "%s with %s: status %d, expected %d", version, extra,
+                 r.dom[0].status, want);
+    done(&s, &r);
+}
+
+Test(place, cpus_skips_where_the_version_says)
+{
+    /* 4.2-4.11: any cpus= turns it off; 4.12+: only a per-vCPU list. */
+    expect_status("4.3", "cpus = \"node:1\"", NS_PLACE_SKIP_CPUS);
+    expect_status("4.11", "cpus = \"node:1\"", NS_PLACE_SKIP_CPUS);
+    expect_status("4.12", "cpus = \"node:1\"", NS_PLACE_PLACED);
+    expect_status("current", "cpus = \"node:1\"", NS_PLACE_PLACED);
+    expect_status("current", "cpus = [ \"8-15\", \"8-15\" ]", NS_PLACE_SKIP_CPUS);
+    /* cpus_soft= exists from 4.5; before, xl ignores the key. */
+    expect_status("4.3", "cpus_soft = \"node:1\"", NS_PLACE_PLACED);
+    expect_status("4.5", "cpus_soft = \"node:1\"", NS_PLACE_SKIP_SOFT);
+    expect_status("current", "node_affinity = \"1\"", NS_PLACE_SKIP_NODE_AFFINITY);
+}
+
+Test(place, cpus_pinning_gives_memory_of_its_node)
+{
+    /* 4.3 with cpus = "node:1": no placement; the automatic node affinity
+     * is the nodes of the hard affinity, {1}, so the memory is all there. */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    one_guest("4.3", "cpus = \"node:1\"", &s, &r);
+    expect_mask(&r.dom[0].node_affinity, "1", "vm1");
+    expect_memory(&s.dom[0], 0, 960 * MIB);
+    cr_expect(strstr(s.dom[0].placement, "cpus= is given"), "%s", s.dom[0].placement);
+    done(&s, &r);
+}
+
+Test(place, hard_mask_quirk_and_its_fix)
+{
+    /*
+     * 4.22, cpus = "node:1" (a string keeps placement on): libxl checks that
+     * the hard affinity meets the pool but searches the whole pool. Both
+     * nodes have 2 vCPUs and 6144 MiB: a tie, node 0 wins. So the memory
+     * and the soft affinity go to node 0 while the vCPUs are pinned to node
+     * 1 (soft & hard is empty: the scheduler ignores soft).
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    one_guest("current", "cpus = \"node:1\"", &s, &r);
+    cr_expect_eq(r.dom[0].nr_cand, 2);
+    expect_mask(&s.dom[0].node_affinity, "0", "quirk");
+    expect_mask(&s.dom[0].soft[0], "0-7", "quirk soft");
+    expect_mask(&s.dom[0].hard[0], "8-15", "quirk hard");
+    expect_memory(&s.dom[0], 960 * MIB, 0);
+    done(&s, &r);
+
+    /* The fix searches hard & pool: only node 1. */
+    guest("vm1", 2, 960, "cpus = \"node:1\"");
+    put("scn.cfg", HOST_2NODE "duration = 1\nquirk_fixes = [ \"placement_hard_mask\" ]\n"
+        "domains = [ \"vm1.cfg\" ]\n");
+    place(&s, &r);
+    cr_expect_eq(r.dom[0].nr_cand, 1);
+    expect_mask(&s.dom[0].node_affinity, "1", "fixed");
+    expect_mask(&s.dom[0].soft[0], "8-15", "fixed soft");
+    expect_memory(&s.dom[0], 0, 960 * MIB);
+    done(&s, &r);
+}
+
+Test(place, one_node_host)
+{
+    /* 4.5+ skips a single-node host; 4.3 places on node 0, which is all
+     * nodes, so the node affinity stays automatic. */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    guest("vm1", 2, 960, "");
+    put("scn.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:4 pu:1\"\nduration = 1\n"
+        "domains = [ \"vm1.cfg\" ]\n");
+    place(&s, &r);
+    cr_expect_eq(r.dom[0].status, NS_PLACE_SKIP_ONE_NODE);
+    done(&s, &r);
+
+    put("scn.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:4 pu:1\"\nduration = 1\n"
+        "placement_version = \"4.3\"\ndomains = [ \"vm1.cfg\" ]\n");
+    place(&s, &r);
+    cr_expect_eq(r.dom[0].status, NS_PLACE_PLACED);
+    cr_expect(ns_mask_empty(&s.dom[0].node_affinity));
+    done(&s, &r);
+}
+
+Test(place, placement_none)
+{
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    guest("vm1", 2, 960, "");
+    put("scn.cfg", HOST_2NODE "duration = 1\nplacement = \"none\"\ndomains = [ \"vm1.cfg\" ]\n");
+    place(&s, &r);
+    cr_expect_eq(r.dom[0].status, NS_PLACE_OFF);
+    cr_expect(ns_mask_empty(&s.dom[0].node_affinity));
+    expect_memory(&s.dom[0], 480 * MIB, 480 * MIB);
+    done(&s, &r);
+}
+
+/* ---- QUIRK 7.3: the int comparison ------------------------------------------------------- */
+
+/* One 1-vCPU guest on a 2-node host whose nodes have @n0 and @n1 bytes. */
+static void big_memory_host(uint64_t n0, uint64_t n1, const char *fixes,
+                            struct ns_sim_spec *s, struct ns_place_report *r)
+{
+    struct ns_err err = {{0}};
+
+    guest("vm1", 1, 1024, "");
+    put("scn.cfg", HOST_2NODE "duration = 1\nquirk_fixes = [ %s ]\ndomains = [ \"vm1.cfg\" ]\n",
+        fixes);
+    load(s);
+    s->topo->node[0].memory_bytes = n0;
+    s->topo->node[1].memory_bytes = n1;
+    memset(r, 0, sizeof(*r));
+    cr_assert_eq(ns_place_spec(s, r, &err), 0, "%s", err.msg);
+}
+
+Test(place, free_memory_comparison_overflow_quirk)
+{
+    /*
+     * Both nodes have 1 vCPU on them (the guest's own). Node 0 has 1 TiB =
+     * 2^30 KiB free, node 1 3.5 TiB = 3758096384 KiB: node 1 should win.
+     * libxl computes (int)(free0 - free1) for candidate {1} against {0}:
+     * the 64-bit difference is 2^64 - 2684354560, whose low 32 bits are
+     * 2^32 - 2684354560 = 1610612736 > 0: "{1} is worse", {0} stays.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+    const uint64_t tib = 1ULL << 40;
+
+    big_memory_host(tib, 3 * tib + tib / 2, "", &s, &r);
+    cr_expect_eq(r.dom[0].chosen, 0, "the quirk keeps node 0");
+    done(&s, &r);
+
+    big_memory_host(tib, 3 * tib + tib / 2, "\"placement_cmp_overflow\"", &s, &r);
+    cr_expect_eq(r.dom[0].chosen, 1, "fixed: node 1, with more free memory");
+    done(&s, &r);
+
+    /* 1.5 TiB apart (< 2 TiB): the int is right, node 1 wins even with the quirk. */
+    big_memory_host(tib, 2 * tib + tib / 2, "", &s, &r);
+    cr_expect_eq(r.dom[0].chosen, 1);
+    done(&s, &r);
+}
+
+/* ---- memory (7.5) ----------------------------------------------------------------------------- */
+
+Test(place, no_affinity_splits_within_one_extent)
+{
+    /*
+     * placement = "none", no affinity: node affinity {0,1}. The first extent
+     * goes to the first node after node 0, node 1, then they alternate.
+     *  - PV 962 MiB (4.22): 481 extents of 2 MiB: 241 on node 1 (493568),
+     *    240 on node 0 (491520): one extent apart.
+     *  - HVM 3073 MiB: 1 GiB extents to nodes 1, 0, 1, then the 1 MiB tail
+     *    (a 2 MiB extent does not fit it) as 256 pages from node 0 (after
+     *    node 1): 128 each. Node 1: 2 GiB + 512 KiB, node 0: 1 GiB + 512 KiB.
+     *  - PV 961 MiB in 4.3: 4 KiB pages only, 246016 of them: 123008 each.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    guest("pv", 2, 962, "type = \"pv\"");
+    guest("hvm", 2, 3073, "type = \"hvm\"");
+    put("scn.cfg", HOST_2NODE "duration = 1\nplacement = \"none\"\n"
+        "domains = [ \"pv.cfg\", \"hvm.cfg\" ]\n");
+    place(&s, &r);
+    expect_memory(&s.dom[0], 491520, 493568);
+    expect_memory(&s.dom[1], 1048576 + 512, 2097152 + 512);
+    done(&s, &r);
+
+    guest("pv", 2, 961, "type = \"pv\"");
+    put("scn.cfg", HOST_2NODE "duration = 1\nplacement = \"none\"\ncredit_compat = \"4.3\"\n"
+        "domains = [ \"pv.cfg\" ]\n");
+    place(&s, &r);
+    expect_memory(&s.dom[0], 492032, 492032);
+    done(&s, &r);
+}
+
+Test(place, one_node_affinity_fills_then_spills)
+{
+    /*
+     * Node affinity {1} (pinned with cpus = "node:1", 4.3: no placement;
+     * PV pages of 4 KiB before 4.7).
+     * a: 4096 MiB, all on node 1 (2048 MiB left there).
+     * b: 5000 MiB: 2048 MiB fill node 1, the other 2952 MiB spill to the
+     *    lowest node outside the mask, node 0.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    guest("a", 2, 4096, "cpus = \"node:1\"");
+    guest("b", 2, 5000, "cpus = \"node:1\"");
+    put("scn.cfg", HOST_2NODE "duration = 1\nplacement_version = \"4.3\"\n"
+        "domains = [ \"a.cfg\", \"b.cfg\" ]\n");
+    place(&s, &r);
+    expect_memory(&s.dom[0], 0, 4096 * MIB);
+    expect_mask(&r.dom[1].node_affinity, "1", "b");
+    expect_memory(&s.dom[1], 2952 * MIB, 2048 * MIB);
+    done(&s, &r);
+}
+
+Test(place, memory_nodes_overrides_the_allocator)
+{
+    /* memory_nodes = "0" with placement choosing node 0 anyway is dull:
+     * place the guest with node_affinity 1 and memory_nodes 0. */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    guest("vm1", 2, 960, "node_affinity = \"1\"\nmemory_nodes = \"0\"");
+    put("scn.cfg", HOST_2NODE "duration = 1\ndomains = [ \"vm1.cfg\" ]\n");
+    place(&s, &r);
+    expect_mask(&r.dom[0].node_affinity, "1", "vm1");
+    expect_mask(&r.dom[0].memory_nodes, "0", "vm1");
+    expect_memory(&s.dom[0], 960 * MIB, 0);
+    done(&s, &r);
+}
+
+Test(place, host_full_names_the_domain)
+{
+    /* The config check stops an oversized domain with file and line; a spec
+     * changed after loading meets the allocator's own check. 12 GiB host:
+     * vm1 made 13 GiB fits nowhere. */
+    struct ns_sim_spec s;
+    struct ns_err err = {{0}};
+
+    guest("vm1", 2, 960, "");
+    put("scn.cfg", HOST_2NODE "duration = 1\ndomains = [ \"vm1.cfg\" ]\n");
+    load(&s);
+    s.dom[0].memory_kb = 13312 * MIB;
+    cr_expect_eq(ns_place_spec(&s, NULL, &err), -1);
+    cr_expect(strstr(err.msg, "vm1.cfg: memory: vm1 does not fit: Xen cannot allocate its "
+                     "13312 MiB, the host has 12288 MiB free"), "%s", err.msg);
+    ns_sim_spec_free(&s);
+}
+
+/* ---- numasched place ------------------------------------------------------------------------- */
+
+static char *run_place(const char *scenario, int *status)
+{
+    char out_path[512], cmd[1024];
+    const char *bin = getenv("NUMASCHED");
+
+    snprintf(out_path, sizeof(out_path), "%s/.out", dir);
+    snprintf(cmd, sizeof(cmd), "'%s' place '%s' > '%s' 2>&1", bin ? bin : "build/asan/numasched",
+             scenario, out_path);
+    *status = WEXITSTATUS(system(cmd));
+    FILE *f = fopen(out_path, "r");
+    cr_assert_not_null(f);
+    char *text = ns_xcalloc(1, 1 << 16);
+    size_t n = fread(text, 1, (1 << 16) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+Test(place, command_prints_every_step)
+{
+    char path[512];
+    int status;
+
+    ten_guests("current");
+    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
+    char *out = run_place(path, &status);
+    cr_expect_eq(status, 0, "%s", out);
+    const char *const lines[] = {
+        "placement: libxl of Xen 4.22",
+        "Domain-0: not placed: Domain-0 is built by the hypervisor",
+        "vm2: placed",
+        "needs 968 MiB (memory 960 MiB + paging 5.75 MiB + 1 MiB, rounded up to 2 MiB)",
+        "nodes 0           8 pCPUs    20 vCPUs       4160 MiB free  (more vCPUs)",
+        "nodes 1           8 pCPUs    18 vCPUs       5120 MiB free  <- chosen",
+        "(a tie: libxl keeps the first found)",
+        "node affinity 1 (set by placement)",
+        "soft affinity 8-15",
+        "memory over nodes 1: node 0 0 MiB, node 1 960 MiB",
+        "2 node sets examined, 1 candidate:",
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+        cr_expect(strstr(out, lines[i]), "no \"%s\" in:\n%s", lines[i], out);
+    free(out);
+
+    put("scn.cfg", HOST_2NODE "domains = [ \"nothere.cfg\" ]\n");
+    out = run_place(path, &status);
+    cr_expect_eq(status, 1);
+    cr_expect(strstr(out, "nothere.cfg: cannot read"), "%s", out);
+    free(out);
+}
