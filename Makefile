@@ -31,7 +31,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
 
-.PHONY: all run test bench clean check-format
+.PHONY: all run test bench clean check-format fuzz fuzz-deps
 all: $(OPT_DIR)/numasched
 
 $(OPT_DIR)/obj/%.o: %.c
@@ -74,6 +74,44 @@ test: $(ASAN_DIR)/numasched-tests $(ASAN_DIR)/numasched
 
 bench: $(OPT_DIR)/numasched-bench
 	$(OPT_DIR)/numasched-bench
+
+# `make fuzz`: every libFuzzer harness under fuzz/ (clang, ASan, UBSan) for
+# FUZZ_SECONDS each. Corpora live in fuzz/corpus/NAME and grow from seeds:
+# short traces of the examples. scripts/deps.sh fuzz installs clang if needed;
+# nothing else depends on clang.
+FUZZ_CC      := clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := build/fuzz
+FUZZ_CFLAGS   = $(CSTD) -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_NAMES   := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libnumasched.a: $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_DIR)/libnumasched.a
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ $(PKG_LIBS) -o $@
+
+fuzz-deps:
+	@sh scripts/deps.sh fuzz
+
+fuzz: fuzz-deps $(OPT_DIR)/numasched
+	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
+	@for h in $(FUZZ_NAMES); do \
+	  mkdir -p fuzz/corpus/$$h; \
+	  for ex in idle lmbench-proc phases; do \
+	    [ -e fuzz/corpus/$$h/seed-$$ex ] || $(OPT_DIR)/numasched run examples/$$ex.cfg \
+	      --duration 2ms --quiet --trace fuzz/corpus/$$h/seed-$$ex || exit 1; \
+	  done; \
+	  echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_DIR)/$$h -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$h- fuzz/corpus/$$h || exit 1; \
+	done
 
 clean:
 	rm -rf build

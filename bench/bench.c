@@ -114,6 +114,8 @@ static int run_bench(const struct bench *b)
     return rc;
 }
 
+int bench_trace(const char *filter);   /* bench_trace.c */
+
 /* With an argument, only the benchmarks whose name contains it run. */
 int main(int argc, char **argv)
 {
@@ -131,5 +133,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
         if ((argc < 2 || strstr(benches[i].name, argv[1])) && run_bench(&benches[i]) < 0)
             rc = 1;
+    if (bench_trace(argc < 2 ? NULL : argv[1]) < 0)
+        rc = 1;
     return rc;
 }

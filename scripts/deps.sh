@@ -4,6 +4,14 @@
 set -eu
 
 need=""
+
+# `make fuzz` only: clang and its libFuzzer runtime. Nothing else needs clang.
+if [ "${1:-}" = fuzz ]; then
+    command -v clang >/dev/null 2>&1 || need="$need clang"
+    ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 ||
+        need="$need libclang-rt-14-dev"
+fi
+
 have_header() { [ -f "/usr/include/$1" ] || [ -f "/usr/include/x86_64-linux-gnu/$1" ]; }
 have_header hwloc.h            || need="$need libhwloc-dev"
 have_header libxlutil.h        || need="$need libxen-dev"

@@ -117,6 +117,7 @@ int ns_engine_run(struct ns_engine *e, struct ns_err *err)
         }
     }
     e->now = e->end;
+    e->tracing = false;         /* the window is over: tearing down is not traced */
     ns_host_refresh(e->host, e->now);
     results_collect(e);
     return 0;

@@ -38,6 +38,11 @@ void trace_start(struct ns_engine *e)
     e->tracing = e->nr_sinks > 0;
     for (unsigned cpu = 0; cpu < e->topo->nr_pcpus; cpu++)
         EACH_SINK(e, start, e->now, cpu, trace_id(e->pcpus[cpu].curr, cpu));
+    for (size_t i = 0; i < e->nr_vcpus; i++) {
+        const struct evcpu *v = e->vcpus[i];
+        EACH_SINK(e, vcpu_start, e->now, trace_id(v, 0), v->v.runstate, v->v.processor,
+                  v->ran ? v->last_cpu : NS_TRACE_NO_CPU, v->woke ? v->woke_at : NS_TIME_NEVER);
+    }
 }
 
 void trace_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate from, enum ns_runstate to)

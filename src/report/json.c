@@ -177,6 +177,8 @@ static json_object *results_json(const struct ns_results *r)
     put(root, "warmup_ns", j_u64(r->warmup_ns));
     put(root, "sched", j_str(r->sched));
     put(root, "events", j_u64(r->events));
+    if (r->trace_hz > 0)        /* the TSC rate of the run's xentrace file */
+        put(root, "trace_hz", j_u64((uint64_t)r->trace_hz));
     put(root, "host", host_json(t));
     for (size_t i = 0; i < r->nr_domains; i++)
         push(doms, domain_json(&r->dom[i], t->nr_nodes));

@@ -251,6 +251,11 @@ static void print_header(const struct ns_results *r, FILE *out)
     fputs(" (warm-up ", out);
     print_duration(out, r->warmup_ns);
     fprintf(out, "); seed %" PRIu64 "; %" PRIu64 " events\n", r->seed, r->events);
+    if (r->trace_hz > 0) {
+        char hz[32];
+        ns_trace_format_hz((uint64_t)r->trace_hz, hz);
+        fprintf(out, "xentrace TSC rate %sHz (xenalyze --cpu-hz=%s)\n", hz, hz);
+    }
 }
 
 void ns_report_summary(const struct ns_results *r, FILE *out)
