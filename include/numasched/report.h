@@ -1,6 +1,8 @@
 /*
  * report: what a run produced, for people and for programs: a summary on a
- * terminal, results.json and results.csv. Files are written atomically.
+ * terminal, results.json and results.csv; and what many runs of an experiment
+ * add up to: means with confidence intervals, tables and a plot. Files are
+ * written atomically.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,5 +16,132 @@ int ns_report_write_json(const struct ns_results *r, const char *path, struct ns
 int ns_report_write_csv(const struct ns_results *r, const char *path, struct ns_err *err);
 /* Both files into @dir (created if missing). */
 int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_err *err);
+
+/* ---- experiments: many runs, one table (src/report/experiment.c, plot.c) ---- */
+
+/*
+ * What one run of an experiment contributes, read back from its results.json
+ * so that every number of a table can be traced to a file. Guests only:
+ * Domain-0 is the host's background, not a subject of the comparison.
+ */
+struct ns_exp_run {
+    char metric[32], unit[16];
+    bool higher_is_better;
+    double value;                   /* the metric, mean over the guest domains */
+    unsigned guests;
+    double duration_s, warmup_s;
+    double local_pct;               /* guest run time with local memory */
+    double running_pct, runnable_pct; /* shares of all guest vCPU time */
+    double mig_core, mig_socket, mig_node; /* per guest and second */
+    double wakeups;                 /* per guest and second */
+    double wake_us;                 /* mean wake-up latency over guest wake-ups */
+};
+
+int ns_exp_read_run(const char *path, struct ns_exp_run *out, struct ns_err *err);
+
+/* Mean and half-width of the 95% confidence interval of the mean, Student t
+ * with n - 1 degrees of freedom; ci95 is NAN when n < 2. */
+struct ns_exp_stat {
+    unsigned n;
+    double mean, sd, ci95;
+};
+
+void ns_exp_stat(const double *x, unsigned n, struct ns_exp_stat *out);
+/* Half-width of the 95% confidence interval of a.mean - b.mean (Welch);
+ * NAN when either has fewer than 2 values. */
+double ns_exp_diff_ci95(const struct ns_exp_stat *a, const struct ns_exp_stat *b);
+/* How much better @subject is than @base, in % of @base, + meaning better. */
+double ns_exp_rel_better(double subject, double base, bool higher_is_better);
+
+/* One cell of an experiment: one scenario, run once per seed. */
+struct ns_exp_cell {
+    const char *workload, *policy;
+    unsigned vms;
+    unsigned nr_runs;
+    struct ns_exp_run *run;         /* [nr_runs], in seed order */
+};
+
+/* A full factorial experiment: workloads x VM counts x policies. */
+struct ns_exp_table {
+    const char *name;               /* "numa2013" */
+    const char *const *workloads;
+    size_t nr_workloads;
+    const unsigned *vms;
+    size_t nr_vms;
+    const char *const *policies;
+    size_t nr_policies;
+    const char *subject;            /* the policy compared against each other one */
+    struct ns_exp_cell *cell;       /* [workload][vms][policy], row-major */
+};
+
+struct ns_exp_cell *ns_exp_cell(const struct ns_exp_table *t, size_t w, size_t v, size_t p);
+
+/* Check that the runs of each cell agree on their metric (and every cell has
+ * runs); the error names the first cell that does not. */
+int ns_exp_check(const struct ns_exp_table *t, struct ns_err *err);
+
+void ns_exp_emit_csv(const struct ns_exp_table *t, FILE *f);        /* results.csv */
+void ns_exp_emit_mechanisms(const struct ns_exp_table *t, FILE *f); /* mechanisms.csv */
+void ns_exp_emit_markdown(const struct ns_exp_table *t, FILE *f);   /* table.md */
+void ns_exp_emit_svg(const struct ns_exp_table *t, FILE *f);        /* plot.svg */
+
+/* The files ns_exp_write puts in a directory, NULL-terminated. */
+const char *const *ns_exp_output_names(void);
+/* All of them into @dir (created if missing): each is written in full under
+ * a temporary name before any is renamed, so a failure or an interruption
+ * never leaves a half table. */
+int ns_exp_write(const struct ns_exp_table *t, const char *dir, struct ns_err *err);
+
+/* ---- trace analysis: `numasched analyze` (src/report/analyze.c) ---- */
+
+struct ns_analyze_opts {
+    uint64_t hz;                  /* TSC rate; 0: the trace's own, else 2.4 GHz */
+    const struct ns_topo *topo;   /* classify migrations by kind; NULL: pCPU changes only */
+};
+
+/* One vCPU of a trace (guests and dom0; idle vCPUs only count as pCPU idle time). */
+struct ns_an_vcpu {
+    unsigned dom, vcpu;
+    ns_time_t runstate_ns[NS_RUNSTATES];
+    uint64_t wakeups;                        /* blocked -> runnable -> running */
+    double wake_latency_mean_ns;
+    ns_time_t wake_latency_p50_ns, wake_latency_p99_ns, wake_latency_max_ns;
+    uint64_t pcpu_changes;                   /* runs that started on another pCPU */
+    uint64_t migrations[NS_MOVE_KINDS];      /* the same by kind, with a topology */
+};
+
+struct ns_an_pcpu {
+    unsigned id;
+    ns_time_t busy_ns;                       /* running a non-idle vCPU */
+};
+
+struct ns_trace_analysis {
+    char *file;
+    uint64_t bytes, windows, records;
+    uint64_t hz;                             /* the rate used */
+    const char *hz_source;                   /* "trace", "option" or "default" */
+    uint64_t trace_hz;                       /* the trace's own, 0 if it has none */
+    int64_t start_ns, end_ns;                /* virtual time of the first and last TSC */
+    ns_time_t duration_ns;
+    uint64_t runstate_records, continue_records, class_records, verbose_records,
+             numasched_records, unknown_records, other_records, lost_records;
+    uint64_t mismatches;                     /* changes from a state the vCPU was not in */
+    const struct ns_topo *topo;
+    size_t nr_vcpus;
+    struct ns_an_vcpu *vcpu;                 /* by (dom, vcpu) */
+    size_t nr_pcpus;
+    struct ns_an_pcpu *pcpu;                 /* by id */
+};
+
+/* Analyse a xentrace file; errors (a damaged file) name the byte offset. */
+int ns_analyze_trace(const char *path, const struct ns_analyze_opts *o,
+                     struct ns_trace_analysis *out, struct ns_err *err);
+/* The same over a buffer (the fuzz harness). */
+int ns_analyze_trace_mem(const void *data, size_t len, const char *name,
+                         const struct ns_analyze_opts *o, struct ns_trace_analysis *out,
+                         struct ns_err *err);
+void ns_analysis_free(struct ns_trace_analysis *a);
+void ns_analysis_print(const struct ns_trace_analysis *a, FILE *out);
+void ns_analysis_print_json(const struct ns_trace_analysis *a, FILE *out);
 
 #endif

@@ -18,6 +18,26 @@ struct cli_command {
 
 int cli_run(int argc, char **argv);
 int cli_topo(int argc, char **argv);
+int cli_place(int argc, char **argv);
+int cli_experiment(int argc, char **argv);
+int cli_analyze(int argc, char **argv);
+
+/* The trace files of `numasched run --trace/--perfetto` (src/cli/analyze.c):
+ * opened and added as sinks before the run, finished or dropped after it. */
+struct ns_sim_spec;
+struct ns_engine;
+struct cli_trace_opts {
+    const char *trace, *perfetto;
+    uint64_t hz;
+};
+struct cli_traces {
+    struct ns_xentrace *xt;
+    struct ns_perfetto *pf;
+};
+int cli_traces_open(struct cli_traces *t, const struct cli_trace_opts *o,
+                    const struct ns_sim_spec *spec, struct ns_engine *e, struct ns_err *err);
+int cli_traces_finish(struct cli_traces *t, ns_time_t end, struct ns_err *err);
+void cli_traces_abort(struct cli_traces *t);
 
 /* Print "numasched: MSG" and return CLI_BAD_INPUT. */
 int cli_fail(const struct ns_err *err);

@@ -14,6 +14,9 @@
 static const struct cli_command commands[] = {
     {"run", "simulate a scenario and report throughput, latency and locality", cli_run},
     {"topo", "show a host topology: nodes, sockets, cores, pCPUs, distances", cli_topo},
+    {"place", "show where libxl places each domain and where Xen puts its memory", cli_place},
+    {"experiment", "run a whole experiment (numa2013) and write its tables and plot", cli_experiment},
+    {"analyze", "read a xentrace file: runstates, wake-up latency, moves, pCPU use", cli_analyze},
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "numasched/config.h"
+#include "numasched/place.h"
 #include "numasched/report.h"
 
 static const char run_help[] =
@@ -22,6 +23,10 @@ static const char run_help[] =
     "  --seed N            random seed (overrides the scenario's `seed`)\n"
     "  --duration SECONDS  measured time, e.g. 10 or 500ms (overrides `duration`)\n"
     "  --out DIR           write DIR/results.json and DIR/results.csv\n"
+    "  --trace FILE        write a xentrace binary trace of the measured time, for\n"
+    "                      `numasched analyze` and Xen's xenalyze\n"
+    "  --trace-hz HZ       its TSC rate, e.g. 2.4G (the default, as xenalyze assumes)\n"
+    "  --perfetto FILE     write a timeline for ui.perfetto.dev (Chrome JSON)\n"
     "  --check             check the scheduling invariants after every event;\n"
     "                      a violation stops the run with the event that broke it\n"
     "  --quiet             no summary on stdout\n"
@@ -30,6 +35,7 @@ static const char run_help[] =
 struct run_opts {
     const char *scenario, *out;
     struct ns_overrides ov;
+    struct cli_trace_opts trace;
     bool check, quiet, help;
 };
 
@@ -50,6 +56,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
         {"seed", required_argument, NULL, 's'},
         {"duration", required_argument, NULL, 'd'},
         {"out", required_argument, NULL, 'o'},
+        {"trace", required_argument, NULL, 't'},
+        {"trace-hz", required_argument, NULL, 'z'},
+        {"perfetto", required_argument, NULL, 'p'},
         {"check", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -73,6 +82,12 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
             o->ov.has_duration = true;
             break;
         case 'o': o->out = optarg; break;
+        case 't': o->trace.trace = optarg; break;
+        case 'p': o->trace.perfetto = optarg; break;
+        case 'z':
+            if (ns_trace_parse_hz(optarg, &o->trace.hz, &err) < 0)
+                return cli_misuse("run", "--trace-hz: %s", err.msg);
+            break;
         case 'c': o->check = true; break;
         case 'q': o->quiet = true; break;
         case 'h': o->help = true; return CLI_OK;
@@ -80,6 +95,8 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
         default: return cli_misuse("run", "unknown option %s", argv[optind - 1]);
         }
     }
+    if (o->trace.hz && !o->trace.trace)
+        return cli_misuse("run", "%s", "--trace-hz goes with --trace FILE");
     if (optind != argc - 1)
         return cli_misuse("run", "%s", optind >= argc ? "needs a SCENARIO file" : "takes one SCENARIO");
     o->scenario = argv[optind];
@@ -97,11 +114,18 @@ static void print_check(const struct ns_engine *e, const struct ns_results *r)
 static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct ns_err *err)
 {
     struct ns_engine *e = ns_engine_create(spec, err);
+    struct cli_traces traces;
     int rc = -1;
 
     if (!e)
         return -1;
-    if (ns_engine_run(e, err) == 0) {
+    if (cli_traces_open(&traces, &o->trace, spec, e, err) < 0) {
+        ns_engine_free(e);
+        return -1;
+    }
+    if (ns_engine_run(e, err) < 0) {
+        cli_traces_abort(&traces);
+    } else if (cli_traces_finish(&traces, spec->warmup + spec->duration, err) == 0) {
         const struct ns_results *r = ns_engine_results(e);
         if (!o->quiet)
             ns_report_summary(r, stdout);
@@ -126,11 +150,17 @@ int cli_run(int argc, char **argv)
         fputs(run_help, stdout);
         return CLI_OK;
     }
-    if (ns_config_load(o.scenario, &o.ov, &spec, &err) < 0) {
+    /* Create the domains as xl would: libxl placement, then Xen's allocator. */
+    if (ns_config_load(o.scenario, &o.ov, &spec, &err) < 0 ||
+        ns_place_spec(&spec, NULL, &err) < 0) {
         ns_sim_spec_free(&spec);
         return cli_fail(&err);
     }
     spec.check = spec.check || o.check;
+    if (o.trace.trace) {
+        o.trace.hz = o.trace.hz ? o.trace.hz : NS_TRACE_DEFAULT_HZ;
+        spec.trace_hz = (double)o.trace.hz;
+    }
     rc = simulate(&o, &spec, &err) < 0 ? cli_fail(&err) : CLI_OK;
     ns_sim_spec_free(&spec);
     return rc;

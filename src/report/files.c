@@ -32,15 +32,13 @@ bool ns_report_fmt_double(char *buf, double v)
     return true;
 }
 
-typedef void emit_fn(const struct ns_results *r, FILE *f);
-
 /*
  * Write @path's content to its temporary file; the caller commits. The C
  * locale is forced meanwhile: a program that called setlocale() would
  * otherwise get "0,5" in its JSON and a broken column in its CSV.
  */
-static int stage(struct ns_outfile *o, const struct ns_results *r, const char *path,
-                 emit_fn *emit, struct ns_err *err)
+int ns_report_stage(struct ns_outfile *o, const char *path, ns_report_emit_fn *emit,
+                    const void *ctx, struct ns_err *err)
 {
     if (ns_outfile_open(o, path, err) < 0)
         return -1;
@@ -49,7 +47,7 @@ static int stage(struct ns_outfile *o, const struct ns_results *r, const char *p
     locale_t saved = c ? uselocale(c) : (locale_t)0;
 
     errno = 0;
-    emit(r, o->f);
+    emit(ctx, o->f);
     bool bad = fflush(o->f) != 0 || ferror(o->f);
     int e = errno ? errno : EIO;
 
@@ -64,24 +62,27 @@ static int stage(struct ns_outfile *o, const struct ns_results *r, const char *p
     return 0;
 }
 
-static int write_one(const struct ns_results *r, const char *path, emit_fn *emit,
+static void emit_json(const void *r, FILE *f) { ns_report_emit_json(r, f); }
+static void emit_csv(const void *r, FILE *f) { ns_report_emit_csv(r, f); }
+
+static int write_one(const struct ns_results *r, const char *path, ns_report_emit_fn *emit,
                      struct ns_err *err)
 {
     struct ns_outfile o;
 
-    if (stage(&o, r, path, emit, err) < 0)
+    if (ns_report_stage(&o, path, emit, r, err) < 0)
         return -1;
     return ns_outfile_commit(&o, err);
 }
 
 int ns_report_write_json(const struct ns_results *r, const char *path, struct ns_err *err)
 {
-    return write_one(r, path, ns_report_emit_json, err);
+    return write_one(r, path, emit_json, err);
 }
 
 int ns_report_write_csv(const struct ns_results *r, const char *path, struct ns_err *err)
 {
-    return write_one(r, path, ns_report_emit_csv, err);
+    return write_one(r, path, emit_csv, err);
 }
 
 /* A component that exists as a directory is fine whatever mkdir said (EEXIST, EACCES, EROFS). */
@@ -92,7 +93,7 @@ static bool is_dir(const char *path)
 }
 
 /* mkdir -p @dir; the error names @dir and, if different, the part that failed. */
-static int make_dirs(const char *dir, struct ns_err *err)
+int ns_report_make_dirs(const char *dir, struct ns_err *err)
 {
     if (!*dir)
         return 0;                       /* "": the current directory */
@@ -136,11 +137,11 @@ int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_e
     struct ns_outfile json, csv;
     int rc = -1;
 
-    if (make_dirs(dir, err) < 0)
+    if (ns_report_make_dirs(dir, err) < 0)
         goto out;
-    if (stage(&json, r, json_path, ns_report_emit_json, err) < 0)
+    if (ns_report_stage(&json, json_path, emit_json, r, err) < 0)
         goto out;
-    if (stage(&csv, r, csv_path, ns_report_emit_csv, err) < 0) {
+    if (ns_report_stage(&csv, csv_path, emit_csv, r, err) < 0) {
         ns_outfile_abort(&json);
         goto out;
     }

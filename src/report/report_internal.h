@@ -27,4 +27,14 @@ bool ns_report_fmt_double(char *buf, double v);
 void ns_report_emit_json(const struct ns_results *r, FILE *f);
 void ns_report_emit_csv(const struct ns_results *r, FILE *f);
 
+/*
+ * Write a file's content under its temporary name, in the C locale; the caller
+ * commits (or aborts) @o. @emit writes @ctx to @f; errors show in ferror(f).
+ */
+typedef void ns_report_emit_fn(const void *ctx, FILE *f);
+int ns_report_stage(struct ns_outfile *o, const char *path, ns_report_emit_fn *emit,
+                    const void *ctx, struct ns_err *err);
+/* mkdir -p @dir; the error names @dir and, if different, the part that failed. */
+int ns_report_make_dirs(const char *dir, struct ns_err *err);
+
 #endif

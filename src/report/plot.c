@@ -1,0 +1,158 @@
+/*
+ * plot.svg: one panel per workload, a group of bars per VM count, one bar per
+ * policy, error bars at the 95% confidence interval. Written as plain SVG
+ * text with fixed formats, so the same table always gives the same bytes and
+ * nothing beyond libc is needed to draw it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "report/report_internal.h"
+
+/* Geometry in SVG user units (pixels). */
+enum {
+    PANEL_W = 330,        /* one workload */
+    MARGIN = 20,
+    PLOT_LEFT = 70,       /* inside a panel: room for the tick labels */
+    PLOT_RIGHT = 315,
+    PLOT_TOP = 80,
+    PLOT_BOTTOM = 330,
+    HEIGHT = 400,
+};
+
+/* Tableau 10, colour-blind safe enough for three bars: none, pin, numa. */
+static const char *const colours[] = {
+    "#bab0ac", "#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#76b7b2", "#edc948",
+};
+#define NR_COLOURS (sizeof(colours) / sizeof(colours[0]))
+
+/* 1, 2 or 5 times a power of ten, at least @x: a step a reader can add up. */
+static double nice_step(double x)
+{
+    double p = pow(10, floor(log10(x))), f = x / p;
+
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+}
+
+static void stat_of(const struct ns_exp_cell *c, struct ns_exp_stat *s)
+{
+    double x[c->nr_runs ? c->nr_runs : 1];
+
+    for (unsigned i = 0; i < c->nr_runs; i++)
+        x[i] = c->run[i].value;
+    ns_exp_stat(x, c->nr_runs, s);
+}
+
+/* The top of a panel's axis: the highest bar or error bar, rounded up to a step. */
+static void y_axis(const struct ns_exp_table *t, size_t w, double *top, double *step)
+{
+    double hi = 0;
+
+    for (size_t v = 0; v < t->nr_vms; v++) {
+        for (size_t p = 0; p < t->nr_policies; p++) {
+            struct ns_exp_stat s;
+            stat_of(ns_exp_cell(t, w, v, p), &s);
+            double y = s.mean + (isnan(s.ci95) ? 0 : s.ci95);
+            hi = y > hi ? y : hi;
+        }
+    }
+    if (!(hi > 0))
+        hi = 1;
+    *step = nice_step(hi / 5);
+    *top = ceil(hi / *step - 1e-9) * *step;
+}
+
+static double y_of(double v, double top)
+{
+    return PLOT_BOTTOM - v / top * (PLOT_BOTTOM - PLOT_TOP);
+}
+
+static void axes(FILE *f, double x0, double top, double step, const char *label)
+{
+    for (int k = 0; k * step <= top * (1 + 1e-9); k++) {
+        double y = y_of(k * step, top);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n",
+                x0 + PLOT_LEFT, y, x0 + PLOT_RIGHT, y);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
+                x0 + PLOT_LEFT - 6, y + 4, k * step);
+    }
+    fprintf(f, "<path d=\"M%.1f %d V%d H%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
+            x0 + PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM, x0 + PLOT_RIGHT);
+    fprintf(f, "<text transform=\"translate(%.1f %d) rotate(-90)\" text-anchor=\"middle\">"
+            "%s</text>\n", x0 + 16, (PLOT_TOP + PLOT_BOTTOM) / 2, label);
+}
+
+static void bar(FILE *f, double x, double w, const struct ns_exp_stat *s, double top,
+                const char *colour)
+{
+    if (isnan(s->mean))
+        return;
+    double y = y_of(s->mean, top);
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
+            x, y, w, PLOT_BOTTOM - y, colour);
+    if (isnan(s->ci95) || s->ci95 <= 0)
+        return;
+    double cx = x + w / 2, lo = y_of(s->mean - s->ci95, top), hi = y_of(s->mean + s->ci95, top);
+    fprintf(f, "<path d=\"M%.1f %.1f V%.1f M%.1f %.1f H%.1f M%.1f %.1f H%.1f\" "
+            "stroke=\"#000\" fill=\"none\"/>\n",
+            cx, lo, hi, cx - w / 4, lo, cx + w / 4, cx - w / 4, hi, cx + w / 4);
+}
+
+static void panel(const struct ns_exp_table *t, size_t w, FILE *f)
+{
+    const struct ns_exp_run *r0 = &ns_exp_cell(t, w, 0, 0)->run[0];
+    double x0 = MARGIN + (double)w * PANEL_W, top, step;
+    double gw = (double)(PLOT_RIGHT - PLOT_LEFT) / t->nr_vms;
+    double bw = gw * 0.75 / t->nr_policies;
+    char label[96];
+
+    snprintf(label, sizeof(label), "%s per VM (%s is better)", r0->unit,
+             r0->higher_is_better ? "higher" : "lower");
+    y_axis(t, w, &top, &step);
+    fprintf(f, "<g>\n<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">"
+            "%s</text>\n", x0 + (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_TOP - 14, t->workloads[w]);
+    axes(f, x0, top, step, label);
+    for (size_t v = 0; v < t->nr_vms; v++) {
+        double gx = x0 + PLOT_LEFT + v * gw;
+        for (size_t p = 0; p < t->nr_policies; p++) {
+            struct ns_exp_stat s;
+            stat_of(ns_exp_cell(t, w, v, p), &s);
+            bar(f, gx + gw * 0.125 + p * bw, bw, &s, top, colours[p % NR_COLOURS]);
+        }
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%u VMs</text>\n",
+                gx + gw / 2, PLOT_BOTTOM + 18, t->vms[v]);
+    }
+    fputs("</g>\n", f);
+}
+
+static void legend(const struct ns_exp_table *t, double width, FILE *f)
+{
+    double item = 90, x = width / 2 - item * t->nr_policies / 2;
+
+    for (size_t p = 0; p < t->nr_policies; p++, x += item) {
+        fprintf(f, "<rect x=\"%.1f\" y=\"20\" width=\"14\" height=\"14\" fill=\"%s\"/>\n", x,
+                colours[p % NR_COLOURS]);
+        fprintf(f, "<text x=\"%.1f\" y=\"32\">%s</text>\n", x + 20, t->policies[p]);
+    }
+}
+
+void ns_exp_emit_svg(const struct ns_exp_table *t, FILE *f)
+{
+    double width = 2 * MARGIN + (double)t->nr_workloads * PANEL_W;
+    unsigned seeds = t->cell[0].nr_runs;
+
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%d\" "
+            "viewBox=\"0 0 %.0f %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
+            "<title>%s</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
+            width, HEIGHT, width, HEIGHT, t->name);
+    legend(t, width, f);
+    for (size_t w = 0; w < t->nr_workloads; w++)
+        panel(t, w, f);
+    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">"
+            "Mean per-VM metric over %u seed%s; error bars: 95%% confidence interval "
+            "of the mean.</text>\n</svg>\n", width / 2, HEIGHT - 20, seeds,
+            seeds == 1 ? "" : "s");
+}
