@@ -256,3 +256,27 @@ Test(engine, empty_effective_affinity_is_an_error)
     cr_assert_not_null(strstr(err.msg, "nowhere"), "%s", err.msg);
     ns_sim_spec_free(&s);
 }
+
+/*
+ * Warm-up ending exactly when other events fire (credit's 30 ms accounting
+ * and 10 ms ticks): whichever runs first at that instant, the checker must
+ * count runstates from the end of warm-up only once it has been reached.
+ */
+Test(engine, warmup_ending_on_a_busy_instant)
+{
+    const struct dom_def defs[] = {
+        {"busy", "specjbb", 4, NULL, -1},
+        {"forks", "lmbench-proc", 2, NULL, 0},
+    };
+    struct ns_sim_spec s;
+    make_spec(&s, HOST_2NODE, "credit", defs, 2, 0.2, 5);
+    s.warmup = 30 * NS_MS;
+    struct ns_engine *e = run(&s);
+    const struct ns_results *r = ns_engine_results(e);
+    ns_time_t sum = 0;
+    for (int st = 0; st < NS_RUNSTATES; st++)
+        sum += r->dom[0].vcpu[0].runstate_ns[st];
+    cr_assert_eq(sum, 200 * NS_MS);
+    ns_engine_free(e);
+    ns_sim_spec_free(&s);
+}

@@ -463,7 +463,7 @@ static void check_rows(const char *dir, unsigned runs)
     free(rows);
 }
 
-Test(exp_cli, twenty_seven_rows_and_every_output, .timeout = 120)
+Test(exp_cli, twenty_seven_rows_and_every_output)
 {
     char *dir = tmpdir();
     struct outcome r = experiment(dir, (const char *[]){
@@ -488,7 +488,7 @@ Test(exp_cli, twenty_seven_rows_and_every_output, .timeout = 120)
     free(dir);
 }
 
-Test(exp_cli, one_seed_leaves_ci95_empty, .timeout = 120)
+Test(exp_cli, one_seed_leaves_ci95_empty)
 {
     char *dir = tmpdir();
     struct outcome r = experiment(dir, (const char *[]){
@@ -502,7 +502,7 @@ Test(exp_cli, one_seed_leaves_ci95_empty, .timeout = 120)
     free(dir);
 }
 
-Test(exp_cli, failed_run_fails_the_command_naming_it, .timeout = 120)
+Test(exp_cli, failed_run_fails_the_command_naming_it)
 {
     /* A file where the run's folder must go: that one worker cannot write. */
     char *dir = tmpdir(), cmd[800];
@@ -523,7 +523,7 @@ Test(exp_cli, failed_run_fails_the_command_naming_it, .timeout = 120)
     free(dir);
 }
 
-Test(exp_cli, broken_scenario_is_named_before_any_run, .timeout = 60)
+Test(exp_cli, broken_scenario_is_named_before_any_run)
 {
     char *dir = tmpdir(), cmd[1600], scen[300];
     snprintf(scen, sizeof(scen), "%s/scenarios", dir);
@@ -545,7 +545,7 @@ Test(exp_cli, broken_scenario_is_named_before_any_run, .timeout = 60)
     free(dir);
 }
 
-Test(exp_cli, interrupted_run_leaves_no_table, .timeout = 120)
+Test(exp_cli, interrupted_run_leaves_no_table)
 {
     /* A table from an earlier run must not survive next to the new runs. */
     char *dir = tmpdir(), errfile[600], *stale = ns_path_join(dir, "results.csv");

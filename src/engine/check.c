@@ -34,7 +34,7 @@ static int check_pcpu(struct epcpu *p, unsigned *seen_on, struct ns_err *err)
 /* The four runstate times of a vCPU add up to the time measured so far. */
 static int check_runstates(struct ns_engine *e, struct evcpu *v, struct ns_err *err)
 {
-    ns_time_t sum = e->now - v->v.runstate_entry, start = e->now < e->spec->warmup ? 0 : e->spec->warmup;
+    ns_time_t sum = e->now - v->v.runstate_entry, start = e->counted_from;
 
     for (int s = 0; s < NS_RUNSTATES; s++)
         sum += v->runstate_ns[s];

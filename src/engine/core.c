@@ -159,8 +159,13 @@ void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
     if (!(v->v.pause_flags & flag))
         return;
     v->v.pause_flags &= ~flag;
-    if (!ns_vcpu_runnable(&v->v) || v->v.is_running)
+    if (v->v.is_running)
         return;
+    if (!ns_vcpu_runnable(&v->v)) {
+        /* Still held (a parked vCPU whose block ended): blocked becomes offline. */
+        progress_set_runstate(e, v, state_when_off(v));
+        return;
+    }
     if (was_blocked && flag == NS_VPF_BLOCKED) {
         v->woke = true;
         v->woke_at = e->now;

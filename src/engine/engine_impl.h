@@ -83,6 +83,7 @@ struct ns_engine {
     size_t nr_vcpus;
     struct epcpu *pcpus;
     struct ns_event refresh, measure;
+    ns_time_t counted_from;       /* statistics count from here (end of warm-up) */
     double *traffic_at_measure;   /* [nr_nodes] GB */
     struct ns_results results;
     const struct ns_trace_sink **sinks;

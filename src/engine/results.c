@@ -12,6 +12,7 @@
 /* Start counting from now: what happened during warm-up is forgotten. */
 void results_reset(struct ns_engine *e)
 {
+    e->counted_from = e->now;
     for (unsigned i = 0; i < e->topo->nr_pcpus; i++) {
         progress_flush_run(e, &e->pcpus[i]);
         e->pcpus[i].busy_ns = 0;
