@@ -64,7 +64,7 @@ static int build(const struct bench *b, struct ns_sim_spec *s, struct ns_err *er
     if (b->scenario) {
         struct ns_overrides ov = {.has_duration = true,
                                   .duration = (ns_time_t)(b->seconds * NS_S)};
-        return ns_config_load(b->scenario, &ov, s, err);
+        return ns_config_create(b->scenario, &ov, s, NULL, err);
     }
     s->topo = ns_topo_load(b->host, NULL, err);
     if (!s->topo)

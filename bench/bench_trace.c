@@ -174,7 +174,7 @@ static int run_once(int mode, struct tape *tape, double *wall, struct ns_err *er
     struct ns_trace_sink rec = {&tape_ops, tape};
     int rc = -1;
 
-    if (ns_config_load(MAIN_EXAMPLE, &ov, &spec, err) < 0)
+    if (ns_config_create(MAIN_EXAMPLE, &ov, &spec, NULL, err) < 0)
         goto out;
     double t0 = now_s();
     struct ns_engine *e = ns_engine_create(&spec, err);

@@ -32,7 +32,7 @@ static void run_example(const char *path, unsigned compat, char *out, size_t n)
     struct ns_sim_spec spec = {0};
     struct ns_err err;
 
-    cr_assert_eq(ns_config_load(path, &ov, &spec, &err), 0, "%s", err.msg);
+    cr_assert_eq(ns_config_create(path, &ov, &spec, NULL, &err), 0, "%s", err.msg);
     cr_assert_str_eq(spec.pool[0].sched, "credit", "%s", path);
     for (size_t p = 0; p < spec.nr_pools; p++)
         spec.pool[p].params.compat = compat;

@@ -37,6 +37,9 @@
             cr_assert(cond, __VA_ARGS__);  \
     } while (0)
 #define EXPECT_EQ(a, b, ...) EXPECT((a) == (b), __VA_ARGS__)
+/* Equal within @tol: times read back from a TSC are exact "to the tick". */
+#define EXPECT_NEAR(a, b, tol, ...) \
+    EXPECT((a) + (tol) >= (b) && (b) + (tol) >= (a), __VA_ARGS__)
 
 /* ---- files ------------------------------------------------------------------------- */
 
@@ -149,7 +152,7 @@ static void traced_run(struct traced *t, const struct scenario *s, uint64_t hz,
     for (size_t i = 0; s->files[i]; i += 2)
         write_file(t->dir, s->files[i], s->files[i + 1]);
     char *path = ns_path_join(t->dir, "s.cfg");
-    cr_assert_eq(ns_config_load(path, &ov, &t->spec, &err), 0, "%s: %s", s->name, err.msg);
+    cr_assert_eq(ns_config_create(path, &ov, &t->spec, NULL, &err), 0, "%s: %s", s->name, err.msg);
     free(path);
     t->spec.check = true;
     t->spec.trace_hz = (double)hz;
@@ -200,9 +203,14 @@ static const struct ns_an_vcpu *find_vcpu(const struct ns_trace_analysis *a, uns
     return NULL;
 }
 
-/* Everything the analysis can know equals the results, exactly. */
+/*
+ * Everything the analysis can know equals the results: exactly when the
+ * writer kept every time inside its nanosecond (@tol = 0); otherwise times
+ * within @tol ns, the ticks the writer had to nudge records by (latency
+ * percentiles are then not compared, one nudge can move them).
+ */
 static void assert_matches(const char *name, const struct ns_results *r,
-                           const struct ns_trace_analysis *a)
+                           const struct ns_trace_analysis *a, ns_time_t tol)
 {
     size_t vcpus = 0;
 
@@ -216,17 +224,19 @@ static void assert_matches(const char *name, const struct ns_results *r,
             const struct ns_an_vcpu *x = find_vcpu(a, dr->id, v->id);
             EXPECT((x) != NULL, "%s: d%uv%u not in the trace", name, dr->id, v->id);
             for (int k = 0; k < NS_RUNSTATES; k++)
-                EXPECT_EQ(x->runstate_ns[k], v->runstate_ns[k], "%s: d%uv%u %s: %llu vs %llu",
+                EXPECT_NEAR(x->runstate_ns[k], v->runstate_ns[k], tol, "%s: d%uv%u %s: %llu vs %llu",
                           name, dr->id, v->id, ns_runstate_name((enum ns_runstate)k),
                           (unsigned long long)x->runstate_ns[k],
                           (unsigned long long)v->runstate_ns[k]);
             EXPECT_EQ(x->wakeups, v->wakeups, "%s: d%uv%u wake-ups", name, dr->id, v->id);
-            EXPECT_EQ(x->wake_latency_p50_ns, v->wake_latency_p50_ns, "%s: d%uv%u p50", name,
-                      dr->id, v->id);
-            EXPECT_EQ(x->wake_latency_p99_ns, v->wake_latency_p99_ns, "%s: d%uv%u p99", name,
-                      dr->id, v->id);
-            EXPECT_EQ(x->wake_latency_max_ns, v->wake_latency_max_ns, "%s: d%uv%u max", name,
-                      dr->id, v->id);
+            if (!tol) {
+                EXPECT_EQ(x->wake_latency_p50_ns, v->wake_latency_p50_ns, "%s: d%uv%u p50", name,
+                          dr->id, v->id);
+                EXPECT_EQ(x->wake_latency_p99_ns, v->wake_latency_p99_ns, "%s: d%uv%u p99", name,
+                          dr->id, v->id);
+                EXPECT_EQ(x->wake_latency_max_ns, v->wake_latency_max_ns, "%s: d%uv%u max", name,
+                          dr->id, v->id);
+            }
             uint64_t moves = 0;
             for (int k = NS_MOVE_CORE; k < NS_MOVE_KINDS; k++) {
                 EXPECT_EQ(x->migrations[k], v->migrations[k], "%s: d%uv%u moves of kind %d",
@@ -240,7 +250,7 @@ static void assert_matches(const char *name, const struct ns_results *r,
               a->nr_vcpus, vcpus);
     EXPECT_EQ(a->nr_pcpus, r->topo->nr_pcpus, "%s", name);
     for (size_t p = 0; p < a->nr_pcpus; p++)
-        EXPECT_EQ(a->pcpu[p].busy_ns, r->pcpu[a->pcpu[p].id].busy_ns, "%s: pCPU %u busy", name,
+        EXPECT_NEAR(a->pcpu[p].busy_ns, r->pcpu[a->pcpu[p].id].busy_ns, tol, "%s: pCPU %u busy", name,
                   a->pcpu[p].id);
 }
 
@@ -255,9 +265,13 @@ static void round_trip(const struct scenario *s, uint64_t hz)
     cr_assert_eq(ns_analyze_trace(t.trace, &o, &a, &err), 0, "%s: %s", s->name, err.msg);
     cr_assert_eq(a.hz, hz, "%s: the trace's own rate is used", s->name);
     cr_assert_str_eq(a.hz_source, "trace");
-    cr_assert_eq(t.st.spilled, 0, "%s: %llu nudges left their nanosecond", s->name,
-                 (unsigned long long)t.st.spilled);
-    assert_matches(s->name, t.r, &a);
+    /* From 2 GHz a nudge stays inside its nanosecond; below, each one may
+     * move a time by a tick (1 ns at 1 GHz). */
+    ns_time_t tick = (ns_time_t)((NS_S + hz - 1) / hz);
+    if (hz >= 2 * NS_S)
+        cr_assert_eq(t.st.spilled, 0, "%s: %llu nudges left their nanosecond", s->name,
+                     (unsigned long long)t.st.spilled);
+    assert_matches(s->name, t.r, &a, t.st.spilled * tick);
     cr_assert_eq(a.unknown_records + a.other_records, 0);
     cr_assert_gt(a.runstate_records, 100, "%s: a busy trace", s->name);
     ns_analysis_free(&a);

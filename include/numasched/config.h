@@ -30,6 +30,18 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
                    struct ns_sim_spec *out, struct ns_err *err);
 
 /*
+ * What `numasched run` does with a scenario: load it, then create its
+ * domains as `xl create` would, placement included (ns_place_spec). Every
+ * program that runs a scenario as written goes through here, so none can
+ * forget the placement its scenario asks for. @report may be NULL (see
+ * ns_place_spec). On failure @out is freed.
+ */
+struct ns_place_report;
+int ns_config_create(const char *path, const struct ns_overrides *ov,
+                     struct ns_sim_spec *out, struct ns_place_report *report,
+                     struct ns_err *err);
+
+/*
  * Parse an xl cpu-list string into @out (initialised, nr_pcpus bits):
  * "N", "N-M", "^N", "all", "node:N", "nodes:N-M", comma-separated, applied
  * left to right to an empty mask; blanks around an item are allowed. On

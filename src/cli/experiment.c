@@ -256,13 +256,9 @@ static int check_scenario(const struct exp_opts *o, const char *path, const char
     if (access(path, R_OK) != 0)
         return ns_err_set(err, path, 0, NULL, "cannot read: %s (give the scenario folder "
                           "with --scenarios DIR)", strerror(errno));
-    if (ns_config_load(path, &ov, &spec, err) < 0)
-        return -1;
     /* Placement too: a host too small for the cell's VMs fails here. */
-    if (ns_place_spec(&spec, NULL, err) < 0) {
-        ns_sim_spec_free(&spec);
+    if (ns_config_create(path, &ov, &spec, NULL, err) < 0)
         return -1;
-    }
     size_t guests = spec.nr_dom - (spec.has_dom0 ? 1 : 0);
     if (guests != vms)
         rc = ns_err_set(err, path, 0, "domains", "%zu guest domains, but this cell has %u VMs",
@@ -429,9 +425,7 @@ static _Noreturn void worker(const struct pool *pl, const struct job *j, const s
     handle_signals(SIG_DFL);
     sigprocmask(SIG_SETMASK, mask, NULL);
 
-    int rc = ns_config_load(pl->scenario[j->cell], &ov, &spec, &err);
-    if (rc == 0)
-        rc = ns_place_spec(&spec, NULL, &err);
+    int rc = ns_config_create(pl->scenario[j->cell], &ov, &spec, NULL, &err);
     if (rc == 0) {
         if (o->has_warmup)
             spec.warmup = o->warmup;

@@ -151,11 +151,8 @@ int cli_run(int argc, char **argv)
         return CLI_OK;
     }
     /* Create the domains as xl would: libxl placement, then Xen's allocator. */
-    if (ns_config_load(o.scenario, &o.ov, &spec, &err) < 0 ||
-        ns_place_spec(&spec, NULL, &err) < 0) {
-        ns_sim_spec_free(&spec);
+    if (ns_config_create(o.scenario, &o.ov, &spec, NULL, &err) < 0)
         return cli_fail(&err);
-    }
     spec.check = spec.check || o.check;
     if (o.trace.trace) {
         o.trace.hz = o.trace.hz ? o.trace.hz : NS_TRACE_DEFAULT_HZ;

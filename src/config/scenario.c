@@ -424,3 +424,16 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
         ns_sim_spec_free(out);   /* the caller gets nothing on failure */
     return rc ? -1 : 0;
 }
+
+int ns_config_create(const char *path, const struct ns_overrides *ov,
+                     struct ns_sim_spec *out, struct ns_place_report *report,
+                     struct ns_err *err)
+{
+    if (ns_config_load(path, ov, out, err) < 0)
+        return -1;
+    if (ns_place_spec(out, report, err) < 0) {
+        ns_sim_spec_free(out);
+        return -1;
+    }
+    return 0;
+}
