@@ -22,7 +22,7 @@ int cli_place(int argc, char **argv);
 int cli_experiment(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
 
-/* The trace files of `numasched run --trace/--perfetto` (src/cli/analyze.c):
+/* The trace files of `numasched run --trace/--perfetto` (src/cli/traces.c):
  * opened and added as sinks before the run, finished or dropped after it. */
 struct ns_sim_spec;
 struct ns_engine;
