@@ -477,123 +477,79 @@ void ns_analysis_print(const struct ns_trace_analysis *a, FILE *f)
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-static _Noreturn void oom(void)
-{
-    fputs("numasched: out of memory (json-c)\n", stderr);
-    abort();
-}
-
-static json_object *must(json_object *v)
-{
-    if (!v)
-        oom();
-    return v;
-}
-
-static void put(json_object *o, const char *key, json_object *v)
-{
-    if (json_object_object_add(o, key, v) != 0)
-        oom();
-}
-
-static void push(json_object *arr, json_object *v)
-{
-    if (json_object_array_add(arr, v) != 0)
-        oom();
-}
-
-static json_object *j_u64(uint64_t v) { return must(json_object_new_uint64(v)); }
-static json_object *j_i64(int64_t v) { return must(json_object_new_int64(v)); }
-
-static json_object *j_dbl(double v)
-{
-    char buf[NS_REPORT_DBL_LEN];
-    if (!ns_report_fmt_double(buf, v))
-        return NULL;
-    return must(json_object_new_double_s(v, buf));
-}
-
 static json_object *vcpu_json(const struct ns_trace_analysis *a, const struct ns_an_vcpu *v)
 {
-    json_object *o = must(json_object_new_object()), *rs = must(json_object_new_object());
-    json_object *wl = must(json_object_new_object()), *mig = must(json_object_new_object());
+    json_object *o = rj_must(json_object_new_object()), *rs = rj_must(json_object_new_object());
+    json_object *wl = rj_must(json_object_new_object()), *mig = rj_must(json_object_new_object());
 
-    put(o, "id", j_u64(v->vcpu));
+    rj_put(o, "id", rj_u64(v->vcpu));
     for (int k = 0; k < NS_RUNSTATES; k++)
-        put(rs, ns_runstate_name((enum ns_runstate)k), j_u64(v->runstate_ns[k]));
-    put(o, "runstate_ns", rs);
-    put(o, "wakeups", j_u64(v->wakeups));
-    put(wl, "mean", j_dbl(v->wake_latency_mean_ns));
-    put(wl, "p50", j_u64(v->wake_latency_p50_ns));
-    put(wl, "p99", j_u64(v->wake_latency_p99_ns));
-    put(wl, "max", j_u64(v->wake_latency_max_ns));
-    put(o, "wake_latency_ns", wl);
-    put(mig, "pcpu", j_u64(v->pcpu_changes));
+        rj_put(rs, ns_runstate_name((enum ns_runstate)k), rj_u64(v->runstate_ns[k]));
+    rj_put(o, "runstate_ns", rs);
+    rj_put(o, "wakeups", rj_u64(v->wakeups));
+    rj_put(wl, "mean", rj_dbl(v->wake_latency_mean_ns));
+    rj_put(wl, "p50", rj_u64(v->wake_latency_p50_ns));
+    rj_put(wl, "p99", rj_u64(v->wake_latency_p99_ns));
+    rj_put(wl, "max", rj_u64(v->wake_latency_max_ns));
+    rj_put(o, "wake_latency_ns", wl);
+    rj_put(mig, "pcpu", rj_u64(v->pcpu_changes));
     if (a->topo) {
-        put(mig, "core", j_u64(v->migrations[NS_MOVE_CORE]));
-        put(mig, "socket", j_u64(v->migrations[NS_MOVE_SOCKET]));
-        put(mig, "node", j_u64(v->migrations[NS_MOVE_NODE]));
+        rj_put(mig, "core", rj_u64(v->migrations[NS_MOVE_CORE]));
+        rj_put(mig, "socket", rj_u64(v->migrations[NS_MOVE_SOCKET]));
+        rj_put(mig, "node", rj_u64(v->migrations[NS_MOVE_NODE]));
     }
-    put(o, "migrations", mig);
+    rj_put(o, "migrations", mig);
     return o;
 }
 
 static json_object *analysis_json(const struct ns_trace_analysis *a)
 {
-    json_object *root = must(json_object_new_object()), *rec = must(json_object_new_object());
-    json_object *doms = must(json_object_new_array()), *pcpus = must(json_object_new_array());
+    json_object *root = rj_must(json_object_new_object()), *rec = rj_must(json_object_new_object());
+    json_object *doms = rj_must(json_object_new_array()), *pcpus = rj_must(json_object_new_array());
 
-    put(root, "file", must(json_object_new_string(a->file)));
-    put(root, "bytes", j_u64(a->bytes));
-    put(root, "windows", j_u64(a->windows));
-    put(root, "trace_hz", j_u64(a->hz));
-    put(root, "trace_hz_source", must(json_object_new_string(a->hz_source)));
-    put(root, "start_ns", j_i64(a->start_ns));
-    put(root, "end_ns", j_i64(a->end_ns));
-    put(root, "duration_ns", j_u64(a->duration_ns));
-    put(rec, "total", j_u64(a->records));
-    put(rec, "runstate", j_u64(a->runstate_records));
-    put(rec, "continue_running", j_u64(a->continue_records));
-    put(rec, "sched_class", j_u64(a->class_records));
-    put(rec, "sched_verbose", j_u64(a->verbose_records));
-    put(rec, "numasched", j_u64(a->numasched_records));
-    put(rec, "unknown", j_u64(a->unknown_records + a->other_records));
-    put(rec, "lost", j_u64(a->lost_records));
-    put(rec, "mismatches", j_u64(a->mismatches));
-    put(root, "records", rec);
+    rj_put(root, "file", rj_must(json_object_new_string(a->file)));
+    rj_put(root, "bytes", rj_u64(a->bytes));
+    rj_put(root, "windows", rj_u64(a->windows));
+    rj_put(root, "trace_hz", rj_u64(a->hz));
+    rj_put(root, "trace_hz_source", rj_must(json_object_new_string(a->hz_source)));
+    rj_put(root, "start_ns", rj_i64(a->start_ns));
+    rj_put(root, "end_ns", rj_i64(a->end_ns));
+    rj_put(root, "duration_ns", rj_u64(a->duration_ns));
+    rj_put(rec, "total", rj_u64(a->records));
+    rj_put(rec, "runstate", rj_u64(a->runstate_records));
+    rj_put(rec, "continue_running", rj_u64(a->continue_records));
+    rj_put(rec, "sched_class", rj_u64(a->class_records));
+    rj_put(rec, "sched_verbose", rj_u64(a->verbose_records));
+    rj_put(rec, "numasched", rj_u64(a->numasched_records));
+    rj_put(rec, "unknown", rj_u64(a->unknown_records + a->other_records));
+    rj_put(rec, "lost", rj_u64(a->lost_records));
+    rj_put(rec, "mismatches", rj_u64(a->mismatches));
+    rj_put(root, "records", rec);
     for (size_t i = 0; i < a->nr_vcpus;) {
-        json_object *d = must(json_object_new_object()), *vcpus = must(json_object_new_array());
+        json_object *d = rj_must(json_object_new_object()), *vcpus = rj_must(json_object_new_array());
         unsigned dom = a->vcpu[i].dom;
-        put(d, "id", j_u64(dom));
+        rj_put(d, "id", rj_u64(dom));
         for (; i < a->nr_vcpus && a->vcpu[i].dom == dom; i++)
-            push(vcpus, vcpu_json(a, &a->vcpu[i]));
-        put(d, "vcpus", vcpus);
-        push(doms, d);
+            rj_push(vcpus, vcpu_json(a, &a->vcpu[i]));
+        rj_put(d, "vcpus", vcpus);
+        rj_push(doms, d);
     }
-    put(root, "domains", doms);
+    rj_put(root, "domains", doms);
     for (size_t i = 0; i < a->nr_pcpus; i++) {
-        json_object *p = must(json_object_new_object());
-        put(p, "id", j_u64(a->pcpu[i].id));
+        json_object *p = rj_must(json_object_new_object());
+        rj_put(p, "id", rj_u64(a->pcpu[i].id));
         if (a->topo)
-            put(p, "node", j_u64(a->topo->pcpu[a->pcpu[i].id].node));
-        put(p, "busy_ns", j_u64(a->pcpu[i].busy_ns));
-        put(p, "utilisation",
-            j_dbl(a->duration_ns ? (double)a->pcpu[i].busy_ns / (double)a->duration_ns : 0));
-        push(pcpus, p);
+            rj_put(p, "node", rj_u64(a->topo->pcpu[a->pcpu[i].id].node));
+        rj_put(p, "busy_ns", rj_u64(a->pcpu[i].busy_ns));
+        rj_put(p, "utilisation",
+            rj_dbl(a->duration_ns ? (double)a->pcpu[i].busy_ns / (double)a->duration_ns : 0));
+        rj_push(pcpus, p);
     }
-    put(root, "pcpus", pcpus);
+    rj_put(root, "pcpus", pcpus);
     return root;
 }
 
 void ns_analysis_print_json(const struct ns_trace_analysis *a, FILE *f)
 {
-    json_object *root = analysis_json(a);
-    int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
-    const char *text = json_object_to_json_string_ext(root, flags);
-
-    if (!text)
-        oom();
-    fputs(text, f);
-    fputc('\n', f);
-    json_object_put(root);
+    rj_print(analysis_json(a), f);
 }

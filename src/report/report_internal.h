@@ -6,6 +6,7 @@
 #ifndef NUMASCHED_REPORT_INTERNAL_H
 #define NUMASCHED_REPORT_INTERNAL_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -22,6 +23,19 @@
  */
 #define NS_REPORT_DBL_LEN 40
 bool ns_report_fmt_double(char *buf, double v);
+
+/* json-c with out-of-memory handled (jsonout.c). rj_put and rj_push take
+ * ownership of @v; NULL stands for JSON null (rj_str(NULL), rj_dbl(NaN)). */
+json_object *rj_must(json_object *v);
+void rj_put(json_object *obj, const char *key, json_object *v);
+void rj_push(json_object *arr, json_object *v);
+json_object *rj_obj(void);
+json_object *rj_arr(void);
+json_object *rj_u64(uint64_t v);
+json_object *rj_i64(int64_t v);
+json_object *rj_str(const char *s);
+json_object *rj_dbl(double v);
+void rj_print(json_object *root, FILE *f);
 
 /* Write the body of results.json / results.csv to @f. Errors show in ferror(f). */
 void ns_report_emit_json(const struct ns_results *r, FILE *f);
