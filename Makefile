@@ -1,6 +1,7 @@
 # numasched: `make` builds build/numasched; `make run` runs the main example;
 # `make test` builds and runs the test suite under ASan+UBSan; `make bench`
-# prints speed figures. Missing Debian packages are installed by
+# prints speed figures; `make fuzz`, `make check-valgrind` and `make soak`
+# check robustness (docs/robustness.md). Missing Debian packages are installed by
 # scripts/deps.sh, which every invocation runs first (it returns at once when
 # everything is there).
 
@@ -31,7 +32,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
 
-.PHONY: all run test bench clean check-format fuzz fuzz-deps
+.PHONY: all run test bench clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak
 all: $(OPT_DIR)/numasched
 
 $(OPT_DIR)/obj/%.o: %.c
@@ -76,14 +77,18 @@ bench: $(OPT_DIR)/numasched-bench
 	$(OPT_DIR)/numasched-bench
 
 # `make fuzz`: every libFuzzer harness under fuzz/ (clang, ASan, UBSan) for
-# FUZZ_SECONDS each. Corpora live in fuzz/corpus/NAME and grow from seeds:
-# short traces of the examples. scripts/deps.sh fuzz installs clang if needed;
-# nothing else depends on clang.
+# FUZZ_SECONDS each; it fails on any crash, leak, hang or sanitizer report
+# (UBSan does not recover, so its reports are crashes). The committed corpora
+# in fuzz/corpus/NAME are read, never written: a run adds to build/fuzz/corpus,
+# and `make fuzz-minimize` merges that into fuzz/corpus, minimised
+# (scripts/fuzz.sh). scripts/deps.sh fuzz installs clang if needed; nothing
+# else depends on clang.
 FUZZ_CC      := clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build/fuzz
-FUZZ_CFLAGS   = $(CSTD) -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) \
-                -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(CSTD) -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
 FUZZ_NAMES   := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
 
 $(FUZZ_DIR)/obj/%.o: %.c
@@ -95,23 +100,43 @@ $(FUZZ_DIR)/libnumasched.a: $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 	ar rcs $@ $^
 
 $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_DIR)/libnumasched.a
-	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ $(PKG_LIBS) -o $@
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $^ $(PKG_LIBS) -o $@
 
 fuzz-deps:
 	@sh scripts/deps.sh fuzz
 
 fuzz: fuzz-deps $(OPT_DIR)/numasched
 	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
-	@for h in $(FUZZ_NAMES); do \
-	  mkdir -p fuzz/corpus/$$h; \
-	  for ex in idle lmbench-proc phases; do \
-	    [ -e fuzz/corpus/$$h/seed-$$ex ] || $(OPT_DIR)/numasched run examples/$$ex.cfg \
-	      --duration 2ms --quiet --trace fuzz/corpus/$$h/seed-$$ex || exit 1; \
-	  done; \
-	  echo "fuzz: $$h for $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_DIR)/$$h -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
-	    -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$h- fuzz/corpus/$$h || exit 1; \
-	done
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh scripts/fuzz.sh run $(FUZZ_NAMES)
+
+fuzz-minimize: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
+	@sh scripts/fuzz.sh minimize $(FUZZ_NAMES)
+
+# `make check-valgrind`: memcheck over every example run (short), the other
+# commands and --determinism-check, on a build without sanitizers (they do
+# not mix with valgrind): no error, no definite leak (scripts/valgrind.sh).
+DEBUG_DIR := build/debug
+
+$(DEBUG_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 -c $< -o $@
+
+$(DEBUG_DIR)/libnumasched.a: $(LIB_SRC:%.c=$(DEBUG_DIR)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(DEBUG_DIR)/numasched: $(CLI_SRC:%.c=$(DEBUG_DIR)/obj/%.o) $(DEBUG_DIR)/libnumasched.a
+	$(CC) $^ $(PKG_LIBS) -o $@
+
+check-valgrind: $(DEBUG_DIR)/numasched
+	@sh scripts/deps.sh valgrind
+	@BIN=$(DEBUG_DIR)/numasched sh scripts/valgrind.sh
+
+# `make soak`: 10 minutes of virtual time on the 24-node host, 1,200 vCPUs,
+# credit, --check; peak memory at 1, 3 and 10 minutes (docs/robustness.md).
+soak: $(OPT_DIR)/numasched
+	@BIN=$(OPT_DIR)/numasched sh scripts/soak.sh
 
 clean:
 	rm -rf build

@@ -12,6 +12,11 @@ if [ "${1:-}" = fuzz ]; then
         need="$need libclang-rt-14-dev"
 fi
 
+# `make check-valgrind` only: valgrind.
+if [ "${1:-}" = valgrind ]; then
+    command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
+fi
+
 have_header() { [ -f "/usr/include/$1" ] || [ -f "/usr/include/x86_64-linux-gnu/$1" ]; }
 have_header hwloc.h            || need="$need libhwloc-dev"
 have_header libxlutil.h        || need="$need libxen-dev"

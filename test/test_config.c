@@ -889,6 +889,100 @@ Test(config, no_file)
     cr_expect(strstr(err.msg, "absent.cfg: cannot read: No such file"), "%s", err.msg);
 }
 
+/* ---- limits and odd files ------------------------------------------------------------ */
+
+Test(config, more_bad_values)
+{
+    domain_fails("vcpus = 99999999999999999999", "vcpus", "99999999999999999999 is out of range");
+    domain_fails("cpus = [ \"0\", \"0,^0\" ]", "cpus", "element 1: \"0,^0\" selects no pCPU");
+    domain_fails("node_affinity = \"\"", "node_affinity", "empty node list");
+    scenario_fails("domains = [ [ \"vm1.cfg\" ] ]", "domains",
+                   "element 0 is a list, expected a single value");
+    put("p.pool", "name = \"p\"\ncpus = \"8-15\"\n");
+    scenario_fails("pools = [ \"p.pool\" ]; cpupool_numa_split = 1", "cpupool_numa_split",
+                   "splitting is only possible while Pool-0 is the only cpupool, and `pools` "
+                   "lists 1");
+}
+
+Test(config, size_errors)
+{
+    struct ns_err err = {{0}};
+    uint64_t b;
+
+    cr_expect_eq(cfg_size_parse("lots", &b, &err), -1);
+    cr_expect(strstr(err.msg, "\"lots\" is not a size"), "%s", err.msg);
+    cr_expect_eq(cfg_size_parse("1025TiB", &b, &err), -1);
+    cr_expect(strstr(err.msg, "\"1025TiB\" is larger than the limit of 1 PiB"), "%s", err.msg);
+    cr_expect_eq(cfg_size_parse("1024TiB", &b, &err), 0, "%s", err.msg);   /* the limit itself */
+    cr_expect_eq(b, 1ULL << 50);
+}
+
+/* libxlutil aborts on a NUL inside a quoted string: refused before it reads. */
+Test(config, nul_bytes_are_refused)
+{
+    static const char text[] = "name = \"vm1\"\nvcpus = 2\nmemory = \"9\0\"\n";
+    char path[512];
+
+    scenario("");
+    snprintf(path, sizeof(path), "%s/vm1.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fwrite(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    load_fails("scn.cfg", "vm1.cfg:3: a NUL byte: not a text file", NULL);
+}
+
+Test(config, huge_files_are_refused)
+{
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(ftruncate(fileno(f), (16 << 20) + 1), 0);
+    fclose(f);
+    load_fails("scn.cfg", "scn.cfg: larger than numasched's limit of 16 MiB for a "
+               "configuration file", NULL);
+}
+
+/* 32,753 domains: refused from the list, before any file is read. */
+Test(config, too_many_domains)
+{
+    size_t n = NS_MAX_DOMAINS + 1, len = 0;
+    char *text = malloc(n * 12 + 256);
+
+    len += (size_t)sprintf(text, HOST_2X4X2 "duration = 1\ndomains = [ ");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(text + len, "\"vm1.cfg\", ");
+    strcpy(text + len, "]\n");
+    put("scn.cfg", text);
+    free(text);
+    domain("vm1.cfg", "vm1", "");
+    load_fails("scn.cfg", "scn.cfg:3: domains: 32753 domains, more than numasched's limit of "
+               "32752", NULL);
+}
+
+/* 17 domains of 4,096 vCPUs: the 17th brings the total past 65,536. */
+Test(config, too_many_vcpus)
+{
+    char text[1024] = HOST_2X4X2 "duration = 1\ndomains = [ ";
+
+    for (int i = 1; i <= 17; i++) {
+        char name[32], file[32], body[128];
+        snprintf(name, sizeof(name), "vm%d", i);
+        snprintf(file, sizeof(file), "vm%d.cfg", i);
+        snprintf(body, sizeof(body), "name = \"%s\"\nvcpus = 4096\nmemory = 1\n", name);
+        put(file, body);
+        strcat(text, i > 1 ? ", \"" : "\"");
+        strcat(text, file);
+        strcat(text, "\"");
+    }
+    strcat(text, " ]\n");
+    put("scn.cfg", text);
+    load_fails("scn.cfg", "scn.cfg:3: domains: vm17.cfg brings the vCPUs to 69632, more than "
+               "numasched's limit of 65536", NULL);
+}
+
 /* ---- the shipped examples ----------------------------------------------------------- */
 
 /* The examples, from the top of the source tree (where `make test` runs). */

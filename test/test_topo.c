@@ -8,10 +8,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <hwloc.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "numasched/topo.h"
@@ -509,6 +513,12 @@ static void check_fails(const char *spec, const char *base_dir, const char *expe
     cr_assert_null(strchr(err.msg, '\n'), "message is not one line: %s", err.msg);
 }
 
+Test(topo, empty_host_fails)
+{
+    check_fails("", NULL, "\"\": an empty host: give an hwloc synthetic string");
+    check_fails("  ", "topologies", "an empty host");   /* not the folder itself */
+}
+
 Test(topo, garbage_synthetic_string_fails)
 {
     check_fails("pack:2 banana:3", NULL, "hwloc rejects this synthetic");
@@ -537,6 +547,107 @@ Test(topo, malformed_xml_fails)
     rmdir(dir);
     free(bad);
     free(odd);
+}
+
+/* ---- limits and the hwloc guard ------------------------------------------------------ */
+
+/* Test inputs that are files of the source tree (make test runs at its top). */
+static const char *data_dir(void)
+{
+    if (access("test/data", F_OK) != 0)
+        cr_skip_test("test/data is not in the current folder");
+    return "test/data";
+}
+
+Test(topo, xml_that_crashes_hwloc_is_refused)
+{
+    /* hwloc 2.9 dereferences NULL on objects without complete_cpuset
+     * (lstopo-no-graphics -i crashes too): the child dies, we refuse. */
+    check_fails("hwloc-crash.xml", data_dir(), "hwloc crashed (");
+    check_fails("hwloc-crash.xml", data_dir(), "loading this XML topology: it is malformed");
+}
+
+Test(topo, hosts_at_the_limits_load)
+{
+    struct ns_topo *t = load("pack:64 [numa(memory=1GiB)] core:32 pu:2", NULL);
+    cr_assert_eq(t->nr_pcpus, NS_TOPO_MAX_PCPUS);
+    cr_assert_eq(t->nr_nodes, NS_TOPO_MAX_NODES);
+    check_invariants(t);
+    ns_topo_free(t);
+}
+
+Test(topo, hosts_over_the_limits_are_refused)
+{
+    /* 4097 = 17 x 241: refused from the string, before hwloc builds it. */
+    check_fails("pack:17 core:241 pu:1", NULL, "describes more PUs than numasched's limit of "
+                "4096 pCPUs");
+    check_fails("pack:4096 pu:4096", NULL, "describes more PUs than numasched's limit");
+    check_fails("pack:65 [numa(memory=1GiB)] pu:1", NULL,
+                "the host has 65 NUMA nodes, more than numasched's limit of 64");
+
+    /* The same PU count as an XML export: refused once the child counted it. */
+    char dir[] = "/tmp/numasched-topo-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char *path = ns_path_join(dir, "big.xml");
+    hwloc_topology_t h;
+    cr_assert_eq(hwloc_topology_init(&h), 0);
+    cr_assert_eq(hwloc_topology_set_synthetic(h, "pack:17 core:241 pu:1"), 0);
+    cr_assert_eq(hwloc_topology_load(h), 0);
+    cr_assert_eq(hwloc_topology_export_xml(h, path, 0), 0);
+    hwloc_topology_destroy(h);
+    check_fails("big.xml", dir, "the host has 4097 PUs, more than numasched's limit of 4096 pCPUs");
+    unlink(path);
+    rmdir(dir);
+    free(path);
+}
+
+Test(topo, xml_that_is_not_a_small_regular_file_is_refused)
+{
+    char dir[] = "/tmp/numasched-topo-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char *fifo = ns_path_join(dir, "fifo.xml"), *sub = ns_path_join(dir, "sub");
+    char *big = ns_path_join(dir, "big.xml");
+
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    check_fails("fifo.xml", dir, "not a regular file");   /* would block reading */
+    check_fails("sub", dir, "not a regular file");        /* not a synthetic string */
+    /* One byte over 64 MiB (a sparse file: no disk used). */
+    FILE *f = fopen(big, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(ftruncate(fileno(f), (off_t)NS_TOPO_MAX_XML_BYTES + 1), 0);
+    fclose(f);
+    check_fails("big.xml", dir, "larger than numasched's limit of 64 MiB for an XML topology");
+
+    unlink(fifo);
+    rmdir(sub);
+    unlink(big);
+    rmdir(dir);
+    free(fifo);
+    free(sub);
+    free(big);
+}
+
+/* No file descriptor left for the pipe to the child: a clear refusal too. */
+Test(topo, no_pipe_for_the_guard)
+{
+    struct rlimit old, low;
+    int fds[256], n = 0;
+
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = 64;
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    while (n < 256 && (fds[n] = open("/dev/null", O_RDONLY)) >= 0)
+        n++;
+    struct ns_err err = {{0}};
+    struct ns_topo *t = ns_topo_load("pack:2 core:2 pu:1", NULL, &err);
+    while (n > 0)
+        close(fds[--n]);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    cr_assert_null(t);
+    cr_assert(strstr(err.msg, "pack:2 core:2 pu:1: cannot check this topology: pipe: Too many "
+                     "open files"), "message: %s", err.msg);
 }
 
 /* ---- output ------------------------------------------------------------------------ */

@@ -917,3 +917,75 @@ Test(trace, writers_leave_nothing_when_they_cannot_or_do_not_finish)
     rm_rf(d);
     free(d);
 }
+
+/* ---- limits ------------------------------------------------------------------------------------- */
+
+Test(trace, rate_errors_say_why)
+{
+    struct ns_err err;
+    uint64_t hz;
+
+    cr_assert_eq(ns_trace_parse_hz("fast", &hz, &err), -1);
+    cr_assert_not_null(strstr(err.msg, "\"fast\" is not a rate (try 2.4G or 2400M)"), "%s", err.msg);
+    cr_assert_eq(ns_trace_parse_hz("2.4X", &hz, &err), -1);
+    cr_assert_not_null(strstr(err.msg, "\"2.4X\" is not a rate"), "%s", err.msg);
+    cr_assert_eq(ns_trace_parse_hz("200G", &hz, &err), -1);
+    cr_assert_not_null(strstr(err.msg, "rate \"200G\" out of range (1M to 100G)"), "%s", err.msg);
+}
+
+Test(trace, pcpus_beyond_the_limit_are_refused)
+{
+    struct buf b = {.n = 0};
+
+    window(&b, NS_TRACE_MAX_CPUS - 1, 16);
+    record(&b, NS_TRC_CONTINUE_RUNNING, T0, 1, (uint32_t[]){IDLE(0)});
+    window(&b, NS_TRACE_MAX_CPUS, 16);
+    record(&b, NS_TRC_CONTINUE_RUNNING, T0, 1, (uint32_t[]){IDLE(0)});
+    refused(&b, b.n, "byte 28: cpu 4096 is beyond numasched's limit of 4096 pCPUs");
+}
+
+Test(trace, files_beyond_the_limit_are_refused)
+{
+    struct ns_err err;
+    char *d = tmpdir(), *p = ns_path_join(d, "huge.bin");
+    FILE *f = fopen(p, "w");
+
+    /* Sparse: 64 GiB and one byte of holes, no disk used. */
+    cr_assert_not_null(f);
+    cr_assert_eq(ftruncate(fileno(f), (off_t)NS_TRACE_MAX_BYTES + 1), 0);
+    fclose(f);
+    cr_assert_null(ns_xt_open(p, &err));
+    cr_assert_not_null(strstr(err.msg, "huge.bin: 68719476737 bytes, more than numasched's limit "
+                                       "of 64 GiB for a trace"), "%s", err.msg);
+    free(p);
+    rm_rf(d);
+    free(d);
+}
+
+/*
+ * The writer stops at its limit and leaves no file. With a limit of 1000
+ * bytes: pCPU 0's buffer holds CONTINUE_RUNNING (16 bytes) and CLOCK (36),
+ * then 20-byte WAKE records; 52 + 3274 x 20 = 65532 bytes fill the 64 KiB
+ * buffer, so the wake at t = 3275 flushes a 65544-byte window, past the limit.
+ */
+Test(trace, the_writer_stops_at_its_limit)
+{
+    struct ns_err err;
+    char *d = tmpdir(), *p = ns_path_join(d, "t.bin");
+    struct ns_xentrace *w = ns_xentrace_open(p, NS_TRACE_DEFAULT_HZ, 1, &err);
+    struct ns_trace_vcpu v = {1, 0};
+
+    cr_assert_not_null(w, "%s", err.msg);
+    ns_xentrace_set_max_bytes(w, 1000);
+    const struct ns_trace_sink *s = ns_xentrace_sink(w);
+    s->ops->start(w, 0, 0, v);
+    for (ns_time_t t = 1; t <= 5000; t++)
+        s->ops->wake(w, t, 0, v);
+    cr_assert_eq(ns_xentrace_finish(w, 5000, NULL, &err), -1);
+    cr_assert_not_null(strstr(err.msg, "t.bin: the trace reached numasched's limit of 1000 bytes "
+                                       "at t=3275 ns; trace a shorter --duration"), "%s", err.msg);
+    cr_assert_neq(access(p, F_OK), 0, "a trace was left behind");
+    free(p);
+    rm_rf(d);
+    free(d);
+}

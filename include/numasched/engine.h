@@ -20,6 +20,19 @@
 #include "numasched/trace.h"
 #include "numasched/workload.h"
 
+/*
+ * Limits of one simulation (docs/robustness.md), refused with one line by
+ * config/ and by ns_engine_create. Domain ids must stay below Xen's
+ * DOMID_FIRST_RESERVED (0x7ff0), where traces would also meet the idle
+ * domain (NS_TRACE_IDLE_DOM); a domain has at most 4,096 vCPUs (a bigger
+ * number is a typo: Xen gives an HVM guest 128); all domains together at
+ * most 65,536 (the engine's memory grows by about 3 KiB per vCPU: 190 MB
+ * at 4,096 pCPUs and 65,536 vCPUs).
+ */
+#define NS_MAX_DOMAINS      32752u
+#define NS_MAX_DOMAIN_VCPUS 4096u
+#define NS_MAX_VCPUS        65536u
+
 struct ns_domain_spec {
     char *name;
     char *file;                    /* domain file, for messages */

@@ -52,11 +52,25 @@ struct ns_topo {
 };
 
 /*
+ * Limits. Xen itself runs on at most 4,095 pCPUs (x86 NR_CPUS) and 64 NUMA
+ * nodes (NR_NUMA_NODES); numasched accepts hosts up to 4,096 pCPUs and 64
+ * nodes and refuses bigger ones with one line. An XML topology may be up to
+ * 64 MiB (a full export of a 4,096-PU host with its PCI tree is a few MiB),
+ * and hwloc gets NS_TOPO_LOAD_TIMEOUT_S to load it (src/topo/guard.c).
+ */
+#define NS_TOPO_MAX_PCPUS      4096u
+#define NS_TOPO_MAX_NODES      64u
+#define NS_TOPO_MAX_XML_BYTES  (64u << 20)
+#define NS_TOPO_LOAD_TIMEOUT_S 20
+
+/*
  * Load a host from @spec: the word "live" (this machine), a path to an hwloc
  * XML export (relative to @base_dir unless absolute; anything ending in
  * ".xml" or naming an existing file), or otherwise an hwloc synthetic string
  * such as "pack:2 [numa(memory=6GiB)] core:4 pu:2". Errors name the spec;
- * callers that know the file and key wrap the message.
+ * callers that know the file and key wrap the message. An XML file or a
+ * synthetic string is first loaded by hwloc in a child process, so that a
+ * malformed one hwloc crashes or hangs on is refused, not fatal.
  */
 struct ns_topo *ns_topo_load(const char *spec, const char *base_dir, struct ns_err *err);
 void ns_topo_free(struct ns_topo *t);

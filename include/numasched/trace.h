@@ -126,6 +126,16 @@ const char *ns_trace_format_hz(uint64_t hz, char *buf);
 
 /* ---- the xentrace writer (a sink) ------------------------------------------ */
 
+/*
+ * Limits (docs/robustness.md). A trace is at most NS_TRACE_MAX_BYTES (64 GiB;
+ * the main example writes about 1 MB per simulated second): the writer stops
+ * there and the run fails saying so, rather than filling the disk; the
+ * reader refuses a larger file. pCPU ids in a trace are below
+ * NS_TRACE_MAX_CPUS, as on any Xen host (NR_CPUS <= 4095 on x86).
+ */
+#define NS_TRACE_MAX_BYTES (64ULL << 30)
+#define NS_TRACE_MAX_CPUS  4096u
+
 struct ns_xentrace;
 
 struct ns_xentrace_stats {
@@ -139,9 +149,12 @@ struct ns_xentrace_stats {
 struct ns_xentrace *ns_xentrace_open(const char *path, uint64_t hz, unsigned nr_pcpus,
                                      struct ns_err *err);
 const struct ns_trace_sink *ns_xentrace_sink(struct ns_xentrace *w);
+/* Cap the file at @bytes instead of NS_TRACE_MAX_BYTES (smaller only). */
+void ns_xentrace_set_max_bytes(struct ns_xentrace *w, uint64_t bytes);
 /* End the trace at @end (every pCPU's current vCPU gets a CONTINUE_RUNNING
  * there, which closes its running time for xenalyze), write what is
- * buffered, rename the file into place and free @w. @stats may be NULL. */
+ * buffered, rename the file into place and free @w. @stats may be NULL.
+ * Fails, leaving no file, if the trace reached its size limit. */
 int ns_xentrace_finish(struct ns_xentrace *w, ns_time_t end, struct ns_xentrace_stats *stats,
                        struct ns_err *err);
 /* Drop the trace: no file is left. Frees @w. */

@@ -22,9 +22,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Virtual time: nanoseconds since the start of the simulation. */
+/*
+ * Virtual time: nanoseconds since the start of the simulation. A uint64_t
+ * wraps after 2^64 ns, 584 years: runs are far shorter (config/ refuses a
+ * duration or warm-up over 1,000,000 s), and a delay computed from a model
+ * (a block time, a run step at a tiny rate) is clamped at NS_TIME_CLAMP
+ * (2^62 ns, 146 years) before it is added to a time, so no sum wraps.
+ */
 typedef uint64_t ns_time_t;
 #define NS_TIME_NEVER UINT64_MAX
+#define NS_TIME_CLAMP (1ULL << 62)
 #define NS_US 1000ULL
 #define NS_MS 1000000ULL
 #define NS_S  1000000000ULL

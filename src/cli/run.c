@@ -29,6 +29,9 @@ static const char run_help[] =
     "  --perfetto FILE     write a timeline for ui.perfetto.dev (Chrome JSON)\n"
     "  --check             check the scheduling invariants after every event;\n"
     "                      a violation stops the run with the event that broke it\n"
+    "  --determinism-check run the scenario a second time in this process and compare\n"
+    "                      the two runs' scheduling facts and results; exit 1 naming\n"
+    "                      the first fact that differs (time, kind, pCPU, vCPU)\n"
     "  --quiet             no summary on stdout\n"
     "  --help              this text\n";
 
@@ -36,7 +39,7 @@ struct run_opts {
     const char *scenario, *out;
     struct ns_overrides ov;
     struct cli_trace_opts trace;
-    bool check, quiet, help;
+    bool check, quiet, help, determinism;
 };
 
 static int parse_seed(const char *s, uint64_t *out)
@@ -60,6 +63,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
         {"trace-hz", required_argument, NULL, 'z'},
         {"perfetto", required_argument, NULL, 'p'},
         {"check", no_argument, NULL, 'c'},
+        {"determinism-check", no_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -89,6 +93,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
                 return cli_misuse("run", "--trace-hz: %s", err.msg);
             break;
         case 'c': o->check = true; break;
+        case 'D': o->determinism = true; break;
         case 'q': o->quiet = true; break;
         case 'h': o->help = true; return CLI_OK;
         case ':': return cli_misuse("run", "%s needs a value", argv[optind - 1]);
@@ -111,19 +116,46 @@ static void print_check(const struct ns_engine *e, const struct ns_results *r)
     ns_engine_print_sched_stats(e, stdout);
 }
 
+/* The spec of a run of @arg's scenario, as the options ask (a cli_spec_loader). */
+static int load_spec(void *arg, struct ns_sim_spec *spec, struct ns_err *err)
+{
+    const struct run_opts *o = arg;
+
+    /* Create the domains as xl would: libxl placement, then Xen's allocator. */
+    if (ns_config_create(o->scenario, &o->ov, spec, NULL, err) < 0)
+        return -1;
+    spec->check = spec->check || o->check;
+    if (o->trace.trace)
+        spec->trace_hz = (double)o->trace.hz;
+    return 0;
+}
+
+/* --determinism-check: compare @e's finished run with a second one, before
+ * anything is written, so that a failed check leaves no file behind. */
+static int verify(const struct run_opts *o, struct cli_det *det, const struct ns_engine *e,
+                  struct ns_err *err)
+{
+    if (!det)
+        return 0;
+    cli_det_finish(det, ns_engine_results(e));
+    return cli_det_verify(det, o->scenario, load_spec, (void *)o, err);
+}
+
 static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct ns_err *err)
 {
     struct ns_engine *e = ns_engine_create(spec, err);
+    struct cli_det *det = o->determinism ? cli_det_new() : NULL;
     struct cli_traces traces;
     int rc = -1;
 
-    if (!e)
-        return -1;
-    if (cli_traces_open(&traces, &o->trace, spec, e, err) < 0) {
+    if (!e || cli_traces_open(&traces, &o->trace, spec, e, err) < 0) {
+        cli_det_free(det);
         ns_engine_free(e);
         return -1;
     }
-    if (ns_engine_run(e, err) < 0) {
+    if (det)
+        ns_engine_add_sink(e, cli_det_sink(det));
+    if (ns_engine_run(e, err) < 0 || verify(o, det, e, err) < 0) {
         cli_traces_abort(&traces);
     } else if (cli_traces_finish(&traces, spec->warmup + spec->duration, err) == 0) {
         const struct ns_results *r = ns_engine_results(e);
@@ -133,6 +165,7 @@ static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct n
             print_check(e, r);
         rc = o->out ? ns_report_write_dir(r, o->out, err) : 0;
     }
+    cli_det_free(det);
     ns_engine_free(e);
     return rc;
 }
@@ -150,14 +183,10 @@ int cli_run(int argc, char **argv)
         fputs(run_help, stdout);
         return CLI_OK;
     }
-    /* Create the domains as xl would: libxl placement, then Xen's allocator. */
-    if (ns_config_create(o.scenario, &o.ov, &spec, NULL, &err) < 0)
+    if (o.trace.trace && !o.trace.hz)
+        o.trace.hz = NS_TRACE_DEFAULT_HZ;
+    if (load_spec(&o, &spec, &err) < 0)
         return cli_fail(&err);
-    spec.check = spec.check || o.check;
-    if (o.trace.trace) {
-        o.trace.hz = o.trace.hz ? o.trace.hz : NS_TRACE_DEFAULT_HZ;
-        spec.trace_hz = (double)o.trace.hz;
-    }
     rc = simulate(&o, &spec, &err) < 0 ? cli_fail(&err) : CLI_OK;
     ns_sim_spec_free(&spec);
     return rc;

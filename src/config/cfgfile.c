@@ -16,7 +16,12 @@
 
 /* ---- opening ------------------------------------------------------------- */
 
-/* Slurp @path into a NUL-terminated buffer; errno set on failure. */
+/* A configuration file beyond this is not one: xl.cfg files are a few KiB,
+ * a scenario naming thousands of domains a few hundred. */
+#define CFG_MAX_BYTES (16u << 20)
+
+/* Slurp @path into a NUL-terminated buffer, up to CFG_MAX_BYTES + 1 bytes;
+ * errno set on failure. */
 static char *read_text(const char *path, size_t *len)
 {
     FILE *in = fopen(path, "r");
@@ -27,7 +32,7 @@ static char *read_text(const char *path, size_t *len)
     char *buf = ns_xmalloc(cap);
     for (;;) {
         n += fread(buf + n, 1, cap - n - 1, in);
-        if (n < cap - 1)
+        if (n < cap - 1 || n > CFG_MAX_BYTES)
             break;
         cap *= 2;
         buf = ns_xrealloc(buf, cap);
@@ -65,10 +70,24 @@ int cfg_open(struct cfg_file *f, const char *path, struct ns_err *err)
     f->text = read_text(path, &len);
     if (!f->text)
         return ns_err_set(err, path, 0, NULL, "cannot read: %s", strerror(errno));
-    if (len > INT_MAX) {
+    /*
+     * libxlutil measures quoted strings with strlen and asserts (aborts) when
+     * a NUL byte cuts one short (xlu__cfgl_dequote, Xen 4.17): a text file
+     * has no NUL, so refuse one before the parser sees it.
+     */
+    const char *nul = len > CFG_MAX_BYTES ? NULL : memchr(f->text, '\0', len);
+    if (len > CFG_MAX_BYTES || nul) {
+        int line = 1;
+        for (const char *p = f->text; nul && p < nul; p++)
+            line += *p == '\n';
+        if (nul)
+            ns_err_set(err, path, line, NULL, "a NUL byte: not a text file");
+        else
+            ns_err_set(err, path, 0, NULL, "larger than numasched's limit of %u MiB for a "
+                       "configuration file", CFG_MAX_BYTES >> 20);
         free(f->text);
         f->text = NULL;
-        return ns_err_set(err, path, 0, NULL, "too large for a configuration file");
+        return -1;
     }
     f->path = ns_xstrdup(path);
 

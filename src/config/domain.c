@@ -16,7 +16,7 @@
 #include "config/internal.h"
 
 /* Far beyond what Xen gives a guest (HVM: 128 on x86); a bigger number is a typo. */
-#define MAX_VCPUS 4096
+#define MAX_VCPUS ((long)NS_MAX_DOMAIN_VCPUS)
 /* 1 PiB, in MiB. */
 #define MAX_MEMORY_MIB (1L << 30)
 #define DOM0_NAME "Domain-0"

@@ -376,12 +376,22 @@ static int load_domains(struct cfg_file *f, const char *dir, struct ns_sim_spec 
         return cfg_fail(f, "domains", err, "%s: a scenario needs at least one domain, "
                         "e.g. domains = [ \"vm1.cfg\" ], or a dom0", rc ? "missing" : "empty");
 
+    if (n + s->has_dom0 > NS_MAX_DOMAINS)
+        return cfg_fail(f, "domains", err, "%zu domains, more than numasched's limit of %u "
+                        "(Xen's domain ids end at 32751)", n + s->has_dom0, NS_MAX_DOMAINS);
+
     s->dom = ns_xcalloc(n + s->has_dom0, sizeof(*s->dom));
     if (s->has_dom0 && load_domain(f, "dom0", dir, dom0, true, s, err))
         return -1;
-    for (size_t i = 0; i < n; i++)
+    size_t vcpus = s->has_dom0 ? s->dom[0].max_vcpus : 0;
+    for (size_t i = 0; i < n; i++) {
         if (load_domain(f, "domains", dir, files[i], false, s, err))
             return -1;
+        vcpus += s->dom[s->nr_dom - 1].max_vcpus;
+        if (vcpus > NS_MAX_VCPUS)
+            return cfg_fail(f, "domains", err, "%s brings the vCPUs to %zu, more than "
+                            "numasched's limit of %u", files[i], vcpus, NS_MAX_VCPUS);
+    }
     return 0;
 }
 

@@ -232,6 +232,11 @@ int build_engine(struct ns_engine *e, struct ns_err *err)
 
     for (size_t i = 0; i < spec->nr_dom; i++)
         total += spec->dom[i].nr_vcpus;
+    /* config/ refuses these with the file and key; a spec built otherwise too. */
+    if (spec->nr_dom > NS_MAX_DOMAINS || total > NS_MAX_VCPUS)
+        return ns_err_set(err, NULL, 0, NULL, "%zu domains with %zu vCPUs: numasched's limits "
+                          "are %u domains and %u vCPUs", spec->nr_dom, total, NS_MAX_DOMAINS,
+                          NS_MAX_VCPUS);
     e->vcpus = ns_xcalloc(total, sizeof(*e->vcpus));
     e->doms = ns_xcalloc(spec->nr_dom, sizeof(*e->doms));
     if (build_pools(e, err) < 0)

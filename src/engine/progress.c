@@ -47,7 +47,11 @@ void progress_retime(struct ns_engine *e, struct evcpu *v)
         ns_heap_cancel(&e->heap, &v->done);
         return;
     }
+    /* Beyond NS_TIME_CLAMP the step never ends within a run; clamping keeps
+     * the sum below 2^64 whatever the rate (even 0 or NaN, which compare false). */
     double left = ceil(v->work_left / v->rate);
+    if (!(left < (double)NS_TIME_CLAMP))
+        left = (double)NS_TIME_CLAMP;
     ns_heap_schedule(&e->heap, &v->done, e->now + v->debt + (ns_time_t)left);
 }
 

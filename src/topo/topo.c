@@ -5,7 +5,9 @@
  * hwloc does all the reading: the live machine, XML exports (its own loader,
  * so chunked u64values, restricted views and format versions are its
  * business) and synthetic strings. We keep hwloc's topology only while
- * building ours, so nothing else in numasched depends on hwloc.
+ * building ours, so nothing else in numasched depends on hwloc. What a user
+ * wrote (XML, synthetic) hwloc loads in a child process first, so that its
+ * crashes and hangs become refusals (guard.c), within the limits of topo.h.
  *
  * Numbering. pCPU i is hwloc's PU of logical index i and node i its NUMA node
  * of logical index i, which is how Xen numbers CPUs and nodes on ordinary x86
@@ -34,7 +36,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "numasched/topo.h"
+#include "topo/internal.h"
 
 #include <errno.h>
 #include <hwloc.h>
@@ -55,37 +57,56 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static bool is_file(const char *path)
+/* Anything that exists at @path (a file, but also a folder or a FIFO, which
+ * use_xml then refuses by name) is not a synthetic string. */
+static bool exists(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return stat(path, &st) == 0;
 }
 
 /*
  * Point @h at an XML file. hwloc's own failure says nothing about a missing
  * file, so that case is checked first to give the user the real reason.
+ * The file is read once; hwloc loads those bytes in a child first
+ * (guard.c), then here.
  */
 static int use_xml(hwloc_topology_t h, const char *spec, const char *path,
                    struct ns_err *err)
 {
     struct stat st;
+    size_t len;
 
     if (stat(path, &st) < 0) {
         if (strcmp(path, spec) == 0)
             return ns_err_set(err, NULL, 0, NULL, "%s: %s", spec, strerror(errno));
         return ns_err_set(err, NULL, 0, NULL, "%s: %s: %s", spec, path, strerror(errno));
     }
-    if (hwloc_topology_set_xml(h, path) < 0 || hwloc_topology_load(h) < 0)
+    char *xml = topo_read_xml(spec, path, &len, err);
+    if (!xml)
+        return -1;
+    int rc = topo_trial_load(spec, xml, len, err);
+    if (rc == 0 && (hwloc_topology_set_xmlbuffer(h, xml, (int)len + 1) < 0 ||
+                    hwloc_topology_load(h) < 0))
+        rc = 1;
+    free(xml);
+    if (rc > 0)
         return ns_err_set(err, NULL, 0, NULL, "%s: hwloc cannot load this XML topology", spec);
-    return 0;
+    return rc;
 }
 
 static int use_synthetic(hwloc_topology_t h, const char *spec, struct ns_err *err)
 {
-    if (hwloc_topology_set_synthetic(h, spec) < 0 || hwloc_topology_load(h) < 0)
+    int rc = topo_check_synthetic(spec, err);
+
+    if (rc == 0)
+        rc = topo_trial_load(spec, NULL, 0, err);
+    if (rc == 0 && (hwloc_topology_set_synthetic(h, spec) < 0 || hwloc_topology_load(h) < 0))
+        rc = 1;
+    if (rc > 0)
         return ns_err_set(err, NULL, 0, NULL,
                           "%s: hwloc rejects this synthetic topology description", spec);
-    return 0;
+    return rc;
 }
 
 static int use_live(hwloc_topology_t h, const char *spec, struct ns_err *err)
@@ -102,10 +123,13 @@ static int load_hwloc(hwloc_topology_t h, const char *spec, const char *base_dir
 {
     if (strcmp(spec, "live") == 0)
         return use_live(h, spec, err);
+    if (spec[strspn(spec, " \t")] == '\0')
+        return ns_err_set(err, NULL, 0, NULL, "\"%s\": an empty host: give an hwloc synthetic "
+                          "string, an hwloc XML file or \"live\"", spec);
 
     char *path = ns_path_join(base_dir, spec);
     int r;
-    if (is_file(path) || ends_with(spec, ".xml"))
+    if (exists(path) || ends_with(spec, ".xml"))
         r = use_xml(h, spec, path, err);
     else
         r = use_synthetic(h, spec, err);
@@ -300,6 +324,8 @@ static struct ns_topo *build(hwloc_topology_t h, const char *spec, struct ns_err
                    nr_pus <= 0 ? "PUs" : "NUMA node");
         return NULL;
     }
+    if (topo_check_size(spec, (unsigned long)nr_pus, (unsigned long)nr_nodes, err) < 0)
+        return NULL;
 
     struct ns_topo *t = ns_xcalloc(1, sizeof(*t));
     t->source = ns_xstrdup(spec);

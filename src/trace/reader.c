@@ -151,6 +151,11 @@ static int walk_windows(struct ns_xt_reader *r, struct ns_err *err)
             return ns_err_set(err, r->name, 0, NULL,
                               "byte %llu: bad window size %u for cpu %u: not a multiple of 4",
                               ull(off), size, cpu);
+        /* Memory and the merge grow with the pCPUs: bound them as Xen does. */
+        if (cpu >= NS_TRACE_MAX_CPUS)
+            return ns_err_set(err, r->name, 0, NULL,
+                              "byte %llu: cpu %u is beyond numasched's limit of %u pCPUs",
+                              ull(off), cpu, NS_TRACE_MAX_CPUS);
         if (size > r->len - off - 12)
             return ns_err_set(err, r->name, 0, NULL,
                               "byte %llu: truncated: the window of cpu %u declares %u bytes, "
@@ -209,6 +214,12 @@ struct ns_xt_reader *ns_xt_open(const char *path, struct ns_err *err)
     if (!S_ISREG(st.st_mode)) {
         close(fd);
         ns_err_set(err, path, 0, NULL, "not a regular file");
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > NS_TRACE_MAX_BYTES) {
+        close(fd);
+        ns_err_set(err, path, 0, NULL, "%llu bytes, more than numasched's limit of %llu GiB "
+                   "for a trace", ull((uint64_t)st.st_size), ull(NS_TRACE_MAX_BYTES >> 30));
         return NULL;
     }
     struct ns_xt_reader *r = ns_xcalloc(1, sizeof(*r));

@@ -77,6 +77,9 @@ struct ns_xentrace {
     ns_time_t memo_t;           /* the last time converted, and its tick */
     uint64_t memo_tsc;
     bool clock_written, warned;
+    uint64_t max_bytes;         /* NS_TRACE_MAX_BYTES unless lowered */
+    bool full;                  /* reached it: nothing more is written */
+    ns_time_t full_at;          /* when */
     unsigned clock_cpu;         /* the first pCPU: CLOCK and VCPU_START records */
     struct ns_xentrace_stats stats;
 };
@@ -137,7 +140,11 @@ static void warn_limits(struct ns_xentrace *w, unsigned cpu, struct ns_trace_vcp
             w->out.path, cpu, v.vcpu, XENALYZE_MAX_CPUS);
 }
 
-/* Write pCPU @cpu's buffer as one window: CPU-change record, then the bytes. */
+/*
+ * Write pCPU @cpu's buffer as one window: CPU-change record, then the bytes.
+ * A window that would take the file past its limit is not written, and
+ * neither is anything after it: the trace is dropped at the end.
+ */
 static void flush_window(struct ns_xentrace *w, unsigned cpu)
 {
     struct wcpu *c = &w->cpu[cpu];
@@ -145,6 +152,11 @@ static void flush_window(struct ns_xentrace *w, unsigned cpu)
 
     if (!c->used)
         return;
+    if (w->full || w->stats.bytes + sizeof(head) + c->used > w->max_bytes) {
+        w->full = true;
+        c->used = 0;
+        return;
+    }
     put32(head, NS_TRC_CPU_CHANGE | (2u << 28));
     put32(head + 4, cpu);
     put32(head + 8, (uint32_t)c->used);
@@ -192,14 +204,21 @@ static void emit(struct ns_xentrace *w, unsigned cpu, ns_time_t t, uint32_t even
 {
     struct wcpu *c = cpu_of(w, cpu);
 
+    if (w->full)
+        return;
     if (n > 7)
         n = 7;                  /* the format has 3 bits for it; callers stay below */
     uint64_t tsc = order_tsc(w, c, cpu, t, who, nwho);
     size_t size = 12 + 4 * (size_t)n;
     if (!c->buf)
         c->buf = ns_xmalloc(WINDOW_BYTES);
-    if (c->used + size > WINDOW_BYTES)
+    if (c->used + size > WINDOW_BYTES) {
         flush_window(w, cpu);
+        if (w->full) {
+            w->full_at = t;
+            return;
+        }
+    }
     uint8_t *p = c->buf + c->used;
     put32(p, (event & 0x0fffffffu) | ((uint32_t)n << 28) | (1u << 31));
     put32(p + 4, (uint32_t)tsc);
@@ -341,12 +360,20 @@ struct ns_xentrace *ns_xentrace_open(const char *path, uint64_t hz, unsigned nr_
     w->nr_cpus = nr_pcpus;
     w->cpu = ns_xcalloc(nr_pcpus ? nr_pcpus : 1, sizeof(*w->cpu));
     w->memo_t = NS_TIME_NEVER;
+    w->max_bytes = NS_TRACE_MAX_BYTES;
+    w->full_at = NS_TIME_NEVER;
     ns_trace_vtab_init(&w->vtab);
     w->sink = (struct ns_trace_sink){&writer_ops, w};
     return w;
 }
 
 const struct ns_trace_sink *ns_xentrace_sink(struct ns_xentrace *w) { return &w->sink; }
+
+void ns_xentrace_set_max_bytes(struct ns_xentrace *w, uint64_t bytes)
+{
+    if (bytes < w->max_bytes)
+        w->max_bytes = bytes;
+}
 
 static void release(struct ns_xentrace *w)
 {
@@ -372,6 +399,16 @@ int ns_xentrace_finish(struct ns_xentrace *w, ns_time_t end, struct ns_xentrace_
         flush_window(w, cpu);
     if (stats)
         *stats = w->stats;
+    if (w->full) {
+        bool gib = w->max_bytes % (1ULL << 30) == 0;
+        ns_err_set(err, w->out.path, 0, NULL, "the trace reached numasched's limit of %llu %s "
+                   "at t=%llu ns; trace a shorter --duration",
+                   (unsigned long long)(gib ? w->max_bytes >> 30 : w->max_bytes),
+                   gib ? "GiB" : "bytes",
+                   (unsigned long long)(w->full_at == NS_TIME_NEVER ? end : w->full_at));
+        ns_xentrace_abort(w);
+        return -1;
+    }
     int rc = ns_outfile_commit(&w->out, err);
     release(w);
     return rc;

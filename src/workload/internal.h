@@ -119,10 +119,13 @@ static inline void wl_wait(struct ns_step *out, int signal_vcpu)
     out->signal_vcpu = signal_vcpu;
 }
 
-/* Block for @ns (at least 1 ns: a zero block would be no block at all). */
+/* Block for @ns (at least 1 ns: a zero block would be no block at all; at
+ * most NS_TIME_CLAMP, so that now + block_ns cannot wrap). */
 static inline void wl_block(struct ns_step *out, double ns)
 {
     out->kind = NS_STEP_BLOCK;
+    if (!(ns < (double)NS_TIME_CLAMP))
+        ns = (double)NS_TIME_CLAMP;
     out->block_ns = ns < 1.0 ? 1 : (ns_time_t)(ns + 0.5);
 }
 

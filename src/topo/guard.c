@@ -1,0 +1,302 @@
+/*
+ * Guarding hwloc: numasched must refuse a bad topology, never crash on it.
+ *
+ * hwloc trusts what it loads. hwloc 2.9 dereferences NULL on an XML export
+ * whose objects lack complete_cpuset or complete_nodeset
+ * (test/data/hwloc-crash.xml; `lstopo-no-graphics -i` dies on it too), and a
+ * synthetic string such as "pack:4096 pu:4096" makes it build 16 million
+ * objects before anything can be said. We cannot fix the library, and the
+ * next such bug is one we have not found yet. So a topology the user wrote
+ * (an XML file or a synthetic string; never the live machine) is loaded by
+ * hwloc twice:
+ *
+ *   1. in a forked child, which only loads it, counts PUs and NUMA nodes,
+ *      writes the counts to a pipe and exits. If hwloc crashes, aborts or
+ *      hangs there (an alarm ends it after NS_TOPO_LOAD_TIMEOUT_S), the
+ *      parent refuses the topology with one line saying so;
+ *   2. in the process itself, from the same bytes (the XML is read once into
+ *      memory, so the file cannot change between the two loads), only once
+ *      the child came back with counts within the limits. hwloc is
+ *      deterministic: what loaded in the child loads here.
+ *
+ * Why a child rather than checking the XML ourselves for what hwloc needs:
+ * a checker covers the crashes we know of, a child every crash, abort and
+ * hang, found or not, for about a millisecond per load. It also keeps fuzzing
+ * honest: the topology harness goes through this entry point, so hwloc's own
+ * crashes are refusals, while any crash in numasched's code after the load,
+ * which runs in the fuzzer's process, is still reported.
+ *
+ * Before the child, two cheap checks bound what hwloc is asked to build: the
+ * XML file's size (NS_TOPO_MAX_XML_BYTES) and the number of PUs a synthetic
+ * string describes (the product of its level arities).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <hwloc.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "topo/internal.h"
+
+/* ---- limits --------------------------------------------------------------------- */
+
+int topo_check_size(const char *spec, unsigned long nr_pus, unsigned long nr_nodes,
+                    struct ns_err *err)
+{
+    if (nr_pus > NS_TOPO_MAX_PCPUS)
+        return ns_err_set(err, NULL, 0, NULL, "%s: the host has %lu PUs, more than numasched's "
+                          "limit of %u pCPUs", spec, nr_pus, NS_TOPO_MAX_PCPUS);
+    if (nr_nodes > NS_TOPO_MAX_NODES)
+        return ns_err_set(err, NULL, 0, NULL, "%s: the host has %lu NUMA nodes, more than "
+                          "numasched's limit of %u", spec, nr_nodes, NS_TOPO_MAX_NODES);
+    return 0;
+}
+
+/*
+ * Only a regular file: a FIFO or a device would block or never end (opening
+ * without blocking lets us look before reading).
+ */
+static FILE *open_regular(const char *spec, const char *path, struct ns_err *err)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        ns_err_set(err, NULL, 0, NULL, "%s: cannot read: %s", spec, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        ns_err_set(err, NULL, 0, NULL, "%s: not a regular file", spec);
+    } else {
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        FILE *in = fdopen(fd, "r");
+        if (in)
+            return in;
+        ns_err_set(err, NULL, 0, NULL, "%s: cannot read: %s", spec, strerror(errno));
+    }
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+char *topo_read_xml(const char *spec, const char *path, size_t *len, struct ns_err *err)
+{
+    FILE *in = open_regular(spec, path, err);
+    if (!in)
+        return NULL;
+    /* Read one byte past the limit to tell "at the limit" from "over it". */
+    size_t cap = 64 * 1024, n = 0;
+    char *buf = ns_xmalloc(cap + 1);
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n, in);
+        n += got;
+        if (n < cap || n > NS_TOPO_MAX_XML_BYTES)
+            break;
+        cap *= 2;
+        buf = ns_xrealloc(buf, cap + 1);
+    }
+    int bad = ferror(in), saved = errno;
+    fclose(in);
+    if (bad || n > NS_TOPO_MAX_XML_BYTES) {
+        if (bad)
+            ns_err_set(err, NULL, 0, NULL, "%s: cannot read: %s", spec,
+                       strerror(saved ? saved : EIO));
+        else
+            ns_err_set(err, NULL, 0, NULL, "%s: larger than numasched's limit of %u MiB for "
+                       "an XML topology", spec, NS_TOPO_MAX_XML_BYTES >> 20);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/*
+ * A synthetic string is levels separated by blanks, each an arity with an
+ * optional type ("pack:2", "core:4", or a bare "2"), optionally followed by
+ * attributes in parentheses; memory children in brackets ("[numa(...)]")
+ * add no PUs. The PUs are the product of the arities: saturate at one past
+ * the limit. A malformed string is left for hwloc to refuse.
+ */
+static unsigned long level_arity(const char *tok, size_t len)
+{
+    const char *colon = memchr(tok, ':', len);
+    const char *p = colon ? colon + 1 : tok, *end = tok + len;
+    unsigned long v = 0;
+
+    if (p >= end || *p < '0' || *p > '9')
+        return 1;
+    for (; p < end && *p >= '0' && *p <= '9'; p++)
+        v = v > NS_TOPO_MAX_PCPUS ? v : v * 10 + (unsigned long)(*p - '0');
+    return v;
+}
+
+int topo_check_synthetic(const char *spec, struct ns_err *err)
+{
+    unsigned long pus = 1;
+    const char *p = spec;
+
+    while (*p) {
+        if (*p == ' ' || *p == '\t' || *p == '\n') {
+            p++;
+            continue;
+        }
+        const char *tok = p;
+        int depth = 0;
+        while (*p && (depth > 0 || (*p != ' ' && *p != '\t' && *p != '\n'))) {
+            if (*p == '(' || *p == '[')
+                depth++;
+            else if ((*p == ')' || *p == ']') && depth > 0)
+                depth--;
+            p++;
+        }
+        if (*tok == '[')
+            continue;
+        size_t len = strcspn(tok, "(");
+        if (len > (size_t)(p - tok))
+            len = (size_t)(p - tok);
+        unsigned long a = level_arity(tok, len);
+        pus = a && pus > NS_TOPO_MAX_PCPUS / a ? NS_TOPO_MAX_PCPUS + 1UL : pus * a;
+    }
+    if (pus > NS_TOPO_MAX_PCPUS)
+        return ns_err_set(err, NULL, 0, NULL, "%s: describes more PUs than numasched's limit "
+                          "of %u pCPUs", spec, NS_TOPO_MAX_PCPUS);
+    return 0;
+}
+
+/* ---- the child ------------------------------------------------------------------ */
+
+struct trial {
+    unsigned loaded;            /* 1: hwloc loaded it */
+    unsigned long pus, nodes;
+};
+
+/*
+ * When numasched runs under AddressSanitizer (make test, make fuzz), a fault
+ * ASan catches inside hwloc ends in ASan's death callback, which libFuzzer
+ * uses to save a crash file and report a finding. In the child that fault is
+ * hwloc's, and the parent reports it: the child takes the callback over.
+ */
+extern void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+static void child_dies(void)
+{
+    _exit(3);
+}
+
+/* Die quietly and at once on a fault, without a core file, within the time limit. */
+static void become_trial_child(void)
+{
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS};
+    struct rlimit no_core = {0, 0};
+    sigset_t set;
+
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+        signal(fatal[i], SIG_DFL);
+        sigaddset(&set, fatal[i]);
+    }
+    signal(SIGALRM, SIG_DFL);
+    sigaddset(&set, SIGALRM);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    setrlimit(RLIMIT_CORE, &no_core);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0)
+        dup2(null, STDERR_FILENO);
+    if (__sanitizer_set_death_callback)
+        __sanitizer_set_death_callback(child_dies);
+    alarm(NS_TOPO_LOAD_TIMEOUT_S);
+}
+
+static void trial_child(int out, const char *spec, const char *xml, size_t len)
+{
+    struct trial t = {0, 0, 0};
+    hwloc_topology_t h;
+
+    become_trial_child();
+    if (hwloc_topology_init(&h) == 0) {
+        int set = xml ? hwloc_topology_set_xmlbuffer(h, xml, (int)len + 1)
+                      : hwloc_topology_set_synthetic(h, spec);
+        if (set == 0 && hwloc_topology_load(h) == 0) {
+            int pus = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
+            int nodes = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
+            t = (struct trial){1, pus > 0 ? (unsigned long)pus : 0,
+                               nodes > 0 ? (unsigned long)nodes : 0};
+        }
+    }
+    /* No destroy, no exit handlers: the process ends here. */
+    _exit(write(out, &t, sizeof(t)) == (ssize_t)sizeof(t) ? 0 : 4);
+}
+
+/* ---- the parent ----------------------------------------------------------------- */
+
+static ssize_t read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* What became of a child that did not report: one line for the user. */
+static int child_failed(const char *spec, const char *what, int status, struct ns_err *err)
+{
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+        return ns_err_set(err, NULL, 0, NULL, "%s: hwloc did not finish loading this %s "
+                          "topology within %d s", spec, what, NS_TOPO_LOAD_TIMEOUT_S);
+    if (WIFSIGNALED(status))
+        return ns_err_set(err, NULL, 0, NULL, "%s: hwloc crashed (%s) loading this %s "
+                          "topology: it is malformed", spec, strsignal(WTERMSIG(status)), what);
+    return ns_err_set(err, NULL, 0, NULL, "%s: hwloc crashed (exit status %d) loading this %s "
+                      "topology: it is malformed", spec,
+                      WIFEXITED(status) ? WEXITSTATUS(status) : -1, what);
+}
+
+int topo_trial_load(const char *spec, const char *xml, size_t len, struct ns_err *err)
+{
+    const char *what = xml ? "XML" : "synthetic";
+    int fd[2];
+
+    if (pipe(fd) < 0)
+        return ns_err_set(err, NULL, 0, NULL, "%s: cannot check this topology: pipe: %s", spec,
+                          strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(fd[0]);
+        close(fd[1]);
+        return ns_err_set(err, NULL, 0, NULL, "%s: cannot check this topology: fork: %s", spec,
+                          strerror(saved));
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        trial_child(fd[1], spec, xml, len);
+    }
+    close(fd[1]);
+    struct trial t;
+    ssize_t got = read_full(fd[0], &t, sizeof(t));
+    close(fd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    /* Counts on the pipe mean hwloc's load returned: how the child ended
+     * after that does not matter (under valgrind, its status is valgrind's). */
+    if (got != (ssize_t)sizeof(t))
+        return child_failed(spec, what, status, err);
+    if (!t.loaded)
+        return 1;
+    return topo_check_size(spec, t.pus, t.nodes, err);
+}
