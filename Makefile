@@ -1,7 +1,8 @@
 # numasched: `make` builds build/numasched; `make run` runs the main example;
 # `make test` builds and runs the test suite under ASan+UBSan; `make bench`
 # prints speed figures; `make fuzz`, `make check-valgrind` and `make soak`
-# check robustness (docs/robustness.md). Missing Debian packages are installed by
+# check robustness (docs/robustness.md); `make check-xenalyze` reads traces
+# with Xen's own xenalyze (docs/traces.md). Missing Debian packages are installed by
 # scripts/deps.sh, which every invocation runs first (it returns at once when
 # everything is there).
 
@@ -32,7 +33,8 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
 
-.PHONY: all run test bench clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak
+.PHONY: all run test bench clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak \
+        check-xenalyze
 all: $(OPT_DIR)/numasched
 
 $(OPT_DIR)/obj/%.o: %.c
@@ -137,6 +139,13 @@ check-valgrind: $(DEBUG_DIR)/numasched
 # credit, --check; peak memory at 1, 3 and 10 minutes (docs/robustness.md).
 soak: $(OPT_DIR)/numasched
 	@BIN=$(OPT_DIR)/numasched sh scripts/soak.sh
+
+# `make check-xenalyze`: Xen's xenalyze, built from Debian's source package of
+# Xen, reads the traces of every example and agrees with `numasched analyze`
+# on every runstate total (scripts/xenalyze.sh; needs Debian's archive once).
+check-xenalyze: $(OPT_DIR)/numasched
+	@sh scripts/deps.sh xenalyze
+	@BIN=$(OPT_DIR)/numasched sh scripts/xenalyze.sh
 
 clean:
 	rm -rf build

@@ -17,6 +17,12 @@ if [ "${1:-}" = valgrind ]; then
     command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
 fi
 
+# `make check-xenalyze` only: jq and xz, to build and question xenalyze.
+if [ "${1:-}" = xenalyze ]; then
+    command -v jq >/dev/null 2>&1 || need="$need jq"
+    command -v xz >/dev/null 2>&1 || need="$need xz-utils"
+fi
+
 have_header() { [ -f "/usr/include/$1" ] || [ -f "/usr/include/x86_64-linux-gnu/$1" ]; }
 have_header hwloc.h            || need="$need libhwloc-dev"
 have_header libxlutil.h        || need="$need libxen-dev"

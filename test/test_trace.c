@@ -411,14 +411,60 @@ static void assert_xenalyze_rules(const char *path)
     ns_xt_close(r);
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * xenalyze starts reading a pCPU when it meets that pCPU's first window, so
+ * every pCPU must have a window before any pCPU has its second (the first
+ * "round" of xentrace's copying): otherwise xenalyze merges later records of
+ * the busy pCPUs before early ones of a quiet pCPU. Returns the number of
+ * windows, so callers can see that the trace had more than one round.
+ */
+static size_t assert_first_round_has_every_pcpu(const char *path)
+{
+    size_t len, windows = 0, first_round = 0;
+    uint8_t *b = slurp(path, &len);
+    bool in_round[64] = {false}, seen[64] = {false}, round_over = false;
+
+    for (size_t at = 0; at + 12 <= len; windows++) {
+        uint32_t cpu = le32(b + at + 4), size = le32(b + at + 8);
+        cr_assert_eq(le32(b + at), 0x2001f003u);
+        cr_assert_lt(cpu, 64);
+        if (in_round[cpu])
+            round_over = true;
+        if (!round_over) {
+            in_round[cpu] = true;
+            first_round++;
+        }
+        cr_assert(!seen[cpu] || round_over, "pCPU %u twice in the first round", cpu);
+        cr_assert(in_round[cpu], "byte %zu: pCPU %u's first window after the first round", at, cpu);
+        seen[cpu] = true;
+        at += 12 + size;
+    }
+    size_t cpus = 0;
+    for (int i = 0; i < 64; i++)
+        cpus += seen[i];
+    cr_assert_eq(first_round, cpus);
+    free(b);
+    return windows;
+}
+
 Test(trace, traces_keep_xenalyzes_rules)
 {
+    size_t most = 0;
+
     for (size_t i = 0; i < NR_SCENARIOS; i++) {
         struct traced t;
         traced_run(&t, &scenarios[i], NS_TRACE_DEFAULT_HZ, NULL);
         assert_xenalyze_rules(t.trace);
+        size_t w = assert_first_round_has_every_pcpu(t.trace);
+        most = w > most ? w : most;
         traced_free(&t);
     }
+    cr_assert_gt(most, 16, "no scenario fills a window: the rounds are not tested");
 }
 
 /* ---- credit's own records ------------------------------------------------------------------ */
@@ -775,6 +821,49 @@ Test(trace, a_hand_made_trace_is_analysed)
     cr_assert_eq(a.pcpu[0].busy_ns, 1000);
     cr_assert_eq(a.pcpu[1].busy_ns, 7000);
     cr_assert_eq(a.mismatches, 0);
+    ns_analysis_free(&a);
+}
+
+/*
+ * xenalyze's view of one vCPU: pCPU 0 idles, d1v0 is blocked when the trace
+ * starts (numasched's VCPU_START says so), wakes at 1 us, runs on pCPU 0
+ * from 2 us to 4 us and blocks until the end at 10 us. analyze counts all
+ * of it; xenalyze keeps the vCPU in INIT until it first runs (the 1 us
+ * blocked and 1 us runnable before 2 us) and never closes the open blocked
+ * interval at the end (6 us): 7 us blocked and 1 us runnable uncounted.
+ */
+Test(trace, what_xenalyze_leaves_out_is_reported)
+{
+    struct buf b = {.n = 0};
+    struct ns_trace_analysis a;
+    struct ns_err err;
+    uint32_t start[6] = {D1V0, NS_RUNSTATE_BLOCKED, 0, NS_TRACE_NO_CPU, 0xffffffffu, 0xffffffffu};
+
+    window(&b, 0, 16 + 36 + 5 * 16 + 16);
+    record(&b, NS_TRC_CONTINUE_RUNNING, T0, 1, (uint32_t[]){IDLE(0)});
+    record(&b, NS_TRC_NS_VCPU_START, T0, 6, start);
+    record(&b, ns_trc_runstate_event(2, 1), T0 + 2400, 1, (uint32_t[]){D1V0});
+    record(&b, ns_trc_runstate_event(0, 1), T0 + 4800, 1, (uint32_t[]){IDLE(0)});
+    record(&b, ns_trc_runstate_event(1, 0), T0 + 4800, 1, (uint32_t[]){D1V0});
+    record(&b, ns_trc_runstate_event(0, 2), T0 + 9600, 1, (uint32_t[]){D1V0});
+    record(&b, ns_trc_runstate_event(1, 0), T0 + 9600, 1, (uint32_t[]){IDLE(0)});
+    record(&b, NS_TRC_CONTINUE_RUNNING, T0 + 24000, 1, (uint32_t[]){IDLE(0)});
+    cr_assert_eq(ns_analyze_trace_mem(b.b, b.n, "t.bin", NULL, &a, &err), 0, "%s", err.msg);
+    cr_assert_eq(a.nr_vcpus, 1);
+    const struct ns_an_vcpu *v = &a.vcpu[0];
+    cr_assert_eq(v->runstate_ns[NS_RUNSTATE_BLOCKED], 1000 + 6000);
+    cr_assert_eq(v->runstate_ns[NS_RUNSTATE_RUNNABLE], 1000);
+    cr_assert_eq(v->runstate_ns[NS_RUNSTATE_RUNNING], 2000);
+    cr_assert_eq(v->xenalyze_uncounted_ns[NS_RUNSTATE_BLOCKED], 7000);
+    cr_assert_eq(v->xenalyze_uncounted_ns[NS_RUNSTATE_RUNNABLE], 1000);
+    cr_assert_eq(v->xenalyze_uncounted_ns[NS_RUNSTATE_RUNNING], 0);
+    ns_analysis_free(&a);
+
+    /* Running from the start to the end: xenalyze counts everything. */
+    good_trace(&b);
+    cr_assert_eq(ns_analyze_trace_mem(b.b, b.n, "t.bin", NULL, &a, &err), 0, "%s", err.msg);
+    for (int k = 0; k < NS_RUNSTATES; k++)
+        cr_assert_eq(a.vcpu[0].xenalyze_uncounted_ns[k], 0, "state %d", k);
     ns_analysis_free(&a);
 }
 

@@ -262,6 +262,10 @@ Test(trace_cli, analyze_refuses_damaged_files_with_the_byte)
         {len - 5, 0, 0, "truncated"},
         {len, 0, 0x04, "byte 0: does not start with a CPU-change record"},
         {len, 8, 0x44, "bad window size"},
+        /* The first record (CONTINUE_RUNNING, 1 word) claims 2 words. */
+        {len, 15, 0xa0, "byte 12: event 0x00021002 has 2 data words, expected 1"},
+        /* The first record's TSC 2^56 ticks later: the next one goes back. */
+        {len, 23, 0x01, "TSC goes backwards on cpu 0"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *copy = ns_xmalloc(len);

@@ -108,6 +108,12 @@ struct ns_an_vcpu {
     ns_time_t wake_latency_p50_ns, wake_latency_p99_ns, wake_latency_max_ns;
     uint64_t pcpu_changes;                   /* runs that started on another pCPU */
     uint64_t migrations[NS_MOVE_KINDS];      /* the same by kind, with a topology */
+    /* The part of runstate_ns that xenalyze leaves out: until the vCPU is
+     * first seen running (xenalyze keeps a vCPU in its INIT state until
+     * then; numasched's VCPU_START record, which it ignores, places that
+     * time) and the open interval at the end unless the vCPU is running
+     * (xenalyze closes only running vCPUs' intervals). */
+    ns_time_t xenalyze_uncounted_ns[NS_RUNSTATES];
 };
 
 struct ns_an_pcpu {

@@ -54,6 +54,8 @@ struct avcpu {
     unsigned last_cpu;          /* pCPU id of the last run */
     unsigned run_index;         /* pCPU index of the current run, NO_INDEX if none */
     uint64_t changes, mig[NS_MOVE_KINDS];
+    bool xa_clock;              /* xenalyze would be counting its time */
+    uint64_t uncounted[NS_RUNSTATES];   /* by xenalyze */
 };
 
 struct analysis {
@@ -97,6 +99,8 @@ static void leave(struct analysis *s, struct avcpu *v, unsigned state, int64_t t
     uint64_t dt = span(v->since, t);
 
     v->total[state] += dt;
+    if (!v->xa_clock)
+        v->uncounted[state] += dt;
     if (state == RS_RUNNING && v->run_index != NO_INDEX) {
         s->busy[v->run_index] += dt;
         v->run_index = NO_INDEX;
@@ -120,6 +124,7 @@ static void start_run(struct analysis *s, struct avcpu *v, const struct ns_xt_re
     v->ran = true;
     v->last_cpu = r->cpu;
     v->run_index = r->cpu_index;
+    v->xa_clock = true;
 }
 
 static void on_runstate(struct analysis *s, const struct ns_xt_record *r, int64_t t)
@@ -176,6 +181,7 @@ static void on_continue(struct analysis *s, const struct ns_xt_record *r)
     } else if (v->state != RS_RUNNING || v->last_cpu != r->cpu) {
         s->a->mismatches++;
     }
+    v->xa_clock = true;
 }
 
 /* The dense index of pCPU @cpu among the trace's pCPUs, NO_INDEX if absent. */
@@ -272,8 +278,11 @@ static void collect(struct analysis *s)
     for (size_t i = 0; i < s->vtab.n; i++) {
         struct avcpu *v = &s->v[i];
         struct ns_an_vcpu *o = &a->vcpu[a->nr_vcpus++];
-        if (v->known)
+        if (v->known) {
+            if (v->xa_clock && v->state != RS_RUNNING)
+                v->uncounted[v->state] += span(v->since, s->end);
             leave(s, v, v->state, s->end);
+        }
         o->dom = v->dom;
         o->vcpu = v->vcpu;
         memcpy(o->runstate_ns, v->total, sizeof(o->runstate_ns));
@@ -284,6 +293,7 @@ static void collect(struct analysis *s)
         o->wake_latency_max_ns = v->lat.max;
         o->pcpu_changes = v->changes;
         memcpy(o->migrations, v->mig, sizeof(o->migrations));
+        memcpy(o->xenalyze_uncounted_ns, v->uncounted, sizeof(o->xenalyze_uncounted_ns));
         ns_hist_free(&v->lat);
     }
     qsort(a->vcpu, a->nr_vcpus, sizeof(*a->vcpu), by_id);
@@ -499,6 +509,11 @@ static json_object *vcpu_json(const struct ns_trace_analysis *a, const struct ns
         rj_put(mig, "node", rj_u64(v->migrations[NS_MOVE_NODE]));
     }
     rj_put(o, "migrations", mig);
+    json_object *uncounted = rj_must(json_object_new_object());
+    for (int k = 0; k < NS_RUNSTATES; k++)
+        rj_put(uncounted, ns_runstate_name((enum ns_runstate)k),
+               rj_u64(v->xenalyze_uncounted_ns[k]));
+    rj_put(o, "xenalyze_uncounted_ns", uncounted);
     return o;
 }
 

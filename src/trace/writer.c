@@ -2,12 +2,18 @@
  * The xentrace writer: a trace sink that writes what xentrace would have
  * written had the run happened on Xen (facts/xentrace.md, recipe 7.1).
  *
- * Windows. xentrace copies each pCPU's hypervisor buffer to the file in
- * chunks, each behind a CPU-change record {cpu, bytes}. We do the same: every
- * pCPU has a 64 KiB buffer; when a record would not fit, the buffer becomes a
- * window in the file. Memory is bounded by the pCPU count, whatever the
- * length of the run, and windows of different pCPUs interleave roughly in
- * time order, as xentrace's do. Readers merge the pCPUs by TSC.
+ * Windows. xentrace goes round the pCPUs' hypervisor buffers and copies what
+ * each holds to the file, behind a CPU-change record {cpu, bytes}. We do the
+ * same: every pCPU has a 64 KiB buffer, and when a record would not fit in
+ * one, every pCPU's buffer becomes a window, in pCPU order (a "round").
+ * Flushing only the full buffer would not do: a quiet pCPU's first window
+ * would then come after the busy ones' later windows, and xenalyze, which
+ * starts a pCPU's reader only when it meets that pCPU's first window, would
+ * have merged later records of the others before that pCPU's early ones (it
+ * aborts: "sevt.old_runstate running, but dXvY runstate blocked"). With
+ * rounds, the first one holds every pCPU and each round covers the same span
+ * of time on all of them. Memory is bounded by the pCPU count, whatever the
+ * length of the run. Readers merge the pCPUs by TSC.
  *
  * Records. The engine reports each fact in the order Xen's scheduling core
  * traces it; each hook becomes the records Xen would emit for it:
@@ -167,6 +173,12 @@ static void flush_window(struct ns_xentrace *w, unsigned cpu)
     c->used = 0;
 }
 
+static void flush_round(struct ns_xentrace *w)
+{
+    for (unsigned cpu = 0; cpu < w->nr_cpus; cpu++)
+        flush_window(w, cpu);
+}
+
 /*
  * The TSC of a record on @cpu at @t about the vCPUs @who: its tick, no
  * earlier than the pCPU's last one, and past any tick at which one of them
@@ -213,7 +225,7 @@ static void emit(struct ns_xentrace *w, unsigned cpu, ns_time_t t, uint32_t even
     if (!c->buf)
         c->buf = ns_xmalloc(WINDOW_BYTES);
     if (c->used + size > WINDOW_BYTES) {
-        flush_window(w, cpu);
+        flush_round(w);
         if (w->full) {
             w->full_at = t;
             return;
@@ -395,8 +407,7 @@ int ns_xentrace_finish(struct ns_xentrace *w, ns_time_t end, struct ns_xentrace_
         uint32_t word = vcpu_word(c->curr);
         emit(w, cpu, end, NS_TRC_CONTINUE_RUNNING, 1, &word, &c->curr, 1);
     }
-    for (unsigned cpu = 0; cpu < w->nr_cpus; cpu++)
-        flush_window(w, cpu);
+    flush_round(w);
     if (stats)
         *stats = w->stats;
     if (w->full) {
