@@ -65,8 +65,8 @@ seed_fuzz_values() {
     for v in "0-3,^2" "node:1" "nodes:0-1" "all" "all,^node:1" "0, 2-3" "^1" "5-1" \
              "500ms" "30s" "1.5s" "2min" "1h" "100us" "10ns" "0.1s" "6GiB" "6144MiB" \
              "960" "1.5TB" "4.3" "4.22" "current" "2.4G" "2400M" "1000000000"; do
-        for h in 1 3; do
-            printf "\\00$h%s" "$v" > "$1/v$i-$h"
+        for host in 1 3; do
+            printf "\\00$host%s" "$v" > "$1/v$i-$host"
         done
         i=$((i + 1))
     done
