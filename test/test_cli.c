@@ -170,6 +170,7 @@ Test(cli, help_and_misuse)
         (const char *[]){"run", NULL},
         (const char *[]){"run", "a.cfg", "--seed", "abc", NULL},
         (const char *[]){"run", "a.cfg", "--duration", "-5", NULL},
+        (const char *[]){"run", "a.cfg", "--duration", "0ms", NULL},
         (const char *[]){"run", "a.cfg", "--bogus", NULL},
         (const char *[]){"run", "a.cfg", "--out", NULL},
         (const char *[]){"topo", NULL},
@@ -188,12 +189,15 @@ Test(cli, missing_and_malformed_files)
 {
     refused("", NULL, (const char *[]){"s.cfg", NULL});   /* no host, no duration */
     char *d = tmpdir();
-    char *s = ns_path_join(d, "nope.cfg");
-    struct outcome r = cli(d, (const char *[]){"run", s, NULL});
+    char *s = ns_path_join(d, "nope.cfg"), *out = ns_path_join(d, "out");
+    struct outcome r = cli(d, (const char *[]){"run", s, "--out", out, NULL});
     cr_assert_eq(r.status, 1);
     cr_assert_not_null(strstr(r.err, "nope.cfg"));
+    cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+    cr_assert_leq(count_entries(out), 0, "results left behind");
     outcome_free(&r);
     free(s);
+    free(out);
     rm_rf(d);
     free(d);
     refused(SCENARIO_HEAD "duration = 1\ndomains = [ \"vm1.cfg\" \n",
@@ -235,12 +239,15 @@ Test(cli, malformed_topology_xml)
     write_file(d, "host.xml", "<?xml version=\"1.0\"?>\n<topology version=\"2.0\"><object\n");
     write_file(d, "vm1.cfg", good_vm);
     write_file(d, "s.cfg", "host = \"host.xml\"\nduration = 1\ndomains = [ \"vm1.cfg\" ]\n");
-    char *s = ns_path_join(d, "s.cfg");
-    struct outcome r = cli(d, (const char *[]){"run", s, NULL});
+    char *s = ns_path_join(d, "s.cfg"), *out = ns_path_join(d, "out");
+    struct outcome r = cli(d, (const char *[]){"run", s, "--out", out, NULL});
     cr_assert_eq(r.status, 1, "%s", r.err);
     cr_assert_not_null(strstr(r.err, "host.xml"), "%s", r.err);
+    cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+    cr_assert_leq(count_entries(out), 0, "results left behind");
     outcome_free(&r);
     free(s);
+    free(out);
     rm_rf(d);
     free(d);
 }
@@ -250,7 +257,7 @@ static char *run_to(const char *dir, const char *scenario, const char *sub, cons
 {
     char *out = ns_path_join(dir, sub);
     struct outcome r = cli(dir, (const char *[]){"run", scenario, "--out", out, "--seed", seed,
-                                                 "--duration", "0.3", "--quiet", NULL});
+                                                 "--duration", "0.3", "--quiet", "--check", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     outcome_free(&r);
     char *path = ns_path_join(out, file);

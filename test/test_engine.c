@@ -280,3 +280,60 @@ Test(engine, warmup_ending_on_a_busy_instant)
     ns_engine_free(e);
     ns_sim_spec_free(&s);
 }
+
+/* ---- where new vCPUs start (facts 1.3) ---------------------------------------------------- */
+
+struct first_cpus {
+    unsigned cpu[3][3];         /* [domain id - 1][vCPU] */
+};
+
+static void note_first_cpu(void *ctx, ns_time_t t, struct ns_trace_vcpu v, unsigned runstate,
+                           unsigned processor, unsigned last_cpu, ns_time_t woke_at)
+{
+    struct first_cpus *f = ctx;
+    (void)t, (void)runstate, (void)last_cpu, (void)woke_at;
+    cr_assert(v.dom >= 1 && v.dom <= 3 && v.vcpu < 3);
+    f->cpu[v.dom - 1][v.vcpu] = processor;
+}
+
+/*
+ * Xen 4.3 (credit, no placement): vCPU 0 of a new domain goes to the least
+ * loaded pCPU, counting the vCPUs already placed, starting from CPU 0's
+ * second thread and looking at one thread per core (the second; CPU 0's core
+ * excluded), ties to the higher CPU; vCPU i goes to the pool CPU after vCPU
+ * i-1's. On 2 sockets x 2 cores x 2 threads (PUs 0-7, cores {0,1} {2,3}
+ * {4,5} {6,7}):
+ *   A (2 vCPUs): all loads 0: 1, then 3, 5, 7 tie upwards -> 7; then 0.
+ *   B (3 vCPUs): loads 7:1 0:1: 1 (0), 3 (0) ties, 5 (0) ties, 7 (1) does
+ *                not -> 5; then 6, 7.
+ *   C (1 vCPU):  loads 0:1 5:1 6:1 7:2: 1 (0), 3 (0) ties, 5 and 7 do
+ *                not -> 3.
+ * With no warm-up the trace starts before any vCPU has run or moved: its
+ * view of each vCPU there is where it was put.
+ */
+Test(engine, xen_43_starts_vcpus_on_the_least_loaded_core)
+{
+    const struct dom_def defs[] = {
+        {"a", "idle", 2, NULL, -1}, {"b", "idle", 3, NULL, -1}, {"c", "idle", 1, NULL, -1}};
+    static const struct ns_trace_sink_ops ops = {.vcpu_start = note_first_cpu};
+    struct first_cpus f;
+    struct ns_trace_sink sink = {&ops, &f};
+    struct ns_sim_spec s;
+    struct ns_err err;
+
+    memset(&f, 0xff, sizeof(f));
+    make_spec(&s, "pack:2 [numa(memory=2GiB)] core:2 pu:2", "credit", defs, 3, 0.001, 1);
+    s.pool[0].params.compat = 403;
+    struct ns_engine *e = ns_engine_create(&s, &err);
+    cr_assert_not_null(e, "%s", err.msg);
+    ns_engine_add_sink(e, &sink);
+    cr_assert_eq(ns_engine_run(e, &err), 0, "%s", err.msg);
+    cr_expect_eq(f.cpu[0][0], 7);
+    cr_expect_eq(f.cpu[0][1], 0);
+    cr_expect_eq(f.cpu[1][0], 5);
+    cr_expect_eq(f.cpu[1][1], 6);
+    cr_expect_eq(f.cpu[1][2], 7);
+    cr_expect_eq(f.cpu[2][0], 3);
+    ns_engine_free(e);
+    ns_sim_spec_free(&s);
+}

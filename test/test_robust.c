@@ -124,7 +124,7 @@ static void every_scenario_is_deterministic(const char *pattern, size_t at_least
     cr_assert_geq(g.gl_pathc, at_least);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         struct outcome r = cli(d, NULL, (const char *[]){"run", g.gl_pathv[i], "--duration",
-                                                         "30ms", "--quiet",
+                                                         "30ms", "--quiet", "--check",
                                                          "--determinism-check", NULL});
         cr_assert_eq(r.status, 0, "%s: exit %d: %s", g.gl_pathv[i], r.status, r.err);
         cr_assert_not_null(strstr(r.out, "determinism: 2 runs agree: "), "%s: %s",
