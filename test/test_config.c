@@ -799,6 +799,8 @@ Test(config, syntax_errors)
 Test(config, bad_domain_values)
 {
     domain_fails("vcpus = 0", "vcpus", "between 1 and 4096, not 0");
+    domain_fails("vnuma = [ [ \"pnode=1\", \"size=512\", \"vcpus=0-1\", \"vdistances=10\" ] ]",
+                 "vnuma", "virtual NUMA guests are not modelled");
     domain_fails("vcpus = \"two\"", "vcpus", "not an integer");
     domain_fails("vcpus = [ 2 ]", "vcpus", "not a list");
     domain_fails("maxvcpus = 1", "maxvcpus", "fewer than vcpus");

@@ -83,6 +83,8 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
         case 'd':
             if (ns_duration_parse(optarg, &o->ov.duration, &err) < 0)
                 return cli_misuse("run", "--duration: %s", err.msg);
+            if (o->ov.duration == 0)
+                return cli_misuse("run", "--duration %s: must be longer than 0", optarg);
             o->ov.has_duration = true;
             break;
         case 'o': o->out = optarg; break;

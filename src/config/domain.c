@@ -369,6 +369,21 @@ static int load_workload(struct cfg_file *f, bool dom0, struct ns_domain_spec *d
     return d->workload ? 0 : -1;
 }
 
+/*
+ * xl.cfg keys whose effect on placement, memory or scheduling numasched does
+ * not model. Accepting them would run a scenario Xen would not: a vnuma
+ * guest (4.12+) is never placed by libxl, and its memory goes to the
+ * vnodes' pnodes, not striped over the node affinity.
+ */
+static int refuse_unmodelled(struct cfg_file *f, struct ns_err *err)
+{
+    if (cfg_has(f, "vnuma"))
+        return cfg_fail(f, "vnuma", err, "virtual NUMA guests are not modelled (Xen would skip "
+                        "placement and put each vnode's memory on its pnode): leave it out, "
+                        "and give memory_nodes and cpus instead");
+    return 0;
+}
+
 int cfg_domain_load(const char *path, const struct cfg_domain_ctx *c,
                     struct ns_domain_spec *d, struct ns_err *err)
 {
@@ -379,7 +394,9 @@ int cfg_domain_load(const char *path, const struct cfg_domain_ctx *c,
         return -1;
     d->file = ns_xstrdup(path);
 
-    int rc = load_name(&f, c, d, err);
+    int rc = refuse_unmodelled(&f, err);
+    if (!rc)
+        rc = load_name(&f, c, d, err);
     if (!rc)
         rc = load_type(&f, d, err);
     if (!rc)
