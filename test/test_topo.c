@@ -782,3 +782,49 @@ Test(topo, print_json_of_a_restricted_host)
     free(s);
     ns_topo_free(t);
 }
+
+/*
+ * Every shared topology's whole distance matrix is the one hwloc's own
+ * lstopo prints for the file (`lstopo-no-graphics -i FILE --distances`,
+ * rows and columns by logical index, as numasched numbers its nodes).
+ */
+Test(topo, every_distance_matrix_is_lstopos)
+{
+    static const char *const files[] = {
+        "16amd64-4distances.xml", "16amd64-8n2c-cpusets.xml", "192em64t-24n8c2t.xml",
+        "24em64t-2n6c2t-pci.xml", "32em64t-2n8c2t-pci-normalio.xml",
+        "96em64t-4n4d3ca2co-pci.xml", "nvidiaDGX2.xml",
+    };
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "lstopo-no-graphics -i '%s/%s' --distances 2>/dev/null",
+                 topologies_dir(), files[f]);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p, "%s", cmd);
+        struct ns_topo *t = load_xml(files[f]);
+        char line[4096];
+        unsigned row = 0, nodes = 0;
+        while (fgets(line, sizeof(line), p)) {
+            if (sscanf(line, "Relative latency matrix (name NUMALatency kind 5) between %u",
+                       &nodes) == 1 || strncmp(line, " index", 6) == 0)
+                continue;
+            char *s = line, *end;
+            strtoul(s, &end, 10);           /* the row's label */
+            if (end == s || row >= nodes)
+                continue;
+            for (unsigned col = 0; col < nodes; col++) {
+                s = end;
+                unsigned long want = strtoul(s, &end, 10);
+                cr_assert_neq(end, s, "%s: row %u is short", files[f], row);
+                cr_expect_eq(ns_topo_distance(t, row, col), want, "%s: distance %u-%u is %u, "
+                             "lstopo says %lu", files[f], row, col,
+                             ns_topo_distance(t, row, col), want);
+            }
+            row++;
+        }
+        cr_assert_eq(pclose(p), 0, "%s", cmd);
+        cr_assert_eq(nodes, t->nr_nodes, "%s", files[f]);
+        cr_assert_eq(row, nodes, "%s: lstopo printed %u rows", files[f], row);
+        ns_topo_free(t);
+    }
+}
