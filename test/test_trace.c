@@ -539,6 +539,9 @@ Test(trace, credit_records_pass_through_unchanged)
     cr_assert_gt(kinds[9], 0, "schedule");
     cr_assert_gt(kinds[2] + kinds[3], 0, "accounting");
     cr_assert_gt(kinds[11], 0, "steal check");
+    cr_assert_gt(kinds[4], 0, "stolen vCPU");
+    cr_assert_gt(kinds[7], 0, "boost start");
+    cr_assert_gt(kinds[8], 0, "boost end");
     free(file);
     free(log.w);
     ns_xt_close(r);
@@ -593,12 +596,12 @@ static int64_t us_to_ns(json_object *o)
     return llround(json_object_get_double(o) * 1000.0);
 }
 
-Test(trace, perfetto_json_parses_and_slices_never_overlap)
+static void check_perfetto(const struct scenario *s)
 {
     struct traced t;
     size_t len;
 
-    traced_run(&t, &scenarios[1], NS_TRACE_DEFAULT_HZ, NULL);
+    traced_run(&t, s, NS_TRACE_DEFAULT_HZ, NULL);
     char *text = (char *)slurp(t.perfetto, &len);
     json_tokener *tok = json_tokener_new();
     json_object *root = json_tokener_parse_ex(tok, text, (int)len);
@@ -612,8 +615,10 @@ Test(trace, perfetto_json_parses_and_slices_never_overlap)
     unsigned P = topo->nr_pcpus, names = 0;
     struct slice **per = ns_xcalloc(P, sizeof(*per));
     size_t *cnt = ns_xcalloc(P, sizeof(*cnt));
-    int64_t run_ns[64] = {0};           /* by dom * 16 + vcpu */
+    int64_t run_ns[128] = {0};          /* by dom * 16 + vcpu */
     size_t counters = 0;
+    bool node_counted[8] = {false};
+    cr_assert_leq(topo->nr_nodes, 8);
 
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(ev, i), *ph, *args, *x;
@@ -648,12 +653,16 @@ Test(trace, perfetto_json_parses_and_slices_never_overlap)
             per[c] = ns_xrealloc(per[c], (cnt[c] + 1) * sizeof(**per));
             per[c][cnt[c]++] = (struct slice){us_to_ns(ts), us_to_ns(dur)};
             unsigned d = (unsigned)json_object_get_int(dom), v = (unsigned)json_object_get_int(vcpu);
-            EXPECT((d * 16 + v) < (64), "out of range");
+            EXPECT((d * 16 + v) < (128), "out of range");
             run_ns[d * 16 + v] += us_to_ns(dur);
         } else if (strcmp(p, "C") == 0) {
             json_object *name;
             json_object_object_get_ex(e, "name", &name);
-            cr_assert_not_null(strstr(json_object_get_string(name), "runnable vCPUs node "));
+            unsigned node;
+            EXPECT(sscanf(json_object_get_string(name), "runnable vCPUs node %u", &node) == 1,
+                   "counter %s", json_object_get_string(name));
+            EXPECT((node) < (topo->nr_nodes), "node %u", node);
+            node_counted[node] = true;
             EXPECT(json_object_object_get_ex(args, "runnable", &x));
             EXPECT((json_object_get_int(x)) >= (0), "negative");
             counters++;
@@ -661,6 +670,8 @@ Test(trace, perfetto_json_parses_and_slices_never_overlap)
     }
     cr_assert_eq(names, P, "a named track per pCPU");
     cr_assert_gt(counters, topo->nr_nodes);
+    for (unsigned node = 0; node < topo->nr_nodes; node++)
+        cr_assert(node_counted[node], "%s: no counter track for node %u", s->name, node);
     for (unsigned c = 0; c < P; c++) {
         qsort(per[c], cnt[c], sizeof(**per), by_ts);
         for (size_t i = 1; i < cnt[c]; i++)
@@ -679,6 +690,12 @@ Test(trace, perfetto_json_parses_and_slices_never_overlap)
     json_object_put(root);
     free(text);
     traced_free(&t);
+}
+
+Test(trace, perfetto_json_parses_and_slices_never_overlap)
+{
+    for (size_t i = 0; i < NR_SCENARIOS; i++)
+        check_perfetto(&scenarios[i]);
 }
 
 /* ---- TSC arithmetic --------------------------------------------------------------------------- */
