@@ -244,6 +244,11 @@ Test(place, too_big_for_one_node)
      *
      * wide: 12 vCPUs, 512 MiB: min_nodes = ceil(12 / 8) = 2, so only {0,1}
      * is examined.
+     *
+     * spare: 2 vCPUs online but maxvcpus = 12, 512 MiB: placement counts
+     * maxvcpus (7.2), so min_nodes = 2 as for wide, and so does the memory
+     * need: 524288 + 4 x (256 x 12 + 512) + 1024 = 539648, rounded up to
+     * 2 MiB: 540672 KiB (with maxvcpus = 2 it would be 530432).
      */
     struct ns_sim_spec s;
     struct ns_place_report r;
@@ -251,8 +256,9 @@ Test(place, too_big_for_one_node)
     put("dom0.cfg", "memory = 2048\n");
     guest("big", 2, 6000, "");
     guest("wide", 12, 512, "");
+    guest("spare", 2, 512, "maxvcpus = 12");
     put("scn.cfg", HOST_2NODE "duration = 1\ndom0 = \"dom0.cfg\"\n"
-        "domains = [ \"big.cfg\", \"wide.cfg\" ]\n");
+        "domains = [ \"big.cfg\", \"wide.cfg\", \"spare.cfg\" ]\n");
     place(&s, &r);
 
     const struct ns_place_domain *big = &r.dom[1];
@@ -271,6 +277,12 @@ Test(place, too_big_for_one_node)
     cr_expect_eq(wide->min_nodes, 2);
     cr_expect_eq(wide->subsets, 1);
     cr_expect_eq(wide->status, NS_PLACE_PLACED);
+
+    const struct ns_place_domain *spare = &r.dom[3];
+    cr_expect_eq(spare->min_nodes, 2);
+    cr_expect_eq(spare->need_kb, 540672);
+    cr_expect_eq(spare->subsets, 1);
+    cr_expect_eq(spare->status, NS_PLACE_PLACED);
     done(&s, &r);
 }
 

@@ -407,3 +407,43 @@ Test(pools, a_pcpu_in_no_pool_stays_idle)
     ns_engine_free(e);
     ns_sim_spec_free(&s);
 }
+
+Test(pools, two_credit_pools_account_apart)
+{
+    /*
+     * Two credit pools, one per node, each its own scheduler instance with
+     * its own master pCPU and credit total. Pool-0 (node 0): heavy (512)
+     * and light (256), 8 busy vCPUs each on 8 pCPUs: 2/3 and 1/3 of the
+     * time. The other pool (node 1): even (256) and odd (768), 8 vCPUs each:
+     * 1/4 and 3/4. Were the weights summed over both pools, or one pool's
+     * credit handed out to the other's domains, neither split would hold.
+     */
+    struct ns_sim_spec s;
+    struct ns_err err = {{0}};
+
+    put("c1.pool", "name = \"credit-node1\"\nsched = \"credit\"\nnodes = 1\n");
+    guest("heavy.cfg", "heavy", 8, "cpu_weight = 512");
+    guest("light.cfg", "light", 8, "");
+    guest("even.cfg", "even", 8, "pool = \"credit-node1\"");
+    guest("odd.cfg", "odd", 8, "pool = \"credit-node1\"\ncpu_weight = 768");
+    scenario("\"c1.pool\"", "\"heavy.cfg\", \"light.cfg\", \"even.cfg\", \"odd.cfg\"");
+    load(&s);
+    cr_assert_eq(ns_place_spec(&s, NULL, &err), 0, "%s", err.msg);
+    s.check = true;
+    s.duration = 2 * NS_S;
+
+    struct ns_engine *e = ns_engine_create(&s, &err);
+    cr_assert_not_null(e, "%s", err.msg);
+    cr_assert_eq(ns_engine_run(e, &err), 0, "%s", err.msg);
+    const struct ns_results *r = ns_engine_results(e);
+    double heavy = running_share(&r->dom[0], r->duration_ns);
+    double light = running_share(&r->dom[1], r->duration_ns);
+    double even = running_share(&r->dom[2], r->duration_ns);
+    double odd = running_share(&r->dom[3], r->duration_ns);
+    cr_expect(heavy > 0.62 && heavy < 0.71, "heavy %.3f, expected 2/3", heavy);
+    cr_expect(light > 0.29 && light < 0.38, "light %.3f, expected 1/3", light);
+    cr_expect(even > 0.21 && even < 0.29, "even %.3f, expected 1/4", even);
+    cr_expect(odd > 0.71 && odd < 0.79, "odd %.3f, expected 3/4", odd);
+    ns_engine_free(e);
+    ns_sim_spec_free(&s);
+}
