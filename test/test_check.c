@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "engine/engine_impl.h"
 #include "numasched/config.h"
 #include "numasched/engine.h"
@@ -49,16 +50,6 @@ static struct ns_sched_slice broken_do_schedule(struct ns_sched *s, unsigned cpu
         break;
     }
     return r;
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char *path = ns_path_join(dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
-    free(path);
 }
 
 /* Two pCPUs, three always-busy vCPUs under rr. */

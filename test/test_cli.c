@@ -7,116 +7,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/util.h"
-
-struct outcome {
-    int status;
-    char *out, *err;
-};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *s = ns_xmalloc(cap);
-    size_t got;
-    while ((got = fread(s + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n < 2)
-            s = ns_xrealloc(s, cap *= 2);
-    }
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-static const char *binary(void)
-{
-    const char *b = getenv("NUMASCHED");
-    return b ? b : "build/asan/numasched";
-}
-
-static struct outcome cli(const char *dir, const char *const *args)
-{
-    char out_path[512], err_path[512];
-    snprintf(out_path, sizeof(out_path), "%s/.stdout", dir);
-    snprintf(err_path, sizeof(err_path), "%s/.stderr", dir);
-    const char *argv[32] = {binary()};
-    size_t n = 1;
-    for (; args[n - 1]; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    struct outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(out_path),
-                        slurp(err_path)};
-    unlink(out_path);
-    unlink(err_path);
-    return r;
-}
-
-static void outcome_free(struct outcome *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static char *tmpdir(void)
-{
-    char *d = ns_xstrdup("/tmp/ns-cli-XXXXXX");
-    cr_assert_not_null(mkdtemp(d));
-    return d;
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char *p = ns_path_join(dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    free(p);
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
 
 #define SCENARIO_HEAD "host = \"pack:2 [numa(memory=6GiB)] core:4 pu:2\"\nsched = \"rr\"\nseed = 1\n"
 
@@ -261,7 +157,7 @@ static char *run_to(const char *dir, const char *scenario, const char *sub, cons
     cr_assert_eq(r.status, 0, "%s", r.err);
     outcome_free(&r);
     char *path = ns_path_join(out, file);
-    char *text = slurp(path);
+    char *text = slurp(path, NULL);
     cr_assert_not_null(text, "%s missing", path);
     free(path);
     free(out);

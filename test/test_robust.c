@@ -8,101 +8,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/trace.h"
-
-struct outcome {
-    int status;
-    char *out, *err;
-};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return ns_xstrdup("");
-    size_t cap = 4096, n = 0, got;
-    char *s = ns_xmalloc(cap);
-    while ((got = fread(s + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n < 2)
-            s = ns_xrealloc(s, cap *= 2);
-    }
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Run numasched with @args (NULL-terminated), @perturb as the test hook. */
-static struct outcome cli(const char *dir, const char *perturb, const char *const *args)
-{
-    const char *bin = getenv("NUMASCHED") ? getenv("NUMASCHED") : "build/asan/numasched";
-    char out_path[512], err_path[512];
-    const char *argv[32] = {bin};
-    size_t n = 1;
-
-    snprintf(out_path, sizeof(out_path), "%s/.stdout", dir);
-    snprintf(err_path, sizeof(err_path), "%s/.stderr", dir);
-    for (; args[n - 1]; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
-        dup2(open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
-        if (perturb)
-            setenv("NUMASCHED_TEST_PERTURB", perturb, 1);
-        else
-            unsetenv("NUMASCHED_TEST_PERTURB");
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    struct outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(out_path),
-                        slurp(err_path)};
-    unlink(out_path);
-    unlink(err_path);
-    return r;
-}
-
-static void outcome_free(struct outcome *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static char *tmpdir(void)
-{
-    char *d = ns_xstrdup("/tmp/ns-robust-XXXXXX");
-    cr_assert_not_null(mkdtemp(d));
-    return d;
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char *p = ns_path_join(dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    free(p);
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
 
 /* Exit 1 and exactly one line on stderr, holding @needle. */
 static void refused_with(const struct outcome *r, const char *needle)
@@ -123,7 +36,7 @@ static void every_scenario_is_deterministic(const char *pattern, size_t at_least
     cr_assert_eq(glob(pattern, 0, NULL, &g), 0, "run from the repository root");
     cr_assert_geq(g.gl_pathc, at_least);
     for (size_t i = 0; i < g.gl_pathc; i++) {
-        struct outcome r = cli(d, NULL, (const char *[]){"run", g.gl_pathv[i], "--duration",
+        struct outcome r = cli(d, (const char *[]){"run", g.gl_pathv[i], "--duration",
                                                          "30ms", "--quiet", "--check",
                                                          "--determinism-check", NULL});
         cr_assert_eq(r.status, 0, "%s: exit %d: %s", g.gl_pathv[i], r.status, r.err);
@@ -177,13 +90,13 @@ Test(robust, determinism_check_names_the_first_differing_fact)
 
     write_file(d, "s.cfg", tiny);
     write_file(d, "d0.cfg", tiny_dom0);
-    struct outcome r = cli(d, "fact:3", (const char *[]){"run", s, "--duration", "5ms", "--quiet",
+    struct outcome r = cli_perturbed(d, "fact:3", (const char *[]){"run", s, "--duration", "5ms", "--quiet",
                                                          "--determinism-check", NULL});
     refused_with(&r, "s.cfg: not deterministic: the runs first differ at fact 3, t=0 ns: "
                      "run 1 has vcpu_start of d0v0 on pCPU 0 (runstate 0, last pCPU 0), "
                      "run 2 has vcpu_start of d0v0 on pCPU 1 (runstate 0, last pCPU 0)");
     outcome_free(&r);
-    r = cli(d, "fact:1", (const char *[]){"run", s, "--duration", "5ms", "--quiet",
+    r = cli_perturbed(d, "fact:1", (const char *[]){"run", s, "--duration", "5ms", "--quiet",
                                           "--determinism-check", NULL});
     refused_with(&r, "first differ at fact 1, t=0 ns: run 1 has start on pCPU 0, d0v0, "
                      "run 2 has start on pCPU 1, d0v0");
@@ -196,7 +109,7 @@ Test(robust, determinism_check_names_the_first_differing_fact)
 /* Past the first checkpoint (4,096 facts): the same fact, one pCPU apart. */
 Test(robust, determinism_check_finds_a_late_difference)
 {
-    struct outcome r = cli("/tmp", "fact:5000", (const char *[]){
+    struct outcome r = cli_perturbed("/tmp", "fact:5000", (const char *[]){
         "run", "examples/specjbb-2node.cfg", "--duration", "200ms", "--quiet",
         "--determinism-check", NULL});
     refused_with(&r, "not deterministic: the runs first differ at fact 5000, t=");
@@ -214,13 +127,13 @@ Test(robust, determinism_check_finds_a_late_difference)
 Test(robust, determinism_check_catches_a_different_run_and_writes_nothing)
 {
     char *d = tmpdir(), *out = ns_path_join(d, "out");
-    struct outcome r = cli(d, "seed", (const char *[]){
+    struct outcome r = cli_perturbed(d, "seed", (const char *[]){
         "run", "examples/idle.cfg", "--duration", "50ms", "--quiet", "--out", out,
         "--determinism-check", NULL});
     refused_with(&r, "examples/idle.cfg: not deterministic: the runs first differ at fact ");
     cr_assert_neq(access(out, F_OK), 0, "results written by a failed check");
     outcome_free(&r);
-    r = cli(d, NULL, (const char *[]){"run", "--help", NULL});
+    r = cli(d, (const char *[]){"run", "--help", NULL});
     cr_assert_not_null(strstr(r.out, "--determinism-check"));
     outcome_free(&r);
     free(out);
@@ -236,17 +149,17 @@ Test(robust, a_topology_that_crashes_hwloc_is_refused)
     char *xml = realpath("test/data/hwloc-crash.xml", NULL), text[1024];
 
     cr_assert_not_null(xml, "run from the repository root");
-    struct outcome r = cli(d, NULL, (const char *[]){"topo", xml, NULL});
+    struct outcome r = cli(d, (const char *[]){"topo", xml, NULL});
     refused_with(&r, "hwloc-crash.xml: hwloc crashed (");
     outcome_free(&r);
     snprintf(text, sizeof(text), "host = \"%s\"\nduration = 1\ndom0 = \"d0.cfg\"\n", xml);
     write_file(d, "s.cfg", text);
     write_file(d, "d0.cfg", tiny_dom0);
-    r = cli(d, NULL, (const char *[]){"run", s, NULL});
+    r = cli(d, (const char *[]){"run", s, NULL});
     refused_with(&r, "s.cfg:1: host: ");
     cr_assert_not_null(strstr(r.err, "loading this XML topology: it is malformed"), "%s", r.err);
     outcome_free(&r);
-    r = cli(d, NULL, (const char *[]){"topo", "pack:64 core:64 pu:2", NULL});
+    r = cli(d, (const char *[]){"topo", "pack:64 core:64 pu:2", NULL});
     refused_with(&r, "describes more PUs than numasched's limit of 4096 pCPUs");
     outcome_free(&r);
     free(xml);
@@ -263,7 +176,7 @@ Test(robust, a_trace_beyond_the_limit_is_refused)
     cr_assert_not_null(f);
     cr_assert_eq(ftruncate(fileno(f), (off_t)NS_TRACE_MAX_BYTES + 1), 0);
     fclose(f);
-    struct outcome r = cli(d, NULL, (const char *[]){"analyze", p, NULL});
+    struct outcome r = cli(d, (const char *[]){"analyze", p, NULL});
     refused_with(&r, "huge.bin: 68719476737 bytes, more than numasched's limit of 64 GiB");
     outcome_free(&r);
     free(p);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/config.h"
 #include "numasched/report.h"
 
@@ -40,47 +41,6 @@
 /* Equal within @tol: times read back from a TSC are exact "to the tick". */
 #define EXPECT_NEAR(a, b, tol, ...) \
     EXPECT((a) + (tol) >= (b) && (b) + (tol) >= (a), __VA_ARGS__)
-
-/* ---- files ------------------------------------------------------------------------- */
-
-static char *tmpdir(void)
-{
-    char t[] = "/tmp/numasched-trace-XXXXXX";
-    cr_assert_not_null(mkdtemp(t));
-    return ns_xstrdup(t);
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char *p = ns_path_join(dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f, "%s", p);
-    fputs(text, f);
-    fclose(f);
-    free(p);
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = ns_xmalloc((size_t)n + 1);
-    cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    b[n] = 0;
-    *len = (size_t)n;
-    return b;
-}
 
 /* ---- scenarios -------------------------------------------------------------------------- */
 
@@ -426,7 +386,8 @@ static uint32_t le32(const uint8_t *p)
 static size_t assert_first_round_has_every_pcpu(const char *path)
 {
     size_t len, windows = 0, first_round = 0;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = (uint8_t *)slurp(path, &len);
+    cr_assert_not_null(b, "%s", path);
     bool in_round[64] = {false}, seen[64] = {false}, round_over = false;
 
     for (size_t at = 0; at + 12 <= len; windows++) {
@@ -557,8 +518,9 @@ Test(trace, same_seed_same_bytes)
 
     traced_run(&a, &scenarios[2], NS_TRACE_DEFAULT_HZ, NULL);
     traced_run(&b, &scenarios[2], NS_TRACE_DEFAULT_HZ, NULL);
-    uint8_t *ta = slurp(a.trace, &la), *tb = slurp(b.trace, &lb);
-    uint8_t *ja = slurp(a.perfetto, &pa), *jb = slurp(b.perfetto, &pb);
+    char *ta = slurp(a.trace, &la), *tb = slurp(b.trace, &lb);
+    char *ja = slurp(a.perfetto, &pa), *jb = slurp(b.perfetto, &pb);
+    cr_assert(ta && tb && ja && jb);
     cr_assert(la == lb && memcmp(ta, tb, la) == 0, "xentrace files differ");
     cr_assert(pa == pb && memcmp(ja, jb, pa) == 0, "Perfetto files differ");
     /* Windows: a CPU-change record, then at most 64 KiB of one pCPU. */
@@ -602,7 +564,8 @@ static void check_perfetto(const struct scenario *s)
     size_t len;
 
     traced_run(&t, s, NS_TRACE_DEFAULT_HZ, NULL);
-    char *text = (char *)slurp(t.perfetto, &len);
+    char *text = slurp(t.perfetto, &len);
+    cr_assert_not_null(text);
     json_tokener *tok = json_tokener_new();
     json_object *root = json_tokener_parse_ex(tok, text, (int)len);
     cr_assert_not_null(root, "not JSON: %s", json_tokener_error_desc(json_tokener_get_error(tok)));

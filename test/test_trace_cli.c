@@ -9,104 +9,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/util.h"
 
 #define LMBENCH_HOST "pack:2 [numa(memory=4GiB)] core:2 pu:2"
-
-struct outcome {
-    int status;
-    char *out, *err;
-};
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0, got;
-    char *s = ns_xmalloc(cap);
-    while ((got = fread(s + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n < 2)
-            s = ns_xrealloc(s, cap *= 2);
-    }
-    s[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = n;
-    return s;
-}
-
-static struct outcome cli(const char *dir, const char *const *args)
-{
-    const char *bin = getenv("NUMASCHED") ? getenv("NUMASCHED") : "build/asan/numasched";
-    char *out_path = ns_path_join(dir, ".stdout"), *err_path = ns_path_join(dir, ".stderr");
-    const char *argv[32] = {bin};
-    size_t n = 1;
-
-    for (; args[n - 1]; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(o, 1);
-        dup2(e, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    struct outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-                        slurp(out_path, NULL), slurp(err_path, NULL)};
-    unlink(out_path);
-    unlink(err_path);
-    free(out_path);
-    free(err_path);
-    return r;
-}
-
-static void outcome_free(struct outcome *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static char *tmpdir(void)
-{
-    char *d = ns_xstrdup("/tmp/ns-trace-cli-XXXXXX");
-    cr_assert_not_null(mkdtemp(d));
-    return d;
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d));)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
-}
 
 static json_object *json_file(const char *path)
 {
