@@ -136,7 +136,7 @@ check-valgrind: $(DEBUG_DIR)/numasched
 	@BIN=$(DEBUG_DIR)/numasched sh scripts/valgrind.sh
 
 # `make soak`: 10 minutes of virtual time on the 24-node host, 1,200 vCPUs,
-# credit, --check; peak memory at 1, 3 and 10 minutes (docs/robustness.md).
+# credit, --check; peak memory at 1 and 10 minutes (docs/robustness.md).
 soak: $(OPT_DIR)/numasched
 	@BIN=$(OPT_DIR)/numasched sh scripts/soak.sh
 
