@@ -332,6 +332,24 @@ static double running_share(const struct ns_domain_result *d, ns_time_t duration
     return (double)run / (double)duration / d->nr_vcpus;
 }
 
+/* Load the scenario written, place it and run it for 2 s with the checker
+ * on (and @sink, if any): the pools tests' common part. */
+static struct ns_engine *run_pools(struct ns_sim_spec *s, const struct ns_trace_sink *sink)
+{
+    struct ns_err err = {{0}};
+
+    load(s);
+    cr_assert_eq(ns_place_spec(s, NULL, &err), 0, "%s", err.msg);
+    s->check = true;
+    s->duration = 2 * NS_S;
+    struct ns_engine *e = ns_engine_create(s, &err);
+    cr_assert_not_null(e, "%s", err.msg);
+    if (sink)
+        ns_engine_add_sink(e, sink);
+    cr_assert_eq(ns_engine_run(e, &err), 0, "%s", err.msg);
+    return e;
+}
+
 Test(pools, credit_and_rr_pools_stay_apart)
 {
     /*
@@ -343,25 +361,16 @@ Test(pools, credit_and_rr_pools_stay_apart)
      * Pool-0's domains. No vCPU ever runs on the other pool's pCPUs.
      */
     struct ns_sim_spec s;
-    struct ns_err err = {{0}};
 
     put("rr.pool", "name = \"rr-node1\"\nsched = \"rr\"\nnodes = 1\n");
     guest("heavy.cfg", "heavy", 8, "cpu_weight = 512");
     guest("light.cfg", "light", 8, "");
     guest("batch.cfg", "batch", 8, "pool = \"rr-node1\"\ncpu_weight = 65535");
     scenario("\"rr.pool\"", "\"heavy.cfg\", \"light.cfg\", \"batch.cfg\"");
-    load(&s);
-    cr_assert_eq(ns_place_spec(&s, NULL, &err), 0, "%s", err.msg);
-    s.check = true;
-    s.duration = 2 * NS_S;
-
     struct pool_watch w = {&s, 1, 0, 0};
     static const struct ns_trace_sink_ops ops = {.switch_ = watch_switch};
     struct ns_trace_sink sink = {&ops, &w};
-    struct ns_engine *e = ns_engine_create(&s, &err);
-    cr_assert_not_null(e, "%s", err.msg);
-    ns_engine_add_sink(e, &sink);
-    cr_assert_eq(ns_engine_run(e, &err), 0, "%s", err.msg);
+    struct ns_engine *e = run_pools(&s, &sink);
 
     const struct ns_results *r = ns_engine_results(e);
     cr_expect_gt(w.switches, 100);
@@ -419,7 +428,6 @@ Test(pools, two_credit_pools_account_apart)
      * credit handed out to the other's domains, neither split would hold.
      */
     struct ns_sim_spec s;
-    struct ns_err err = {{0}};
 
     put("c1.pool", "name = \"credit-node1\"\nsched = \"credit\"\nnodes = 1\n");
     guest("heavy.cfg", "heavy", 8, "cpu_weight = 512");
@@ -427,14 +435,7 @@ Test(pools, two_credit_pools_account_apart)
     guest("even.cfg", "even", 8, "pool = \"credit-node1\"");
     guest("odd.cfg", "odd", 8, "pool = \"credit-node1\"\ncpu_weight = 768");
     scenario("\"c1.pool\"", "\"heavy.cfg\", \"light.cfg\", \"even.cfg\", \"odd.cfg\"");
-    load(&s);
-    cr_assert_eq(ns_place_spec(&s, NULL, &err), 0, "%s", err.msg);
-    s.check = true;
-    s.duration = 2 * NS_S;
-
-    struct ns_engine *e = ns_engine_create(&s, &err);
-    cr_assert_not_null(e, "%s", err.msg);
-    cr_assert_eq(ns_engine_run(e, &err), 0, "%s", err.msg);
+    struct ns_engine *e = run_pools(&s, NULL);
     const struct ns_results *r = ns_engine_results(e);
     double heavy = running_share(&r->dom[0], r->duration_ns);
     double light = running_share(&r->dom[1], r->duration_ns);
