@@ -22,6 +22,7 @@
 #include "config/internal.h"
 #include "numasched/config.h"
 #include "numasched/place.h"
+#include "numasched/workload.h"
 
 /* ---- a hand-built host: 4 nodes x 4 pCPUs ----------------------------------- */
 

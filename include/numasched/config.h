@@ -10,7 +10,7 @@
 #ifndef NUMASCHED_CONFIG_H
 #define NUMASCHED_CONFIG_H
 
-#include "numasched/engine.h"
+#include "numasched/spec.h"
 
 /* What the command line may override in a scenario. */
 struct ns_overrides {

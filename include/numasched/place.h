@@ -21,7 +21,7 @@
 #ifndef NUMASCHED_PLACE_H
 #define NUMASCHED_PLACE_H
 
-#include "numasched/engine.h"
+#include "numasched/spec.h"
 
 /* libxl does not place on hosts with more nodes than this (7.1). */
 #define NS_PLACE_MAX_NODES 16

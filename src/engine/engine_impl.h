@@ -7,6 +7,8 @@
 #define NUMASCHED_ENGINE_IMPL_H
 
 #include "numasched/engine.h"
+#include "numasched/trace.h"
+#include "numasched/workload.h"
 
 enum ev_kind {
     EV_SOFTIRQ,     /* a pCPU's schedule request */
