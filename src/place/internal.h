@@ -16,7 +16,6 @@ struct place_ctx {
     unsigned fixes;               /* NS_PLACE_FIX_* */
     uint64_t *free_kb;            /* [nr_nodes] what the allocator has left */
     struct ns_mask *node_aff;     /* [nr_dom] effective node affinity of created domains */
-    bool placement;               /* false: only allocate memory (ns_place_memory) */
 };
 
 /* Version predicates, named at the point where behaviour differs. */

@@ -232,7 +232,7 @@ static int create_domain(struct place_ctx *c, size_t idx, struct ns_place_domain
     ns_mask_init(&rec->node_affinity, t->nr_nodes);
     ns_mask_init(&rec->memory_nodes, t->nr_nodes);
 
-    if (c->placement && place_domain(c, idx, pool, rec, keep, err) < 0)
+    if (place_domain(c, idx, pool, rec, keep, err) < 0)
         return -1;
     rec->auto_node_affinity = ns_spec_node_affinity(t, d, &pool->cpus, pool->params.compat,
                                                     &rec->node_affinity);
@@ -261,12 +261,11 @@ void ns_place_report_free(struct ns_place_report *report)
     memset(report, 0, sizeof(*report));
 }
 
-static int create_all(struct ns_sim_spec *spec, bool placement, struct ns_place_report *report,
-                      struct ns_err *err)
+int ns_place_spec(struct ns_sim_spec *spec, struct ns_place_report *report, struct ns_err *err)
 {
     const struct ns_topo *t = spec->topo;
     struct place_ctx c = {spec, t, ns_place_version(spec), spec->placement_fixes,
-                          NULL, NULL, placement};
+                          NULL, NULL};
     int rc = 0;
 
     c.free_kb = ns_xcalloc(t->nr_nodes, sizeof(*c.free_kb));
@@ -294,14 +293,4 @@ static int create_all(struct ns_sim_spec *spec, bool placement, struct ns_place_
     free(c.node_aff);
     free(c.free_kb);
     return rc;
-}
-
-int ns_place_spec(struct ns_sim_spec *spec, struct ns_place_report *report, struct ns_err *err)
-{
-    return create_all(spec, true, report, err);
-}
-
-int ns_place_memory(struct ns_sim_spec *spec, struct ns_err *err)
-{
-    return create_all(spec, false, NULL, err);
 }
