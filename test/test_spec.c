@@ -161,9 +161,12 @@ Test(spec, domain_ids)
 
     cr_expect_eq(ns_spec_domid(&s, 0), 0);
     cr_expect_eq(ns_spec_domid(&s, 2), 2);
+    cr_expect(ns_spec_is_dom0(&s, 0));
+    cr_expect_not(ns_spec_is_dom0(&s, 1));
     s.has_dom0 = false;
     cr_expect_eq(ns_spec_domid(&s, 0), 1);
     cr_expect_eq(ns_spec_domid(&s, 2), 3);
+    cr_expect_not(ns_spec_is_dom0(&s, 0));
 }
 
 Test(spec, pool_of_a_domain)

@@ -88,6 +88,8 @@ void ns_domain_spec_free(struct ns_domain_spec *d);
 /* The Xen domain id of dom[@idx]: creation order, Domain-0 being 0 when the
  * scenario has one and the first guest 1 either way. */
 unsigned ns_spec_domid(const struct ns_sim_spec *s, size_t idx);
+/* dom[@idx] is Domain-0, which the hypervisor builds (never libxl). */
+bool ns_spec_is_dom0(const struct ns_sim_spec *s, size_t idx);
 
 /* The pool dom[@idx] lives in (its pool name, NULL meaning Pool-0); NULL if
  * the spec names a pool that does not exist. */

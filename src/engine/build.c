@@ -82,7 +82,7 @@ static unsigned least_loaded_cpu(struct ns_engine *e, const struct ns_pool *pool
 
 static bool is_dom0(const struct ns_engine *e, const struct edomain *d)
 {
-    return e->spec->has_dom0 && d->d.id == 0;
+    return ns_spec_is_dom0(e->spec, (size_t)(d - e->doms));
 }
 
 static void initial_cpus(struct ns_engine *e, struct edomain *d, unsigned *load)

@@ -69,7 +69,7 @@ static int why_not(const struct place_ctx *c, size_t idx)
 {
     const struct ns_domain_spec *d = &c->spec->dom[idx];
 
-    if (c->spec->has_dom0 && idx == 0)
+    if (ns_spec_is_dom0(c->spec, idx))
         return NS_PLACE_DOM0;
     if (c->spec->placement_off)
         return NS_PLACE_OFF;
@@ -208,7 +208,7 @@ static void allocation_nodes(const struct place_ctx *c, size_t idx,
 
     if (d->memory_nodes.nbits == c->t->nr_nodes && !ns_mask_empty(&d->memory_nodes)) {
         ns_mask_copy(out, &d->memory_nodes);
-    } else if (c->spec->has_dom0 && idx == 0 && rec->auto_node_affinity) {
+    } else if (ns_spec_is_dom0(c->spec, idx) && rec->auto_node_affinity) {
         ns_mask_init(&all, c->t->nr_pcpus);
         ns_mask_fill(&all);
         ns_spec_node_affinity(c->t, d, &all, c->spec->pool[0].params.compat, out);

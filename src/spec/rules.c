@@ -16,6 +16,11 @@ unsigned ns_spec_domid(const struct ns_sim_spec *s, size_t idx)
     return s->has_dom0 ? (unsigned)idx : (unsigned)idx + 1;
 }
 
+bool ns_spec_is_dom0(const struct ns_sim_spec *s, size_t idx)
+{
+    return ns_spec_domid(s, idx) == 0;
+}
+
 const struct ns_pool_spec *ns_spec_pool_of(const struct ns_sim_spec *s, size_t idx)
 {
     const char *name = s->dom[idx].pool;
