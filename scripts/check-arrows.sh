@@ -26,7 +26,8 @@ rank() {
     spec | results) echo 4 ;;
     place | engine) echo 5 ;;
     config | report) echo 6 ;;
-    cli) echo 7 ;;
+    runner) echo 7 ;;
+    cli) echo 8 ;;
     *) echo unknown ;;
     esac
 }
@@ -37,10 +38,18 @@ complain() {
     bad=$((bad + 1))
 }
 
+# The part of a public header: its name, but for the parts with several.
+part_of_header() {
+    case $1 in
+    xentrace | perfetto) echo trace ;;
+    *) echo "$1" ;;
+    esac
+}
+
 # The part a path belongs to: include/numasched/X.h -> X, src/X/... -> X.
 part_of_file() {
     case $1 in
-    include/numasched/*) basename "$1" .h ;;
+    include/numasched/*) part_of_header "$(basename "$1" .h)" ;;
     src/*) echo "$1" | cut -d/ -f2 ;;
     esac
 }
@@ -48,7 +57,7 @@ part_of_file() {
 # The part an include names, seen from a file of part $2.
 part_of_include() {
     case $1 in
-    numasched/*) basename "$1" .h ;;
+    numasched/*) part_of_header "$(basename "$1" .h)" ;;
     */*) echo "$1" | cut -d/ -f1 ;;
     *) echo "$2" ;;
     esac
