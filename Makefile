@@ -20,7 +20,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
 TEST_LIBS  := $(shell pkg-config --libs criterion)
 
-PARTS   := util topo host workload sched place engine trace config report
+PARTS   := util topo host workload sched spec place engine trace config report
 LIB_SRC := $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard test/*.c)
@@ -34,7 +34,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
 
 .PHONY: all run test bench clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak \
-        check-xenalyze
+        check-xenalyze check-arrows same-results
 all: $(OPT_DIR)/numasched
 
 $(OPT_DIR)/obj/%.o: %.c
@@ -146,6 +146,18 @@ soak: $(OPT_DIR)/numasched
 check-xenalyze: $(OPT_DIR)/numasched
 	@sh scripts/deps.sh xenalyze
 	@BIN=$(OPT_DIR)/numasched sh scripts/xenalyze.sh
+
+# `make check-arrows`: every include points down the parts' ranks and every
+# call in the engine down its chain of files (scripts/check-arrows.sh).
+check-arrows:
+	@sh scripts/check-arrows.sh
+
+# `make same-results BEFORE=DIR`: every example's outputs (results, traces,
+# placement) against those captured in DIR with `scripts/same-results.sh
+# capture DIR BIN` from an older build, byte for byte.
+same-results: $(OPT_DIR)/numasched
+	@test -n "$(BEFORE)" || { echo "usage: make same-results BEFORE=DIR" >&2; exit 2; }
+	@sh scripts/same-results.sh compare "$(BEFORE)" $(OPT_DIR)/numasched
 
 clean:
 	rm -rf build

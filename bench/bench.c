@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "numasched/config.h"
+#include "numasched/engine.h"
+#include "numasched/workload.h"
 
 struct bench {
     const char *name;

@@ -18,7 +18,9 @@
 #include <time.h>
 
 #include "numasched/config.h"
+#include "numasched/engine.h"
 #include "numasched/report.h"
+#include "numasched/trace.h"
 
 #define MAIN_EXAMPLE "examples/specjbb-2node.cfg"
 #define OUT_DIR      "build/bench"
@@ -189,7 +191,7 @@ static int run_once(int mode, struct tape *tape, double *wall, struct ns_err *er
     if (mode == BOTH) {
         struct ns_perfetto_domain *d = ns_xcalloc(spec.nr_dom, sizeof(*d));
         for (size_t i = 0; i < spec.nr_dom; i++)
-            d[i] = (struct ns_perfetto_domain){spec.has_dom0 ? (unsigned)i : (unsigned)i + 1,
+            d[i] = (struct ns_perfetto_domain){ns_spec_domid(&spec, i),
                                                spec.dom[i].name, spec.dom[i].memory_kb_per_node};
         pf = ns_perfetto_open(OUT_DIR "/main.json", spec.topo, d, spec.nr_dom, err);
         free(d);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "numasched/config.h"
+#include "numasched/engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

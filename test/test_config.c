@@ -22,6 +22,7 @@
 #include "config/internal.h"
 #include "numasched/config.h"
 #include "numasched/place.h"
+#include "numasched/workload.h"
 
 /* ---- a hand-built host: 4 nodes x 4 pCPUs ----------------------------------- */
 
@@ -411,6 +412,15 @@ Test(config, complete_scenario)
 
     struct ns_sim_spec s;
     load_ok("scn.cfg", &s);
+    /* Loading parses; where memory lives and what placement did are
+     * place/'s (placement skips all three domains here: dom0 is never
+     * placed, vm1 has cpus_soft=, vm2 a per-vCPU cpus= list). */
+    for (size_t i = 0; i < s.nr_dom; i++) {
+        cr_expect_null(s.dom[i].memory_kb_per_node);
+        cr_expect_null(s.dom[i].placement);
+    }
+    struct ns_err err = {{0}};
+    cr_assert_eq(ns_place_spec(&s, NULL, &err), 0, "%s", err.msg);
 
     cr_expect_eq(s.topo->nr_pcpus, 16);
     cr_expect_eq(s.topo->nr_nodes, 2);
@@ -451,7 +461,6 @@ Test(config, complete_scenario)
     cr_expect_eq(d->max_memory_kb, 983040);
     cr_expect_not(d->shadow_given);
     cr_expect(ns_mask_empty(&d->memory_nodes));
-    cr_expect_null(d->placement);          /* placement is place/'s, not config's */
     cr_expect_eq(d->memory_kb_per_node[0], 0);
     cr_expect_eq(d->memory_kb_per_node[1], 983040);
     cr_expect_not(d->hvm);
@@ -595,19 +604,24 @@ Test(config, domain_types)
     ns_sim_spec_free(&s);
 }
 
-Test(config, memory_allocated_as_xen_does_without_placement)
+Test(config, memory_allocated_once_by_place)
 {
-    /* A loaded spec has its memory allocated already, striped over the node
-     * affinity (here all 3 nodes) as place/ does without placement. 1 MiB PV
-     * is too small for a 2 MiB extent: 256 pages of 4 KiB, from node 1 (the
+    /* Loading allocates nothing; creating the domains allocates once,
+     * striped over the node affinity (here all 3 nodes) as Xen does
+     * without placement. 1 MiB PV is too small for a 2 MiB extent: 256
+     * pages of 4 KiB, from node 1 (the
      * first after node 0) round robin: 85 full rounds (1,2,0) = 340 KiB each,
      * and the 256th page to node 1: 340 + 344 + 340 KiB. */
     put("scn.cfg", "host = \"pack:3 [numa(memory=1GiB)] core:1 pu:1\"\n"
-                   "sched = \"rr\"\nduration = 1\ndomains = [ \"vm.cfg\" ]\n");
+                   "sched = \"rr\"\nduration = 1\nplacement = \"none\"\n"
+                   "domains = [ \"vm.cfg\" ]\n");
     put("vm.cfg", "name = \"vm\"\nmemory = 1\n");
 
     struct ns_sim_spec s;
+    struct ns_err err = {{0}};
     load_ok("scn.cfg", &s);
+    cr_expect_null(s.dom[0].memory_kb_per_node);
+    cr_assert_eq(ns_place_spec(&s, NULL, &err), 0, "%s", err.msg);
     cr_expect_eq(s.dom[0].memory_kb_per_node[0], 340);
     cr_expect_eq(s.dom[0].memory_kb_per_node[1], 344);
     cr_expect_eq(s.dom[0].memory_kb_per_node[2], 340);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "numasched/engine.h"
+#include "numasched/trace.h"
 
 #define HOST_2NODE "pack:2 [numa(memory=6GiB)] core:4 pu:2"
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "numasched/config.h"
+#include "numasched/engine.h"
 
 /* A digest of everything a run reports, to compare two runs exactly. */
 static void digest(const struct ns_results *r, char *out, size_t n)

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "numasched/config.h"
+#include "numasched/engine.h"
 #include "numasched/place.h"
+#include "numasched/trace.h"
 
 #define HOST_2NODE "host = \"pack:2 [numa(memory=6GiB)] core:4 pu:2\"\n"
 

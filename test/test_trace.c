@@ -25,7 +25,9 @@
 
 #include "helpers.h"
 #include "numasched/config.h"
+#include "numasched/engine.h"
 #include "numasched/report.h"
+#include "numasched/trace.h"
 
 /*
  * Criterion reports every assertion to its runner, passing ones too; the
@@ -126,7 +128,7 @@ static void traced_run(struct traced *t, const struct scenario *s, uint64_t hz,
     struct ns_perfetto_domain doms[16];
     cr_assert_leq(t->spec.nr_dom, 16);
     for (size_t i = 0; i < t->spec.nr_dom; i++)
-        doms[i] = (struct ns_perfetto_domain){t->spec.has_dom0 ? (unsigned)i : (unsigned)i + 1,
+        doms[i] = (struct ns_perfetto_domain){ns_spec_domid(&t->spec, i),
                                               t->spec.dom[i].name,
                                               t->spec.dom[i].memory_kb_per_node};
     struct ns_perfetto *pf = ns_perfetto_open(t->perfetto, t->spec.topo, doms, t->spec.nr_dom, &err);

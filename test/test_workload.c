@@ -542,6 +542,30 @@ Test(workload, phases_sequence_and_metric)
     ns_workload_spec_free(s);
 }
 
+Test(workload, phases_yield)
+{
+    /* "yield" is a step of its own, without a duration; only run phases count. */
+    static const char *const items[] = {"run 100us", " yield "};
+    struct ns_workload_spec *s = phases(items, 2);
+    struct ns_workload *w = ns_workload_create(s, 1, 1, 1);
+    struct ns_metric m;
+    struct ns_step st;
+
+    ns_workload_start_measure(w, 0);
+    next(w, 0, 0, &st);
+    expect(&st, NS_STEP_RUN, 100e3, -1);
+    next(w, 0, 100 * NS_US, &st);
+    cr_assert_eq(st.kind, NS_STEP_YIELD);
+    cr_assert_eq(st.signal_vcpu, -1);
+    next(w, 0, NS_S, &st);
+    expect(&st, NS_STEP_RUN, 100e3, -1);
+    /* 1 run phase done in 1 s */
+    ns_workload_metric(w, NS_S, &m);
+    cr_assert_float_eq(m.value, 1.0, EPS);
+    ns_workload_free(w);
+    ns_workload_spec_free(s);
+}
+
 Test(workload, phases_random_durations)
 {
     static const char *const items[] = {"run ~2ms", "block ~ 8ms"};
@@ -573,6 +597,7 @@ Test(workload, phases_errors)
     static const char *const glued[] = {"run2ms"};
     static const char *const bad_unit[] = {"block 3 hours"};
     static const char *const hex[] = {"run 0x10ms"};
+    static const char *const yield_for[] = {"yield 1ms"};
     struct fake none = {0};
     struct ns_params p = PARAMS(none);
 
@@ -583,6 +608,7 @@ Test(workload, phases_errors)
     phases_fail(glued, 1, "phases", "\"run2ms\"");
     phases_fail(bad_unit, 1, "phases", "\"block 3 hours\"");
     phases_fail(hex, 1, "phases", "\"run 0x10ms\"");
+    phases_fail(yield_for, 1, "phases", "\"yield 1ms\"");
     phases_fail(walk, 0, "phases", "needs a list");
     parse_fails("phases", &p, "vm1.cfg:7: phases", "needs a list");
 }

@@ -10,7 +10,7 @@
 #ifndef NUMASCHED_CONFIG_H
 #define NUMASCHED_CONFIG_H
 
-#include "numasched/engine.h"
+#include "numasched/spec.h"
 
 /* What the command line may override in a scenario. */
 struct ns_overrides {
@@ -21,10 +21,10 @@ struct ns_overrides {
 
 /*
  * Load @path and the files it names into @out (zeroed by the caller): the
- * host, Pool-0 and the cpupools, the domains in creation order. Each
- * domain's memory is allocated as Xen does when libxl does not place
- * (ns_place_memory), so the spec runs as it is; ns_place_spec (place.h)
- * then runs libxl's placement as the scenario asks and allocates again.
+ * host, Pool-0 and the cpupools, the domains in creation order. Loading
+ * only parses: no domain has its memory yet (memory_kb_per_node is NULL)
+ * until ns_place_spec (place.h) creates the domains, placement and
+ * allocation included. To run a scenario, use ns_config_create.
  */
 int ns_config_load(const char *path, const struct ns_overrides *ov,
                    struct ns_sim_spec *out, struct ns_err *err);

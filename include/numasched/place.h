@@ -21,7 +21,7 @@
 #ifndef NUMASCHED_PLACE_H
 #define NUMASCHED_PLACE_H
 
-#include "numasched/engine.h"
+#include "numasched/spec.h"
 
 /* libxl does not place on hosts with more nodes than this (7.1). */
 #define NS_PLACE_MAX_NODES 16
@@ -93,13 +93,6 @@ struct ns_place_report {
 int ns_place_spec(struct ns_sim_spec *spec, struct ns_place_report *report,
                   struct ns_err *err);
 void ns_place_report_free(struct ns_place_report *report);
-
-/*
- * Only allocate the memory, as Xen does when libxl does not place: over
- * each domain's node affinity as the spec has it. ns_config_load does this
- * so that a loaded spec can run as it is; ns_place_spec redoes it.
- */
-int ns_place_memory(struct ns_sim_spec *spec, struct ns_err *err);
 
 /* The libxl version @spec's placement follows (placement_version, else Pool-0's compat). */
 unsigned ns_place_version(const struct ns_sim_spec *spec);

@@ -9,7 +9,7 @@
 #ifndef NUMASCHED_REPORT_H
 #define NUMASCHED_REPORT_H
 
-#include "numasched/engine.h"
+#include "numasched/results.h"
 
 void ns_report_summary(const struct ns_results *r, FILE *out);
 int ns_report_write_json(const struct ns_results *r, const char *path, struct ns_err *err);

@@ -99,6 +99,9 @@ static inline const struct ns_mask *ns_topo_socket_cpus(const struct ns_topo *t,
     return &t->socket[t->pcpu[cpu].socket].cpus;
 }
 uint64_t ns_topo_total_memory(const struct ns_topo *t);
+/* The nodes (into @out, nr_nodes bits) that hold at least one pCPU of @cpus. */
+void ns_topo_nodes_of_cpus(const struct ns_topo *t, const struct ns_mask *cpus,
+                           struct ns_mask *out);
 
 /* `numasched topo`: a human summary with the distance matrix, or JSON with
  * nodes, sockets, cores, pcpus, distances, memory per node and the per-pCPU map. */

@@ -17,6 +17,8 @@ enum ns_step_kind {
     NS_STEP_BLOCK,  /* block for block_ns, then wake (a guest timer) */
     NS_STEP_WAIT,   /* block until a sibling vCPU signals (semaphore: a signal
                        sent before the wait is not lost) */
+    NS_STEP_YIELD,  /* give the pCPU away (a spinning guest's SCHEDOP_yield),
+                       then carry on with the next step */
 };
 
 struct ns_step {

@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "numasched/config.h"
+#include "numasched/engine.h"
 #include "numasched/place.h"
 #include "numasched/report.h"
 

@@ -54,8 +54,8 @@ int cli_traces_open(struct cli_traces *t, const struct cli_trace_opts *o,
     if (o->perfetto) {
         struct ns_perfetto_domain *d = ns_xcalloc(spec->nr_dom ? spec->nr_dom : 1, sizeof(*d));
         for (size_t i = 0; i < spec->nr_dom; i++)
-            d[i] = (struct ns_perfetto_domain){spec->has_dom0 ? (unsigned)i : (unsigned)i + 1,
-                                               spec->dom[i].name, spec->dom[i].memory_kb_per_node};
+            d[i] = (struct ns_perfetto_domain){ns_spec_domid(spec, i), spec->dom[i].name,
+                                               spec->dom[i].memory_kb_per_node};
         t->pf = ns_perfetto_open(o->perfetto, spec->topo, d, spec->nr_dom, err);
         free(d);
         if (!t->pf) {

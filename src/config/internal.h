@@ -11,6 +11,7 @@
 
 #include "numasched/config.h"
 #include "numasched/place.h"
+#include "numasched/workload.h"
 
 /*
  * One configuration file as libxlutil parsed it, plus its text. libxlutil

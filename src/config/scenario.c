@@ -423,11 +423,6 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
         rc = load_domains(&f, dir, out, err);
     if (!rc && split)
         cfg_pools_settle_dom0(out);
-    /* Memory as Xen allocates it without placement, so that the spec runs as
-     * it is; ns_place_spec places the domains and allocates again. */
-    if (!rc)
-        rc = ns_place_memory(out, err);
-
     free(dir);
     cfg_close(&f);
     if (rc)

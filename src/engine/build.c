@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "engine_impl.h"
 
@@ -41,43 +40,12 @@ static int build_pools(struct ns_engine *e, struct ns_err *err)
     return 0;
 }
 
-static struct ns_pool *find_pool(struct ns_engine *e, const char *name)
+/* The engine's instance of the pool the spec puts dom[@idx] in, or NULL. */
+static struct ns_pool *pool_of(struct ns_engine *e, size_t idx)
 {
-    if (!name)
-        return &e->pools[0];
-    for (size_t i = 0; i < e->nr_pools; i++)
-        if (strcmp(e->pools[i].name, name) == 0)
-            return &e->pools[i];
-    return NULL;
-}
+    const struct ns_pool_spec *ps = ns_spec_pool_of(e->spec, idx);
 
-/*
- * The domain's node affinity when none is set explicitly (facts 6): up to
- * 4.4 the nodes of the union of its vCPUs' hard affinities in the pool; from
- * 4.5 the nodes of (union of soft) & (union of hard), if that is not empty.
- */
-static void auto_node_affinity(struct ns_engine *e, struct edomain *d, unsigned compat)
-{
-    const struct ns_topo *t = e->topo;
-    struct ns_mask uh, us;
-
-    ns_mask_init(&uh, t->nr_pcpus);
-    ns_mask_init(&us, t->nr_pcpus);
-    for (unsigned i = 0; i < d->d.nr_vcpus; i++) {
-        ns_mask_or(&uh, &uh, &d->vcpus[i].v.hard);
-        ns_mask_or(&us, &us, &d->vcpus[i].v.soft);
-    }
-    if (compat >= 405) {
-        ns_mask_and(&us, &us, &uh);
-        if (!ns_mask_empty(&us))
-            ns_mask_copy(&uh, &us);
-    }
-    ns_mask_zero(&d->d.node_affinity);
-    for (unsigned n = 0; n < t->nr_nodes; n++)
-        if (ns_mask_intersects(&uh, &t->node[n].cpus))
-            ns_mask_set(&d->d.node_affinity, n);
-    ns_mask_free(&uh);
-    ns_mask_free(&us);
+    return ps ? &e->pools[ps - e->spec->pool] : NULL;
 }
 
 /*
@@ -113,7 +81,7 @@ static unsigned least_loaded_cpu(struct ns_engine *e, const struct ns_pool *pool
 
 static bool is_dom0(const struct ns_engine *e, const struct edomain *d)
 {
-    return e->spec->has_dom0 && d->d.id == 0;
+    return ns_spec_is_dom0(e->spec, (size_t)(d - e->doms));
 }
 
 static void initial_cpus(struct ns_engine *e, struct edomain *d, unsigned *load)
@@ -176,12 +144,12 @@ static int build_domain(struct ns_engine *e, size_t idx, unsigned *load, struct 
     struct edomain *d = &e->doms[idx];
 
     d->spec = ds;
-    d->d.id = e->spec->has_dom0 ? (unsigned)idx : (unsigned)idx + 1;
+    d->d.id = ns_spec_domid(e->spec, idx);
     d->d.name = ds->name;
     d->d.weight = ds->weight;
     d->d.cap = ds->cap;
     d->d.nr_vcpus = ds->nr_vcpus;
-    d->d.pool = find_pool(e, ds->pool);
+    d->d.pool = pool_of(e, idx);
     if (!d->d.pool)
         return ns_err_set(err, ds->file, 0, "pool", "no cpupool named \"%s\"", ds->pool);
     d->vcpus = ns_xcalloc(ds->nr_vcpus, sizeof(*d->vcpus));
@@ -192,11 +160,9 @@ static int build_domain(struct ns_engine *e, size_t idx, unsigned *load, struct 
             return -1;
     }
     ns_mask_init(&d->d.node_affinity, e->topo->nr_nodes);
-    d->d.auto_node_affinity = ns_mask_empty(&ds->node_affinity);
-    if (d->d.auto_node_affinity)
-        auto_node_affinity(e, d, d->d.pool->sched->params.compat);
-    else
-        ns_mask_copy(&d->d.node_affinity, &ds->node_affinity);
+    d->d.auto_node_affinity = ns_spec_node_affinity(e->topo, ds, &d->d.pool->cpus,
+                                                    d->d.pool->sched->params.compat,
+                                                    &d->d.node_affinity);
     d->host_dom = ns_host_add_domain(e->host, ds->memory_kb_per_node);
     uint64_t stream = ns_rng_stream_id("workload", d->d.id, 0);
     d->wl = ns_workload_create(ds->workload, ds->nr_vcpus, e->spec->seed, stream);

@@ -10,6 +10,11 @@
  *    off the pCPU (pick, move, wake: Xen's vcpu_migrate).
  *  - Wake and sleep change pause flags and runstates, and tell the scheduler
  *    only about real transitions between runnable and not.
+ *  - Yield passes the guest's SCHEDOP_yield to the scheduler and asks for a
+ *    schedule on the spot.
+ *
+ * It calls down into progress.c for the accounting and never up into the
+ * guest (guest.c), which calls it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -64,7 +69,7 @@ static void env_unpause(void *ctx, struct ns_vcpu *v) { core_wake(ctx, ev_of(v),
 
 static void env_trace(void *ctx, uint32_t event, unsigned n, const uint32_t *words)
 {
-    trace_class(ctx, event, n, words);
+    etr_class(ctx, event, n, words);
 }
 
 void core_init_env(struct ns_engine *e)
@@ -104,29 +109,36 @@ static enum ns_runstate state_when_off(const struct evcpu *v)
     return ns_vcpu_runnable(&v->v) ? NS_RUNSTATE_RUNNABLE : NS_RUNSTATE_OFFLINE;
 }
 
+/*
+ * A schedule is cut in two around the moment the incoming vCPU's guest
+ * resumes (guest.c): in Xen the guest runs its next instruction right after
+ * the context switch, and what it does then (block, wait, yield) happens
+ * before the pCPU's rates and slice are settled. The first half accounts the
+ * outgoing vCPU, asks the scheduler and switches; the second tells the host
+ * model what now runs, finishes a pending migration of the outgoing vCPU
+ * once it is off the pCPU (pick, move, wake: Xen's vcpu_migrate) and arms
+ * the slice.
+ */
 static void switch_to(struct ns_engine *e, struct epcpu *p, struct evcpu *next, ns_time_t slice)
 {
     struct evcpu *prev = p->curr;
 
-    trace_switch(e, p->id, prev, next, slice);
+    etr_switch(e, p->id, prev, next, slice);
     if (prev) {
         progress_switch_out(e, prev, p->id);
         progress_set_runstate(e, prev, state_when_off(prev));
     } else {
-        trace_idle_runstate(e, p->id, NS_RUNSTATE_RUNNING, NS_RUNSTATE_RUNNABLE);
+        etr_idle_runstate(e, p->id, NS_RUNSTATE_RUNNING, NS_RUNSTATE_RUNNABLE);
     }
     p->curr = next;
     p->curr_since = e->now;
     if (next)
         progress_switch_in(e, next, p->id, prev == NULL);
     else
-        trace_idle_runstate(e, p->id, NS_RUNSTATE_RUNNABLE, NS_RUNSTATE_RUNNING);
-    progress_rerate_changed(e);
-    if (prev && (prev->v.pause_flags & NS_VPF_MIGRATING))
-        migrate_finish(e, prev);
+        etr_idle_runstate(e, p->id, NS_RUNSTATE_RUNNABLE, NS_RUNSTATE_RUNNING);
 }
 
-void core_schedule(struct ns_engine *e, unsigned cpu)
+void core_schedule(struct ns_engine *e, unsigned cpu, struct core_switch *sw)
 {
     struct epcpu *p = &e->pcpus[cpu];
     struct ns_sched *s = p->pool->sched;
@@ -138,14 +150,29 @@ void core_schedule(struct ns_engine *e, unsigned cpu)
     struct ns_sched_slice r = s->ops->do_schedule(s, cpu, e->now);
     struct evcpu *next = r.next ? ev_of(r.next) : NULL;
 
-    if (next != p->curr)
+    *sw = (struct core_switch){.cpu = cpu, .prev = p->curr, .next = next, .slice = r.slice,
+                               .switched = next != p->curr};
+    if (sw->switched)
         switch_to(e, p, next, r.slice);
     else
-        trace_cont(e, cpu, r.slice);
-    if (r.slice == NS_TIME_NEVER || !p->curr)
+        etr_cont(e, cpu, r.slice);
+}
+
+void core_schedule_finish(struct ns_engine *e, const struct core_switch *sw)
+{
+    struct epcpu *p = &e->pcpus[sw->cpu];
+
+    if (sw->switched) {
+        if (sw->next)
+            progress_occupy(e, sw->next);
+        progress_rerate_changed(e);
+        if (sw->prev && (sw->prev->v.pause_flags & NS_VPF_MIGRATING))
+            migrate_finish(e, sw->prev);
+    }
+    if (sw->slice == NS_TIME_NEVER || !p->curr)
         ns_heap_cancel(&e->heap, &p->slice);
     else
-        ns_heap_schedule(&e->heap, &p->slice, e->now + r.slice);
+        ns_heap_schedule(&e->heap, &p->slice, e->now + sw->slice);
 }
 
 /* ---- wake, sleep, migrate ------------------------------------------------- */
@@ -170,7 +197,7 @@ void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
         v->woke = true;
         v->woke_at = e->now;
     }
-    trace_wake(e, v);
+    etr_wake(e, v);
     progress_set_runstate(e, v, NS_RUNSTATE_RUNNABLE);
     struct ns_sched *s = sched_of(v);
     s->ops->wake(s, &v->v);
@@ -186,7 +213,7 @@ void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag)
     if (!was_runnable)
         return;
     if (flag != NS_VPF_BLOCKED)
-        trace_sleep(e, v);
+        etr_sleep(e, v);
     if (!v->v.is_running)
         progress_set_runstate(e, v, state_when_off(v));
     struct ns_sched *s = sched_of(v);
@@ -200,4 +227,18 @@ static void migrate_finish(struct ns_engine *e, struct evcpu *v)
 
     v->v.processor = s->ops->pick_cpu(s, &v->v);
     core_wake(e, v, NS_VPF_MIGRATING);
+}
+
+/*
+ * The guest's yield hypercall (Xen's do_yield): the scheduler marks the vCPU
+ * (credit: it goes behind the other vCPUs of its priority at the next
+ * schedule) and the pCPU reschedules at once. The vCPU stays runnable.
+ */
+void core_yield(struct ns_engine *e, struct evcpu *v)
+{
+    struct ns_sched *s = sched_of(v);
+
+    if (s->ops->yield)
+        s->ops->yield(s, &v->v);
+    core_tickle(e, v->v.processor);
 }

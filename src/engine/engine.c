@@ -63,21 +63,21 @@ static void dispatch(struct ns_engine *e, struct ns_event *ev)
 {
     switch ((enum ev_kind)ev->kind) {
     case EV_SOFTIRQ:
-        core_schedule(e, container_of(ev, struct epcpu, softirq)->id);
+        guest_schedule(e, container_of(ev, struct epcpu, softirq)->id);
         break;
     case EV_SLICE:
-        core_schedule(e, container_of(ev, struct epcpu, slice)->id);
+        guest_schedule(e, container_of(ev, struct epcpu, slice)->id);
         break;
     case EV_DONE: {
         struct evcpu *v = container_of(ev, struct evcpu, done);
         e->this_cpu = v->v.processor;
-        progress_step_done(e, v);
+        guest_step_done(e, v);
         break;
     }
     case EV_GUEST_TIMER: {
         struct evcpu *v = container_of(ev, struct evcpu, guest_timer);
         e->this_cpu = v->v.processor;
-        progress_guest_timer(e, v);
+        guest_timer(e, v);
         break;
     }
     case EV_TIMER: {
@@ -94,7 +94,7 @@ static void dispatch(struct ns_engine *e, struct ns_event *ev)
     case EV_MEASURE:
         e->this_cpu = 0;
         results_reset(e);
-        trace_start(e);
+        etr_start(e);
         break;
     }
 }

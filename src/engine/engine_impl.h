@@ -7,6 +7,8 @@
 #define NUMASCHED_ENGINE_IMPL_H
 
 #include "numasched/engine.h"
+#include "numasched/trace.h"
+#include "numasched/workload.h"
 
 enum ev_kind {
     EV_SOFTIRQ,     /* a pCPU's schedule request */
@@ -94,36 +96,59 @@ struct ns_engine {
 static inline struct evcpu *ev_of(struct ns_vcpu *v) { return (struct evcpu *)v; }
 static inline struct ns_sched *sched_of(const struct evcpu *v) { return v->d->d.pool->sched; }
 
-/* core.c: Xen's scheduling core */
+/*
+ * The files form a chain, each calling only those below it:
+ *
+ *     engine.c (the loop) -> guest.c -> core.c -> progress.c -> tracing.c
+ *
+ * build.c, results.c and check.c sit beside the loop and read the rest.
+ */
+
+/* guest.c: what a vCPU does next, as its guest would */
+void guest_schedule(struct ns_engine *e, unsigned cpu);
+void guest_step_done(struct ns_engine *e, struct evcpu *v);
+void guest_timer(struct ns_engine *e, struct evcpu *v);
+
+/* core.c: Xen's scheduling core. A schedule is two calls around the
+ * incoming guest's resumption (see core.c). */
+struct core_switch {
+    unsigned cpu;
+    struct evcpu *prev, *next;    /* NULL: the idle vCPU */
+    ns_time_t slice;
+    bool switched;                /* next differs from prev */
+};
 void core_init_env(struct ns_engine *e);
 void core_tickle(struct ns_engine *e, unsigned cpu);
-void core_schedule(struct ns_engine *e, unsigned cpu);
+void core_schedule(struct ns_engine *e, unsigned cpu, struct core_switch *sw);
+void core_schedule_finish(struct ns_engine *e, const struct core_switch *sw);
 void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag);
 void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag);
+void core_yield(struct ns_engine *e, struct evcpu *v);
 
-/* progress.c: work, rates and runstates */
+/* progress.c: work, rates and runstates (accounting only) */
 void progress_set_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate s);
 void progress_sync(struct ns_engine *e, struct evcpu *v);
 void progress_retime(struct ns_engine *e, struct evcpu *v);
 void progress_rerate_changed(struct ns_engine *e);
 void progress_switch_in(struct ns_engine *e, struct evcpu *v, unsigned cpu, bool from_idle);
+void progress_occupy(struct ns_engine *e, struct evcpu *v);
+void progress_reoccupy(struct ns_engine *e, struct evcpu *v);
 void progress_switch_out(struct ns_engine *e, struct evcpu *v, unsigned cpu);
 void progress_flush_run(struct ns_engine *e, struct epcpu *p);
-void progress_step_done(struct ns_engine *e, struct evcpu *v);
-void progress_guest_timer(struct ns_engine *e, struct evcpu *v);
 
-/* tracing.c: the facts trace sinks hear of, in Xen's order */
-struct ns_trace_vcpu trace_id(const struct evcpu *v, unsigned cpu);
-void trace_start(struct ns_engine *e);
-void trace_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate from, enum ns_runstate to);
-void trace_idle_runstate(struct ns_engine *e, unsigned cpu, enum ns_runstate from, enum ns_runstate to);
-void trace_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct evcpu *next,
+/* tracing.c: the facts trace sinks hear of, in Xen's order ("etr": the
+ * engine's side of tracing, not the trace part's writers) */
+struct ns_trace_vcpu etr_id(const struct evcpu *v, unsigned cpu);
+void etr_start(struct ns_engine *e);
+void etr_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate from, enum ns_runstate to);
+void etr_idle_runstate(struct ns_engine *e, unsigned cpu, enum ns_runstate from, enum ns_runstate to);
+void etr_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct evcpu *next,
                   ns_time_t slice);
-void trace_cont(struct ns_engine *e, unsigned cpu, ns_time_t slice);
-void trace_wake(struct ns_engine *e, struct evcpu *v);
-void trace_block(struct ns_engine *e, struct evcpu *v);
-void trace_sleep(struct ns_engine *e, struct evcpu *v);
-void trace_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words);
+void etr_cont(struct ns_engine *e, unsigned cpu, ns_time_t slice);
+void etr_wake(struct ns_engine *e, struct evcpu *v);
+void etr_block(struct ns_engine *e, struct evcpu *v);
+void etr_sleep(struct ns_engine *e, struct evcpu *v);
+void etr_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words);
 
 /* build.c */
 int build_engine(struct ns_engine *e, struct ns_err *err);

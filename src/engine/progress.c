@@ -9,9 +9,8 @@
  * to date at the old rate and its completion event moved for the new one.
  * Only the vCPUs the host reports as changed are touched.
  *
- * The workload is asked for the next step when one ends; steps that do not
- * run (block, wait) take the vCPU off the pCPU through the scheduler, as a
- * guest's SCHEDOP_block does.
+ * This file only accounts: it never decides what a vCPU does next (guest.c)
+ * nor what runs where (core.c), and calls neither.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,7 +21,7 @@
 void progress_set_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate s)
 {
     if (s != v->v.runstate)
-        trace_runstate(e, v, v->v.runstate, s);
+        etr_runstate(e, v, v->v.runstate, s);
     v->runstate_ns[v->v.runstate] += e->now - v->v.runstate_entry;
     v->v.runstate = s;
     v->v.runstate_entry = e->now;
@@ -70,65 +69,26 @@ void progress_rerate_changed(struct ns_engine *e)
     }
 }
 
-/* ---- workload steps --------------------------------------------------------- */
+/* ---- what runs where uses memory ------------------------------------------------ */
 
-static void signal_vcpu(struct ns_engine *e, struct evcpu *v)
+static const struct ns_mem_profile *profile_of(const struct evcpu *v)
 {
-    if (!v->waiting) {
-        v->signals++;
-        return;
-    }
-    v->waiting = false;
-    v->need_step = true;
-    core_wake(e, v, NS_VPF_BLOCKED);
+    if (v->step.kind == NS_STEP_RUN && v->step.mem)
+        return v->step.mem;
+    return ns_workload_spec_mem(v->d->spec->workload);
 }
 
-/* Bound on steps that end at once (a wait already signalled, zero work), so a
- * faulty workload model cannot spin the engine at one instant forever. */
-#define MAX_INSTANT_STEPS 1000
-
-/* Fetch and start steps until one takes time. The vCPU is running. */
-static void next_step(struct ns_engine *e, struct evcpu *v)
+/* Tell the host model how the running @v uses memory, and run at that rate. */
+void progress_occupy(struct ns_engine *e, struct evcpu *v)
 {
-    struct edomain *d = v->d;
-
-    for (int i = 0; i < MAX_INSTANT_STEPS; i++) {
-        ns_workload_next(d->wl, v->v.id, e->now, &v->step);
-        v->need_step = false;
-        if (v->step.signal_vcpu >= 0 && (unsigned)v->step.signal_vcpu < d->d.nr_vcpus)
-            signal_vcpu(e, &d->vcpus[v->step.signal_vcpu]);
-        switch (v->step.kind) {
-        case NS_STEP_RUN:
-            if (v->step.work_ns <= 0)
-                continue;
-            v->work_left = v->step.work_ns;
-            return;
-        case NS_STEP_WAIT:
-            if (v->signals > 0) {
-                v->signals--;
-                continue;
-            }
-            v->waiting = true;
-            trace_block(e, v);
-            core_sleep(e, v, NS_VPF_BLOCKED);
-            return;
-        case NS_STEP_BLOCK:
-            ns_heap_schedule(&e->heap, &v->guest_timer, e->now + v->step.block_ns);
-            trace_block(e, v);
-            core_sleep(e, v, NS_VPF_BLOCKED);
-            return;
-        }
-    }
-    /* Give the pCPU back for a tick rather than spin; the model is at fault. */
-    v->step = (struct ns_step){.kind = NS_STEP_BLOCK, .block_ns = NS_MS, .signal_vcpu = -1};
-    ns_heap_schedule(&e->heap, &v->guest_timer, e->now + NS_MS);
-    core_sleep(e, v, NS_VPF_BLOCKED);
+    v->occupied_mem = profile_of(v);
+    ns_host_occupy(e->host, v->v.processor, v->d->host_dom, v->occupied_mem);
+    v->rate = ns_host_rate(e->host, v->v.processor);
+    progress_retime(e, v);
 }
-
-static const struct ns_mem_profile *profile_of(const struct evcpu *v);
 
 /* A new step may use memory differently (lmbench's fork and exit do not). */
-static void reoccupy(struct ns_engine *e, struct evcpu *v)
+void progress_reoccupy(struct ns_engine *e, struct evcpu *v)
 {
     const struct ns_mem_profile *mp = profile_of(v);
 
@@ -140,30 +100,7 @@ static void reoccupy(struct ns_engine *e, struct evcpu *v)
     progress_rerate_changed(e);
 }
 
-void progress_step_done(struct ns_engine *e, struct evcpu *v)
-{
-    progress_sync(e, v);
-    next_step(e, v);
-    if (v->v.is_running && v->step.kind == NS_STEP_RUN) {
-        reoccupy(e, v);
-        progress_retime(e, v);
-    }
-}
-
-void progress_guest_timer(struct ns_engine *e, struct evcpu *v)
-{
-    v->need_step = true;
-    core_wake(e, v, NS_VPF_BLOCKED);
-}
-
 /* ---- switching ---------------------------------------------------------------- */
-
-static const struct ns_mem_profile *profile_of(const struct evcpu *v)
-{
-    if (v->step.kind == NS_STEP_RUN && v->step.mem)
-        return v->step.mem;
-    return ns_workload_spec_mem(v->d->spec->workload);
-}
 
 /* Dead time owed on arrival: the switch, the wake-up, the lost caches. */
 static ns_time_t arrival_debt(struct ns_engine *e, struct evcpu *v, unsigned cpu, bool from_idle)
@@ -183,6 +120,8 @@ static ns_time_t arrival_debt(struct ns_engine *e, struct evcpu *v, unsigned cpu
     return debt;
 }
 
+/* @v arrives on @cpu. Its memory use is told to the host once the guest has
+ * decided what it runs (progress_occupy). */
 void progress_switch_in(struct ns_engine *e, struct evcpu *v, unsigned cpu, bool from_idle)
 {
     struct epcpu *p = &e->pcpus[cpu];
@@ -195,12 +134,6 @@ void progress_switch_in(struct ns_engine *e, struct evcpu *v, unsigned cpu, bool
     v->since = e->now;
     p->run_start = e->now;
     progress_set_runstate(e, v, NS_RUNSTATE_RUNNING);
-    if (v->need_step)
-        next_step(e, v);
-    v->occupied_mem = profile_of(v);
-    ns_host_occupy(e->host, cpu, v->d->host_dom, v->occupied_mem);
-    v->rate = ns_host_rate(e->host, cpu);
-    progress_retime(e, v);
 }
 
 /* Attribute the run time of what runs on @p since run_start. */

@@ -26,36 +26,36 @@ void ns_engine_add_sink(struct ns_engine *e, const struct ns_trace_sink *sink)
 }
 
 /* A vCPU as traces name it; NULL is the idle vCPU of @cpu. */
-struct ns_trace_vcpu trace_id(const struct evcpu *v, unsigned cpu)
+struct ns_trace_vcpu etr_id(const struct evcpu *v, unsigned cpu)
 {
     if (!v)
         return (struct ns_trace_vcpu){NS_TRACE_IDLE_DOM, cpu};
     return (struct ns_trace_vcpu){v->d->d.id, v->v.id};
 }
 
-void trace_start(struct ns_engine *e)
+void etr_start(struct ns_engine *e)
 {
     e->tracing = e->nr_sinks > 0;
     for (unsigned cpu = 0; cpu < e->topo->nr_pcpus; cpu++)
-        EACH_SINK(e, start, e->now, cpu, trace_id(e->pcpus[cpu].curr, cpu));
+        EACH_SINK(e, start, e->now, cpu, etr_id(e->pcpus[cpu].curr, cpu));
     for (size_t i = 0; i < e->nr_vcpus; i++) {
         const struct evcpu *v = e->vcpus[i];
-        EACH_SINK(e, vcpu_start, e->now, trace_id(v, 0), v->v.runstate, v->v.processor,
+        EACH_SINK(e, vcpu_start, e->now, etr_id(v, 0), v->v.runstate, v->v.processor,
                   v->ran ? v->last_cpu : NS_TRACE_NO_CPU, v->woke ? v->woke_at : NS_TIME_NEVER);
     }
 }
 
-void trace_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate from, enum ns_runstate to)
+void etr_runstate(struct ns_engine *e, struct evcpu *v, enum ns_runstate from, enum ns_runstate to)
 {
-    EACH_SINK(e, runstate, e->now, e->this_cpu, trace_id(v, 0), from, to, v->v.processor);
+    EACH_SINK(e, runstate, e->now, e->this_cpu, etr_id(v, 0), from, to, v->v.processor);
 }
 
-void trace_idle_runstate(struct ns_engine *e, unsigned cpu, enum ns_runstate from, enum ns_runstate to)
+void etr_idle_runstate(struct ns_engine *e, unsigned cpu, enum ns_runstate from, enum ns_runstate to)
 {
-    EACH_SINK(e, runstate, e->now, cpu, trace_id(NULL, cpu), from, to, cpu);
+    EACH_SINK(e, runstate, e->now, cpu, etr_id(NULL, cpu), from, to, cpu);
 }
 
-void trace_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct evcpu *next,
+void etr_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct evcpu *next,
                   ns_time_t slice)
 {
     ns_time_t ran = e->now - e->pcpus[cpu].curr_since;
@@ -63,32 +63,32 @@ void trace_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct 
 
     if (next && next->v.runstate == NS_RUNSTATE_RUNNABLE)
         waited = e->now - next->v.runstate_entry;
-    EACH_SINK(e, switch_, e->now, cpu, trace_id(prev, cpu), ran, trace_id(next, cpu), waited, slice);
+    EACH_SINK(e, switch_, e->now, cpu, etr_id(prev, cpu), ran, etr_id(next, cpu), waited, slice);
 }
 
-void trace_cont(struct ns_engine *e, unsigned cpu, ns_time_t slice)
+void etr_cont(struct ns_engine *e, unsigned cpu, ns_time_t slice)
 {
     struct epcpu *p = &e->pcpus[cpu];
 
-    EACH_SINK(e, cont, e->now, cpu, trace_id(p->curr, cpu), e->now - p->curr_since, slice);
+    EACH_SINK(e, cont, e->now, cpu, etr_id(p->curr, cpu), e->now - p->curr_since, slice);
 }
 
-void trace_wake(struct ns_engine *e, struct evcpu *v)
+void etr_wake(struct ns_engine *e, struct evcpu *v)
 {
-    EACH_SINK(e, wake, e->now, e->this_cpu, trace_id(v, 0));
+    EACH_SINK(e, wake, e->now, e->this_cpu, etr_id(v, 0));
 }
 
-void trace_block(struct ns_engine *e, struct evcpu *v)
+void etr_block(struct ns_engine *e, struct evcpu *v)
 {
-    EACH_SINK(e, block, e->now, e->this_cpu, trace_id(v, 0));
+    EACH_SINK(e, block, e->now, e->this_cpu, etr_id(v, 0));
 }
 
-void trace_sleep(struct ns_engine *e, struct evcpu *v)
+void etr_sleep(struct ns_engine *e, struct evcpu *v)
 {
-    EACH_SINK(e, sleep, e->now, e->this_cpu, trace_id(v, 0));
+    EACH_SINK(e, sleep, e->now, e->this_cpu, etr_id(v, 0));
 }
 
-void trace_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words)
+void etr_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words)
 {
     EACH_SINK(e, sched_class, e->now, e->this_cpu, event, n, words);
 }

@@ -122,7 +122,7 @@ static void count_vcpus_on_nodes(struct search *s, size_t idx)
     ns_mask_init(&here, c->t->nr_pcpus);
     for (size_t j = 0; j < idx; j++) {
         const struct ns_domain_spec *d = &spec->dom[j];
-        const struct ns_pool_spec *pool = place_pool_of(spec, d);
+        const struct ns_pool_spec *pool = ns_spec_pool_of(spec, j);
         for (unsigned p = 0; p < s->m; p++) {
             if (!ns_mask_test(&c->node_aff[j], s->node[p]))
                 continue;

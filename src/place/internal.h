@@ -16,20 +16,11 @@ struct place_ctx {
     unsigned fixes;               /* NS_PLACE_FIX_* */
     uint64_t *free_kb;            /* [nr_nodes] what the allocator has left */
     struct ns_mask *node_aff;     /* [nr_dom] effective node affinity of created domains */
-    bool placement;               /* false: only allocate memory (ns_place_memory) */
 };
 
 /* Version predicates, named at the point where behaviour differs. */
 static inline bool since(const struct place_ctx *c, unsigned v) { return c->version >= v; }
 static inline bool fixed(const struct place_ctx *c, unsigned bit) { return (c->fixes & bit) != 0; }
-
-/* The pool a domain lives in (NULL name: Pool-0); NULL if it does not exist. */
-const struct ns_pool_spec *place_pool_of(const struct ns_sim_spec *s,
-                                         const struct ns_domain_spec *d);
-/* A domain's node affinity when none is set explicitly (facts 6). */
-void place_auto_node_affinity(const struct ns_topo *t, const struct ns_domain_spec *d,
-                              const struct ns_mask *pool_cpus, unsigned compat,
-                              struct ns_mask *out);
 
 /* candidate.c: the memory need (7.2) and the candidate search (7.2, 7.3). */
 uint64_t place_memory_need(const struct place_ctx *c, const struct ns_domain_spec *d,

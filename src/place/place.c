@@ -61,57 +61,6 @@ const char *ns_place_status_text(enum ns_place_status s, unsigned version)
     return "?";
 }
 
-/* ---- small helpers shared with the other files ------------------------------------ */
-
-const struct ns_pool_spec *place_pool_of(const struct ns_sim_spec *s,
-                                         const struct ns_domain_spec *d)
-{
-    if (!d->pool)
-        return s->nr_pools ? &s->pool[0] : NULL;
-    for (size_t i = 0; i < s->nr_pools; i++)
-        if (strcmp(s->pool[i].name, d->pool) == 0)
-            return &s->pool[i];
-    return NULL;
-}
-
-static void nodes_of_cpus(const struct ns_topo *t, const struct ns_mask *cpus, struct ns_mask *out)
-{
-    ns_mask_zero(out);
-    for (unsigned n = 0; n < t->nr_nodes; n++)
-        if (ns_mask_intersects(cpus, &t->node[n].cpus))
-            ns_mask_set(out, n);
-}
-
-/*
- * Automatic node affinity (facts 6), as the hypervisor of @compat derives
- * it: up to 4.4 the nodes of the union of the vCPUs' hard affinities within
- * the pool; from 4.5 the nodes of (union of soft) & (union of hard within
- * the pool) when that is not empty, else of the hard union. Every vCPU up to
- * max_vcpus exists in Xen, online or not.
- */
-void place_auto_node_affinity(const struct ns_topo *t, const struct ns_domain_spec *d,
-                              const struct ns_mask *pool_cpus, unsigned compat,
-                              struct ns_mask *out)
-{
-    struct ns_mask uh, us;
-
-    ns_mask_init(&uh, t->nr_pcpus);
-    ns_mask_init(&us, t->nr_pcpus);
-    for (unsigned v = 0; v < d->max_vcpus; v++) {
-        ns_mask_or(&uh, &uh, &d->hard[v]);
-        ns_mask_or(&us, &us, &d->soft[v]);
-    }
-    ns_mask_and(&uh, &uh, pool_cpus);
-    if (compat >= 405) {
-        ns_mask_and(&us, &us, &uh);
-        if (!ns_mask_empty(&us))
-            ns_mask_copy(&uh, &us);
-    }
-    nodes_of_cpus(t, &uh, out);
-    ns_mask_free(&uh);
-    ns_mask_free(&us);
-}
-
 /* ---- does libxl place this domain? (7.1) -------------------------------------------- */
 
 enum { RUN = -1 };
@@ -120,7 +69,7 @@ static int why_not(const struct place_ctx *c, size_t idx)
 {
     const struct ns_domain_spec *d = &c->spec->dom[idx];
 
-    if (c->spec->has_dom0 && idx == 0)
+    if (ns_spec_is_dom0(c->spec, idx))
         return NS_PLACE_DOM0;
     if (c->spec->placement_off)
         return NS_PLACE_OFF;
@@ -183,7 +132,7 @@ static void apply(const struct place_ctx *c, struct ns_domain_spec *d,
 
     ns_mask_init(&pool_nodes, t->nr_nodes);
     ns_mask_init(&cpus, t->nr_pcpus);
-    nodes_of_cpus(t, &pool->cpus, &pool_nodes);
+    ns_topo_nodes_of_cpus(t, &pool->cpus, &pool_nodes);
     ns_mask_and(nodes, nodes, &pool_nodes);
     ns_mask_for_each(n, nodes)
         ns_mask_or(&cpus, &cpus, &t->node[n].cpus);
@@ -244,18 +193,6 @@ static int place_domain(struct place_ctx *c, size_t idx, const struct ns_pool_sp
 
 /* ---- creating the domains --------------------------------------------------------- */
 
-/* The node affinity @d has now, explicit or derived. */
-static void effective_node_affinity(const struct place_ctx *c, const struct ns_domain_spec *d,
-                                    const struct ns_pool_spec *pool, struct ns_mask *out,
-                                    bool *automatic)
-{
-    *automatic = ns_mask_empty(&d->node_affinity);
-    if (*automatic)
-        place_auto_node_affinity(c->t, d, &pool->cpus, pool->params.compat, out);
-    else
-        ns_mask_copy(out, &d->node_affinity);
-}
-
 /*
  * The nodes the allocator stripes over: memory_nodes= when given (numasched
  * only), else the node affinity. Domain-0's memory is allocated at boot,
@@ -271,10 +208,10 @@ static void allocation_nodes(const struct place_ctx *c, size_t idx,
 
     if (d->memory_nodes.nbits == c->t->nr_nodes && !ns_mask_empty(&d->memory_nodes)) {
         ns_mask_copy(out, &d->memory_nodes);
-    } else if (c->spec->has_dom0 && idx == 0 && rec->auto_node_affinity) {
+    } else if (ns_spec_is_dom0(c->spec, idx) && rec->auto_node_affinity) {
         ns_mask_init(&all, c->t->nr_pcpus);
         ns_mask_fill(&all);
-        place_auto_node_affinity(c->t, d, &all, c->spec->pool[0].params.compat, out);
+        ns_spec_node_affinity(c->t, d, &all, c->spec->pool[0].params.compat, out);
         ns_mask_free(&all);
     } else {
         ns_mask_copy(out, &rec->node_affinity);
@@ -286,8 +223,7 @@ static int create_domain(struct place_ctx *c, size_t idx, struct ns_place_domain
 {
     struct ns_domain_spec *d = &c->spec->dom[idx];
     const struct ns_topo *t = c->t;
-    const struct ns_pool_spec *pool = place_pool_of(c->spec, d);
-    bool automatic;
+    const struct ns_pool_spec *pool = ns_spec_pool_of(c->spec, idx);
 
     if (!pool)
         return ns_err_set(err, d->file, 0, "pool", "no cpupool named \"%s\"", d->pool);
@@ -296,10 +232,10 @@ static int create_domain(struct place_ctx *c, size_t idx, struct ns_place_domain
     ns_mask_init(&rec->node_affinity, t->nr_nodes);
     ns_mask_init(&rec->memory_nodes, t->nr_nodes);
 
-    if (c->placement && place_domain(c, idx, pool, rec, keep, err) < 0)
+    if (place_domain(c, idx, pool, rec, keep, err) < 0)
         return -1;
-    effective_node_affinity(c, d, pool, &rec->node_affinity, &automatic);
-    rec->auto_node_affinity = automatic;
+    rec->auto_node_affinity = ns_spec_node_affinity(t, d, &pool->cpus, pool->params.compat,
+                                                    &rec->node_affinity);
     ns_mask_copy(&c->node_aff[idx], &rec->node_affinity);
 
     allocation_nodes(c, idx, rec, &rec->memory_nodes);
@@ -325,12 +261,11 @@ void ns_place_report_free(struct ns_place_report *report)
     memset(report, 0, sizeof(*report));
 }
 
-static int create_all(struct ns_sim_spec *spec, bool placement, struct ns_place_report *report,
-                      struct ns_err *err)
+int ns_place_spec(struct ns_sim_spec *spec, struct ns_place_report *report, struct ns_err *err)
 {
     const struct ns_topo *t = spec->topo;
     struct place_ctx c = {spec, t, ns_place_version(spec), spec->placement_fixes,
-                          NULL, NULL, placement};
+                          NULL, NULL};
     int rc = 0;
 
     c.free_kb = ns_xcalloc(t->nr_nodes, sizeof(*c.free_kb));
@@ -358,14 +293,4 @@ static int create_all(struct ns_sim_spec *spec, bool placement, struct ns_place_
     free(c.node_aff);
     free(c.free_kb);
     return rc;
-}
-
-int ns_place_spec(struct ns_sim_spec *spec, struct ns_place_report *report, struct ns_err *err)
-{
-    return create_all(spec, true, report, err);
-}
-
-int ns_place_memory(struct ns_sim_spec *spec, struct ns_err *err)
-{
-    return create_all(spec, false, NULL, err);
 }

@@ -403,3 +403,12 @@ uint64_t ns_topo_total_memory(const struct ns_topo *t)
         sum += t->node[i].memory_bytes;
     return sum;
 }
+
+void ns_topo_nodes_of_cpus(const struct ns_topo *t, const struct ns_mask *cpus,
+                           struct ns_mask *out)
+{
+    ns_mask_zero(out);
+    for (unsigned n = 0; n < t->nr_nodes; n++)
+        if (ns_mask_intersects(cpus, &t->node[n].cpus))
+            ns_mask_set(out, n);
+}

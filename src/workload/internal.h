@@ -20,7 +20,7 @@
 
 /* One item of a phase list: "run 2ms", "block ~8ms". */
 struct wl_phase {
-    enum ns_step_kind kind;   /* NS_STEP_RUN or NS_STEP_BLOCK */
+    enum ns_step_kind kind;   /* NS_STEP_RUN, NS_STEP_BLOCK or NS_STEP_YIELD */
     double mean_ns;
     bool random;              /* "~": exponentially distributed, this mean */
 };

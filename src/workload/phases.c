@@ -1,13 +1,16 @@
 /*
- * phases: a cycle of run and block phases from the domain file, repeated
- * forever by every vCPU:
+ * phases: a cycle of run, block and yield phases from the domain file,
+ * repeated forever by every vCPU:
  *
  *     phases = [ "run 2ms", "block 8ms" ]
+ *     phases = [ "run 100us", "yield" ]        (a guest that spins)
  *
  * A duration is a number with a unit (ns, us, ms, s); "~" before it makes
  * it exponentially distributed with that mean, drawn from the vCPU's own
- * stream. Run durations are nominal work. Metric: run phases completed per
- * second, all vCPUs together.
+ * stream. Run durations are nominal work. "yield" takes no duration: the
+ * guest gives its pCPU away (SCHEDOP_yield, as a spinning lock waiter or a
+ * pause-loop exit does) and goes on with the next phase when it runs again.
+ * Metric: run phases completed per second, all vCPUs together.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,7 +23,7 @@
 #include "workload/internal.h"
 
 #define PHASE_SYNTAX "expected \"run DURATION\" or \"block DURATION\" with a unit " \
-                     "(ns, us, ms, s), e.g. \"run 2ms\" or \"block ~8ms\""
+                     "(ns, us, ms, s), e.g. \"run 2ms\" or \"block ~8ms\", or \"yield\""
 
 static const char *skip_space(const char *s)
 {
@@ -60,6 +63,10 @@ static bool parse_phase(const char *item, struct wl_phase *ph)
     char *end;
     double x, unit;
 
+    if (strncmp(s, "yield", 5) == 0 && *skip_space(s + 5) == '\0') {
+        ph->kind = NS_STEP_YIELD;
+        return true;
+    }
     if ((rest = after_word(s, "run")))
         ph->kind = NS_STEP_RUN;
     else if ((rest = after_word(s, "block")))
@@ -113,6 +120,8 @@ static void phases_next(struct ns_workload *w, unsigned vcpu, ns_time_t now,
         wl_count(w, 1.0);
     if (ph->kind == NS_STEP_RUN)
         wl_run(w, out, ns < 1.0 ? 1.0 : ns);
+    else if (ph->kind == NS_STEP_YIELD)
+        out->kind = NS_STEP_YIELD;
     else
         wl_block(out, ns);
     v->pc = (unsigned)((v->pc + 1) % w->spec->nr_phases);

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "numasched/engine.h"
+#include "numasched/spec.h"
+#include "numasched/workload.h"
 
 void ns_domain_spec_free(struct ns_domain_spec *d)
 {
