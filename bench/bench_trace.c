@@ -18,7 +18,9 @@
 #include <time.h>
 
 #include "numasched/config.h"
+#include "numasched/perfetto.h"
 #include "numasched/report.h"
+#include "numasched/xentrace.h"
 
 #define MAIN_EXAMPLE "examples/specjbb-2node.cfg"
 #define OUT_DIR      "build/bench"

@@ -25,7 +25,9 @@
 
 #include "helpers.h"
 #include "numasched/config.h"
+#include "numasched/perfetto.h"
 #include "numasched/report.h"
+#include "numasched/xentrace.h"
 
 /*
  * Criterion reports every assertion to its runner, passing ones too; the
@@ -294,12 +296,11 @@ static void assert_xenalyze_rules(const char *path)
     EXPECT((r) != NULL, "%s", err.msg);
     const struct ns_xt_info *info = ns_xt_info(r);
     struct xcpu *cpu = ns_xcalloc(info->nr_cpus, sizeof(*cpu));
-    struct ns_trace_vtab vt;
+    struct ns_trace_vtab *vt = ns_trace_vtab_new();
     struct xv *v = ns_xcalloc(4096, sizeof(*v));
     struct ns_xt_record rec;
     int got;
 
-    ns_trace_vtab_init(&vt);
     while ((got = ns_xt_next(r, &rec, &err)) > 0) {
         unsigned main_ = (rec.event >> 16) & 0xfff;
         EXPECT_EQ(__builtin_popcount(main_ & 0xff), 1, "byte %llu: event 0x%08x",
@@ -314,7 +315,7 @@ static void assert_xenalyze_rules(const char *path)
         EXPECT((id) < (256), "out of range");
         if (dom == NS_TRACE_IDLE_DOM)
             EXPECT_EQ(id, rec.cpu, "idle vCPU %u on pCPU %u", id, rec.cpu);
-        size_t slot = ns_trace_vtab_get(&vt, dom, id, NULL);
+        size_t slot = ns_trace_vtab_get(vt, dom, id, NULL);
         EXPECT((slot) < (4096), "out of range");
         struct xv *x = &v[slot];
         if (x->seen && x->last_cpu != rec.cpu)
@@ -365,7 +366,7 @@ static void assert_xenalyze_rules(const char *path)
         x->last_tsc = rec.tsc;
     }
     EXPECT_EQ(got, 0, "%s", err.msg);
-    ns_trace_vtab_free(&vt);
+    ns_trace_vtab_free(vt);
     free(v);
     free(cpu);
     ns_xt_close(r);

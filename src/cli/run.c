@@ -13,6 +13,7 @@
 #include "numasched/config.h"
 #include "numasched/place.h"
 #include "numasched/report.h"
+#include "numasched/xentrace.h"
 
 static const char run_help[] =
     "usage: numasched run SCENARIO [OPTIONS]\n\n"

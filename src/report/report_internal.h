@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "numasched/report.h"
+#include "numasched/xentrace.h"
 
 /*
  * The one number format of the result files: the shortest of "%.15g",
