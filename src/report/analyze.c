@@ -474,32 +474,18 @@ void ns_analysis_print(const struct ns_trace_analysis *a, FILE *f)
 
 static json_object *vcpu_json(const struct ns_trace_analysis *a, const struct ns_an_vcpu *v)
 {
-    json_object *o = rj_must(json_object_new_object()), *rs = rj_must(json_object_new_object());
-    json_object *wl = rj_must(json_object_new_object()), *mig = rj_must(json_object_new_object());
-
-    rj_put(o, "id", rj_u64(v->vcpu));
-    for (int k = 0; k < NS_RUNSTATES; k++)
-        rj_put(rs, ns_runstate_name((enum ns_runstate)k), rj_u64(v->runstate_ns[k]));
-    rj_put(o, "runstate_ns", rs);
-    rj_put(o, "wakeups", rj_u64(v->wakeups));
-    rj_put(wl, "mean", rj_dbl(v->wake_latency_mean_ns));
-    rj_put(wl, "p50", rj_u64(v->wake_latency_p50_ns));
-    rj_put(wl, "p99", rj_u64(v->wake_latency_p99_ns));
-    rj_put(wl, "max", rj_u64(v->wake_latency_max_ns));
-    rj_put(o, "wake_latency_ns", wl);
-    rj_put(mig, "pcpu", rj_u64(v->pcpu_changes));
-    if (a->topo) {
-        rj_put(mig, "core", rj_u64(v->migrations[NS_MOVE_CORE]));
-        rj_put(mig, "socket", rj_u64(v->migrations[NS_MOVE_SOCKET]));
-        rj_put(mig, "node", rj_u64(v->migrations[NS_MOVE_NODE]));
-    }
-    rj_put(o, "migrations", mig);
-    json_object *uncounted = rj_must(json_object_new_object());
-    for (int k = 0; k < NS_RUNSTATES; k++)
-        rj_put(uncounted, ns_runstate_name((enum ns_runstate)k),
-               rj_u64(v->xenalyze_uncounted_ns[k]));
-    rj_put(o, "xenalyze_uncounted_ns", uncounted);
-    return o;
+    return rj_vcpu_json(&(struct rj_vcpu){
+        .id = v->vcpu,
+        .runstate_ns = v->runstate_ns,
+        .pcpu_changes = &v->pcpu_changes,
+        .migrations = a->topo ? v->migrations : NULL,
+        .wakeups = v->wakeups,
+        .wake_latency_mean_ns = v->wake_latency_mean_ns,
+        .wake_latency_p50_ns = v->wake_latency_p50_ns,
+        .wake_latency_p99_ns = v->wake_latency_p99_ns,
+        .wake_latency_max_ns = v->wake_latency_max_ns,
+        .xenalyze_uncounted_ns = v->xenalyze_uncounted_ns,
+    });
 }
 
 static json_object *analysis_json(const struct ns_trace_analysis *a)
