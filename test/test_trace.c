@@ -768,6 +768,34 @@ static void good_trace(struct buf *b)
     record(b, NS_TRC_CONTINUE_RUNNING, T0 + 24000, 1, (uint32_t[]){D1V0});
 }
 
+/* pCPUs come out ascending whatever the order of their windows, and a pCPU
+ * id finds its place among them: windows of 7, 40, 2 make cpus {2, 7, 40}. */
+Test(trace, pcpus_are_sorted_and_found_by_id)
+{
+    static const unsigned order[] = {7, 40, 2};
+    struct buf b = {.n = 0};
+    struct ns_err err;
+
+    for (size_t i = 0; i < 3; i++) {
+        window(&b, order[i], 16);
+        record(&b, NS_TRC_CONTINUE_RUNNING, T0, 1, (uint32_t[]){IDLE(order[i])});
+    }
+    struct ns_xt_reader *r = ns_xt_open_mem(b.b, b.n, "t.bin", &err);
+    cr_assert_not_null(r, "%s", err.msg);
+    const struct ns_xt_info *info = ns_xt_info(r);
+    cr_assert_eq(info->nr_cpus, 3);
+    cr_assert_eq(info->cpus[0], 2);
+    cr_assert_eq(info->cpus[1], 7);
+    cr_assert_eq(info->cpus[2], 40);
+    cr_assert_eq(ns_xt_cpu_index(info, 2), 0);
+    cr_assert_eq(ns_xt_cpu_index(info, 7), 1);
+    cr_assert_eq(ns_xt_cpu_index(info, 40), 2);
+    cr_assert_eq(ns_xt_cpu_index(info, 0), NS_XT_NO_INDEX);   /* below all */
+    cr_assert_eq(ns_xt_cpu_index(info, 3), NS_XT_NO_INDEX);   /* between */
+    cr_assert_eq(ns_xt_cpu_index(info, 41), NS_XT_NO_INDEX);  /* above all */
+    ns_xt_close(r);
+}
+
 static void refused(const struct buf *b, size_t len, const char *needle)
 {
     struct ns_trace_analysis a;

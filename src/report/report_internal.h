@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "numasched/host.h"
 #include "numasched/report.h"
 #include "numasched/xentrace.h"
 

@@ -14,6 +14,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "numasched/sched.h"
 #include "report/report_internal.h"
 
 const char *rj_move_name(enum ns_move_kind k)
