@@ -19,8 +19,9 @@
 
 #include "numasched/config.h"
 #include "numasched/engine.h"
+#include "numasched/perfetto.h"
 #include "numasched/report.h"
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 #define MAIN_EXAMPLE "examples/specjbb-2node.cfg"
 #define OUT_DIR      "build/bench"

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

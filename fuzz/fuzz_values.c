@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "config/internal.h"
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -176,6 +176,18 @@ static void check_ten(const struct ns_sim_spec *s, const struct ns_place_report 
     cr_expect_eq(r->dom[10].free_kb[0], 320 * MIB);
 }
 
+/* A quirk's scenario name sets the bit its fix is tested by, as place.h lists them. */
+Test(place, quirk_names_give_their_fix_bits)
+{
+    cr_assert_eq(ns_place_quirk_bit("placement_hard_mask"), (int)NS_PLACE_FIX_HARD_MASK);
+    cr_assert_eq(ns_place_quirk_bit("placement_cmp_overflow"), (int)NS_PLACE_FIX_CMP_OVERFLOW);
+    cr_assert_eq(ns_place_quirk_bit("unpark_boost"), -1);   /* credit's, not placement's */
+    const char *const *n = ns_place_quirk_names();
+    cr_assert_str_eq(n[0], "placement_hard_mask");
+    cr_assert_str_eq(n[1], "placement_cmp_overflow");
+    cr_assert_null(n[2]);
+}
+
 Test(place, ten_guests_xen_43)
 {
     struct ns_sim_spec s;

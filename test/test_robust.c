@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 /* Exit 1 and exactly one line on stderr, holding @needle. */
 static void refused_with(const struct outcome *r, const char *needle)

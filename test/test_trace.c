@@ -26,8 +26,9 @@
 #include "helpers.h"
 #include "numasched/config.h"
 #include "numasched/engine.h"
+#include "numasched/perfetto.h"
 #include "numasched/report.h"
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 /*
  * Criterion reports every assertion to its runner, passing ones too; the
@@ -296,12 +297,11 @@ static void assert_xenalyze_rules(const char *path)
     EXPECT((r) != NULL, "%s", err.msg);
     const struct ns_xt_info *info = ns_xt_info(r);
     struct xcpu *cpu = ns_xcalloc(info->nr_cpus, sizeof(*cpu));
-    struct ns_trace_vtab vt;
+    struct ns_trace_vtab *vt = ns_trace_vtab_new();
     struct xv *v = ns_xcalloc(4096, sizeof(*v));
     struct ns_xt_record rec;
     int got;
 
-    ns_trace_vtab_init(&vt);
     while ((got = ns_xt_next(r, &rec, &err)) > 0) {
         unsigned main_ = (rec.event >> 16) & 0xfff;
         EXPECT_EQ(__builtin_popcount(main_ & 0xff), 1, "byte %llu: event 0x%08x",
@@ -316,7 +316,7 @@ static void assert_xenalyze_rules(const char *path)
         EXPECT((id) < (256), "out of range");
         if (dom == NS_TRACE_IDLE_DOM)
             EXPECT_EQ(id, rec.cpu, "idle vCPU %u on pCPU %u", id, rec.cpu);
-        size_t slot = ns_trace_vtab_get(&vt, dom, id, NULL);
+        size_t slot = ns_trace_vtab_get(vt, dom, id, NULL);
         EXPECT((slot) < (4096), "out of range");
         struct xv *x = &v[slot];
         if (x->seen && x->last_cpu != rec.cpu)
@@ -367,7 +367,7 @@ static void assert_xenalyze_rules(const char *path)
         x->last_tsc = rec.tsc;
     }
     EXPECT_EQ(got, 0, "%s", err.msg);
-    ns_trace_vtab_free(&vt);
+    ns_trace_vtab_free(vt);
     free(v);
     free(cpu);
     ns_xt_close(r);
@@ -767,6 +767,34 @@ static void good_trace(struct buf *b)
     record(b, NS_TRC_CONTINUE_RUNNING, T0 + 24000, 1, (uint32_t[]){IDLE(0)});
     window(b, 1, 16);
     record(b, NS_TRC_CONTINUE_RUNNING, T0 + 24000, 1, (uint32_t[]){D1V0});
+}
+
+/* pCPUs come out ascending whatever the order of their windows, and a pCPU
+ * id finds its place among them: windows of 7, 40, 2 make cpus {2, 7, 40}. */
+Test(trace, pcpus_are_sorted_and_found_by_id)
+{
+    static const unsigned order[] = {7, 40, 2};
+    struct buf b = {.n = 0};
+    struct ns_err err;
+
+    for (size_t i = 0; i < 3; i++) {
+        window(&b, order[i], 16);
+        record(&b, NS_TRC_CONTINUE_RUNNING, T0, 1, (uint32_t[]){IDLE(order[i])});
+    }
+    struct ns_xt_reader *r = ns_xt_open_mem(b.b, b.n, "t.bin", &err);
+    cr_assert_not_null(r, "%s", err.msg);
+    const struct ns_xt_info *info = ns_xt_info(r);
+    cr_assert_eq(info->nr_cpus, 3);
+    cr_assert_eq(info->cpus[0], 2);
+    cr_assert_eq(info->cpus[1], 7);
+    cr_assert_eq(info->cpus[2], 40);
+    cr_assert_eq(ns_xt_cpu_index(info, 2), 0);
+    cr_assert_eq(ns_xt_cpu_index(info, 7), 1);
+    cr_assert_eq(ns_xt_cpu_index(info, 40), 2);
+    cr_assert_eq(ns_xt_cpu_index(info, 0), NS_XT_NO_INDEX);   /* below all */
+    cr_assert_eq(ns_xt_cpu_index(info, 3), NS_XT_NO_INDEX);   /* between */
+    cr_assert_eq(ns_xt_cpu_index(info, 41), NS_XT_NO_INDEX);  /* above all */
+    ns_xt_close(r);
 }
 
 static void refused(const struct buf *b, size_t len, const char *needle)

@@ -1,5 +1,6 @@
 /*
- * util: masks, the event heap, random streams, errors, atomic output files.
+ * util: masks, the event heap, random streams, errors, atomic output files,
+ * registries.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -249,4 +250,40 @@ Test(util, hist_large_values_within_one_bucket)
     ns_hist_add(&h, 147500);                          /* same bucket, mid above */
     cr_assert_eq(ns_hist_quantile(&h, 0.5), 147500);  /* clamped to max */
     ns_hist_free(&h);
+}
+
+/* Two registries of the shapes the parts use: entries in the table (the
+ * quirks) and pointers to entries defined elsewhere (schedulers, workloads). */
+struct fruit {
+    const char *name;
+    unsigned grams;
+};
+static const struct fruit apple = {"apple", 150}, plum = {"plum", 40};
+static const struct fruit by_value[] = {{"fig", 50}, {"kiwi", 75}, {"lime", 60}};
+static const struct fruit *const by_pointer[] = {&apple, &plum};
+static const struct ns_registry value_reg = NS_REGISTRY(by_value);
+static const struct ns_registry pointer_reg = NS_REGISTRY_OF_POINTERS(by_pointer);
+
+Test(util, registry_finds_entries_and_lists_names)
+{
+    const struct fruit *f = ns_registry_find(&value_reg, "kiwi");
+    cr_assert_not_null(f);
+    cr_assert_eq(f->grams, 75);             /* the second entry of by_value */
+    cr_assert_eq(ns_registry_find(&pointer_reg, "plum"), &plum); /* the entry, not the slot */
+    cr_assert_null(ns_registry_find(&value_reg, "plum"));
+    cr_assert_null(ns_registry_find(&pointer_reg, "appl"));     /* whole names only */
+
+    const char *const *n = ns_registry_names(&value_reg);
+    cr_assert_str_eq(n[0], "fig");
+    cr_assert_str_eq(n[1], "kiwi");
+    cr_assert_str_eq(n[2], "lime");
+    cr_assert_null(n[3]);
+    n = ns_registry_names(&pointer_reg);
+    cr_assert_str_eq(n[0], "apple");
+    cr_assert_str_eq(n[1], "plum");
+    cr_assert_null(n[2]);
+
+    char *all = ns_registry_join(&value_reg);
+    cr_assert_str_eq(all, "fig, kiwi, lime");
+    free(all);
 }

@@ -144,7 +144,7 @@ struct ns_sched {
 /* Hooks a scheduler has no use for may be NULL: add_domain, remove_domain,
  * yield (then a yield just reschedules), check, dump, stats. */
 struct ns_sched_ops {
-    const char *name;             /* "credit", "rr", ... */
+    const char *name;             /* "credit", "rr", ...; first: a registry entry */
     unsigned trace_id;            /* scheduler id in TRC_SCHED_CLASS events */
     int  (*init)(struct ns_sched *s, struct ns_err *err);
     void (*deinit)(struct ns_sched *s);

@@ -10,6 +10,7 @@
  *    ties never depend on pointer values.
  *  - ns_err: one-line errors that carry file, line and key.
  *  - ns_outfile: write to a temporary name, rename when complete.
+ *  - ns_registry: a table of named things looked up by name.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -187,6 +188,40 @@ struct ns_outfile {
 int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err);
 int ns_outfile_commit(struct ns_outfile *o, struct ns_err *err);
 void ns_outfile_abort(struct ns_outfile *o);
+
+/* ---- registries ------------------------------------------------------------ */
+
+/*
+ * A registry: a constant table of named things a scenario picks by name (the
+ * schedulers, the workloads, the quirks of a part). Each entry is a struct
+ * whose first member is `const char *name`; the table holds the entries
+ * themselves (NS_REGISTRY) or, when they are defined in other files,
+ * pointers to them (NS_REGISTRY_OF_POINTERS). Either way the name is
+ * written once, in the entry, and the list of names for error messages is
+ * derived from the table, never kept beside it.
+ *
+ * Define a registry at file scope: the macros give it a static array for
+ * the NULL-terminated list of names that ns_registry_names fills in.
+ */
+struct ns_registry {
+    const void *table;
+    size_t count, stride;     /* entries, bytes from one to the next */
+    bool indirect;            /* the table holds pointers to the entries */
+    const char **names;       /* [count + 1] */
+};
+
+#define NS_REGISTRY_COUNT_(tab) (sizeof(tab) / sizeof((tab)[0]))
+#define NS_REGISTRY_INIT_(tab, ind) {(tab), NS_REGISTRY_COUNT_(tab), sizeof((tab)[0]), (ind), \
+                                     (const char *[NS_REGISTRY_COUNT_(tab) + 1]){0}}
+#define NS_REGISTRY(tab)             NS_REGISTRY_INIT_(tab, false)
+#define NS_REGISTRY_OF_POINTERS(tab) NS_REGISTRY_INIT_(tab, true)
+
+/* The entry named @name (not a pointer to the table's pointer), or NULL. */
+const void *ns_registry_find(const struct ns_registry *r, const char *name);
+/* All names in table order, NULL-terminated. */
+const char *const *ns_registry_names(const struct ns_registry *r);
+/* "a, b, c": all names for a message; malloc'd. */
+char *ns_registry_join(const struct ns_registry *r);
 
 /* ---- small helpers --------------------------------------------------------- */
 

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "numasched/report.h"
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 static const char analyze_help[] =
     "usage: numasched analyze FILE [OPTIONS]\n\n"

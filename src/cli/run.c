@@ -14,7 +14,7 @@
 #include "numasched/engine.h"
 #include "numasched/place.h"
 #include "numasched/report.h"
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 static const char run_help[] =
     "usage: numasched run SCENARIO [OPTIONS]\n\n"

@@ -12,7 +12,8 @@
 
 #include "cli.h"
 #include "numasched/engine.h"
-#include "numasched/trace.h"
+#include "numasched/perfetto.h"
+#include "numasched/xentrace.h"
 
 /* mkdir -p the folder of @path, so that `--out DIR --trace DIR/t.bin` works
  * before the results create DIR. */

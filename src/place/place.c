@@ -15,17 +15,25 @@
 
 /* ---- names and versions ----------------------------------------------------- */
 
-static const char *const quirk_names[] = {"placement_hard_mask", "placement_cmp_overflow", NULL};
+struct place_quirk {
+    const char *name;
+    unsigned bit;
+};
+
+static const struct place_quirk quirks[] = {
+    {"placement_hard_mask", NS_PLACE_FIX_HARD_MASK},
+    {"placement_cmp_overflow", NS_PLACE_FIX_CMP_OVERFLOW},
+};
+static const struct ns_registry quirk_registry = NS_REGISTRY(quirks);
 
 int ns_place_quirk_bit(const char *name)
 {
-    for (int i = 0; quirk_names[i]; i++)
-        if (strcmp(quirk_names[i], name) == 0)
-            return 1 << i;
-    return -1;
+    const struct place_quirk *q = ns_registry_find(&quirk_registry, name);
+
+    return q ? (int)q->bit : -1;
 }
 
-const char *const *ns_place_quirk_names(void) { return quirk_names; }
+const char *const *ns_place_quirk_names(void) { return ns_registry_names(&quirk_registry); }
 
 unsigned ns_place_version(const struct ns_sim_spec *spec)
 {

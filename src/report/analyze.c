@@ -39,7 +39,6 @@
 #define RS_RUNNING  NS_RUNSTATE_RUNNING
 #define RS_RUNNABLE NS_RUNSTATE_RUNNABLE
 #define RS_BLOCKED  NS_RUNSTATE_BLOCKED
-#define NO_INDEX    UINT32_MAX
 
 struct avcpu {
     unsigned dom, vcpu;
@@ -52,7 +51,7 @@ struct avcpu {
     struct ns_hist lat;
     bool ran;
     unsigned last_cpu;          /* pCPU id of the last run */
-    unsigned run_index;         /* pCPU index of the current run, NO_INDEX if none */
+    unsigned run_index;         /* pCPU index of the current run, NS_XT_NO_INDEX if none */
     uint64_t changes, mig[NS_MOVE_KINDS];
     bool xa_clock;              /* xenalyze would be counting its time */
     uint64_t uncounted[NS_RUNSTATES];   /* by xenalyze */
@@ -65,7 +64,7 @@ struct analysis {
     uint64_t hz;
     bool timed;                 /* a TSC has been seen: start is set */
     int64_t start, end;
-    struct ns_trace_vtab vtab;
+    struct ns_trace_vtab *vtab;
     struct avcpu *v;
     size_t v_cap;
     uint64_t *busy;             /* [info->nr_cpus] */
@@ -74,7 +73,7 @@ struct analysis {
 static struct avcpu *vcpu_of(struct analysis *s, unsigned dom, unsigned vcpu)
 {
     bool added;
-    size_t slot = ns_trace_vtab_get(&s->vtab, dom, vcpu, &added);
+    size_t slot = ns_trace_vtab_get(s->vtab, dom, vcpu, &added);
 
     if (slot >= s->v_cap) {
         s->v_cap = s->v_cap ? 2 * s->v_cap : 64;
@@ -85,7 +84,7 @@ static struct avcpu *vcpu_of(struct analysis *s, unsigned dom, unsigned vcpu)
         memset(v, 0, sizeof(*v));
         v->dom = dom;
         v->vcpu = vcpu;
-        v->run_index = NO_INDEX;
+        v->run_index = NS_XT_NO_INDEX;
         ns_hist_init(&v->lat);
     }
     return v;
@@ -101,9 +100,9 @@ static void leave(struct analysis *s, struct avcpu *v, unsigned state, int64_t t
     v->total[state] += dt;
     if (!v->xa_clock)
         v->uncounted[state] += dt;
-    if (state == RS_RUNNING && v->run_index != NO_INDEX) {
+    if (state == RS_RUNNING && v->run_index != NS_XT_NO_INDEX) {
         s->busy[v->run_index] += dt;
-        v->run_index = NO_INDEX;
+        v->run_index = NS_XT_NO_INDEX;
     }
 }
 
@@ -184,21 +183,6 @@ static void on_continue(struct analysis *s, const struct ns_xt_record *r)
     v->xa_clock = true;
 }
 
-/* The dense index of pCPU @cpu among the trace's pCPUs, NO_INDEX if absent. */
-static unsigned cpu_index(const struct ns_xt_info *info, unsigned cpu)
-{
-    size_t lo = 0, hi = info->nr_cpus;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (info->cpus[mid] < cpu)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < info->nr_cpus && info->cpus[lo] == cpu ? (unsigned)lo : NO_INDEX;
-}
-
 /* numasched's record of a vCPU's state at the start (on the first pCPU). */
 static void on_vcpu_start(struct analysis *s, const struct ns_xt_record *r, int64_t t)
 {
@@ -216,7 +200,7 @@ static void on_vcpu_start(struct analysis *s, const struct ns_xt_record *r, int6
         v->ran = true;
         v->last_cpu = r->d[3];
     }
-    v->run_index = state == RS_RUNNING ? cpu_index(s->info, r->d[2]) : NO_INDEX;
+    v->run_index = state == RS_RUNNING ? ns_xt_cpu_index(s->info, r->d[2]) : NS_XT_NO_INDEX;
     if (ago != UINT64_MAX && ago <= (uint64_t)INT64_MAX / 2) {
         v->wake_pending = true;
         v->woke_at = t - (int64_t)ago;
@@ -270,12 +254,13 @@ static int by_id(const void *pa, const void *pb)
 static void collect(struct analysis *s)
 {
     struct ns_trace_analysis *a = s->a;
+    size_t nr_vcpus = ns_trace_vtab_count(s->vtab);
 
     a->start_ns = s->start;
     a->end_ns = s->end;
     a->duration_ns = span(s->start, s->end);
-    a->vcpu = ns_xcalloc(s->vtab.n ? s->vtab.n : 1, sizeof(*a->vcpu));
-    for (size_t i = 0; i < s->vtab.n; i++) {
+    a->vcpu = ns_xcalloc(nr_vcpus ? nr_vcpus : 1, sizeof(*a->vcpu));
+    for (size_t i = 0; i < nr_vcpus; i++) {
         struct avcpu *v = &s->v[i];
         struct ns_an_vcpu *o = &a->vcpu[a->nr_vcpus++];
         if (v->known) {
@@ -352,17 +337,17 @@ static int analyze(struct ns_xt_reader *rd, const char *name, const struct ns_an
         ns_xt_close(rd);
         return -1;
     }
-    ns_trace_vtab_init(&s.vtab);
+    s.vtab = ns_trace_vtab_new();
     s.busy = ns_xcalloc(info->nr_cpus ? info->nr_cpus : 1, sizeof(*s.busy));
     while ((got = ns_xt_next(rd, &rec, err)) > 0)
         on_record(&s, &rec);
     if (got == 0)
         collect(&s);
-    for (size_t i = 0; got < 0 && i < s.vtab.n; i++)
+    for (size_t i = 0; got < 0 && i < ns_trace_vtab_count(s.vtab); i++)
         ns_hist_free(&s.v[i].lat);
     free(s.v);
     free(s.busy);
-    ns_trace_vtab_free(&s.vtab);
+    ns_trace_vtab_free(s.vtab);
     ns_xt_close(rd);
     if (got < 0) {
         ns_analysis_free(a);
@@ -489,32 +474,18 @@ void ns_analysis_print(const struct ns_trace_analysis *a, FILE *f)
 
 static json_object *vcpu_json(const struct ns_trace_analysis *a, const struct ns_an_vcpu *v)
 {
-    json_object *o = rj_must(json_object_new_object()), *rs = rj_must(json_object_new_object());
-    json_object *wl = rj_must(json_object_new_object()), *mig = rj_must(json_object_new_object());
-
-    rj_put(o, "id", rj_u64(v->vcpu));
-    for (int k = 0; k < NS_RUNSTATES; k++)
-        rj_put(rs, ns_runstate_name((enum ns_runstate)k), rj_u64(v->runstate_ns[k]));
-    rj_put(o, "runstate_ns", rs);
-    rj_put(o, "wakeups", rj_u64(v->wakeups));
-    rj_put(wl, "mean", rj_dbl(v->wake_latency_mean_ns));
-    rj_put(wl, "p50", rj_u64(v->wake_latency_p50_ns));
-    rj_put(wl, "p99", rj_u64(v->wake_latency_p99_ns));
-    rj_put(wl, "max", rj_u64(v->wake_latency_max_ns));
-    rj_put(o, "wake_latency_ns", wl);
-    rj_put(mig, "pcpu", rj_u64(v->pcpu_changes));
-    if (a->topo) {
-        rj_put(mig, "core", rj_u64(v->migrations[NS_MOVE_CORE]));
-        rj_put(mig, "socket", rj_u64(v->migrations[NS_MOVE_SOCKET]));
-        rj_put(mig, "node", rj_u64(v->migrations[NS_MOVE_NODE]));
-    }
-    rj_put(o, "migrations", mig);
-    json_object *uncounted = rj_must(json_object_new_object());
-    for (int k = 0; k < NS_RUNSTATES; k++)
-        rj_put(uncounted, ns_runstate_name((enum ns_runstate)k),
-               rj_u64(v->xenalyze_uncounted_ns[k]));
-    rj_put(o, "xenalyze_uncounted_ns", uncounted);
-    return o;
+    return rj_vcpu_json(&(struct rj_vcpu){
+        .id = v->vcpu,
+        .runstate_ns = v->runstate_ns,
+        .pcpu_changes = &v->pcpu_changes,
+        .migrations = a->topo ? v->migrations : NULL,
+        .wakeups = v->wakeups,
+        .wake_latency_mean_ns = v->wake_latency_mean_ns,
+        .wake_latency_p50_ns = v->wake_latency_p50_ns,
+        .wake_latency_p99_ns = v->wake_latency_p99_ns,
+        .wake_latency_max_ns = v->wake_latency_max_ns,
+        .xenalyze_uncounted_ns = v->xenalyze_uncounted_ns,
+    });
 }
 
 static json_object *analysis_json(const struct ns_trace_analysis *a)

@@ -54,15 +54,13 @@ struct sums {
 
 static void add_vcpu(struct sums *s, json_object *v)
 {
-    static const char *const states[] = {"running", "runnable", "blocked", "offline"};
-    static const char *const kinds[] = {"core", "socket", "node"};
     json_object *rs = get(v, "runstate_ns"), *mig = get(v, "migrations");
     double wakeups = num(v, "wakeups");
 
     for (int i = 0; i < 4; i++)
-        s->run_state[i] += num(rs, states[i]);
+        s->run_state[i] += num(rs, ns_runstate_name((enum ns_runstate)i));
     for (int i = 0; i < 3; i++)
-        s->mig[i] += num(mig, kinds[i]);
+        s->mig[i] += num(mig, rj_move_name((enum ns_move_kind)(NS_MOVE_CORE + i)));
     s->local += num(v, "local_run_ns");
     s->remote += num(v, "remote_run_ns");
     s->wakeups += wakeups;

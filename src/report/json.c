@@ -53,27 +53,18 @@ static json_object *metric_json(const struct ns_metric *m)
 
 static json_object *vcpu_json(const struct ns_vcpu_result *v)
 {
-    json_object *o = rj_obj(), *rs = rj_obj(), *mig = rj_obj(), *wl = rj_obj();
-
-    rj_put(o, "id", rj_u64(v->id));
-    rj_put(rs, "running", rj_u64(v->runstate_ns[NS_RUNSTATE_RUNNING]));
-    rj_put(rs, "runnable", rj_u64(v->runstate_ns[NS_RUNSTATE_RUNNABLE]));
-    rj_put(rs, "blocked", rj_u64(v->runstate_ns[NS_RUNSTATE_BLOCKED]));
-    rj_put(rs, "offline", rj_u64(v->runstate_ns[NS_RUNSTATE_OFFLINE]));
-    rj_put(o, "runstate_ns", rs);
-    rj_put(o, "local_run_ns", rj_u64(v->local_run_ns));
-    rj_put(o, "remote_run_ns", rj_u64(v->remote_run_ns));
-    rj_put(mig, "core", rj_u64(v->migrations[NS_MOVE_CORE]));
-    rj_put(mig, "socket", rj_u64(v->migrations[NS_MOVE_SOCKET]));
-    rj_put(mig, "node", rj_u64(v->migrations[NS_MOVE_NODE]));
-    rj_put(o, "migrations", mig);
-    rj_put(o, "wakeups", rj_u64(v->wakeups));
-    rj_put(wl, "mean", rj_dbl(v->wake_latency_mean_ns));
-    rj_put(wl, "p50", rj_u64(v->wake_latency_p50_ns));
-    rj_put(wl, "p99", rj_u64(v->wake_latency_p99_ns));
-    rj_put(wl, "max", rj_u64(v->wake_latency_max_ns));
-    rj_put(o, "wake_latency_ns", wl);
-    return o;
+    return rj_vcpu_json(&(struct rj_vcpu){
+        .id = v->id,
+        .runstate_ns = v->runstate_ns,
+        .local_run_ns = &v->local_run_ns,
+        .remote_run_ns = &v->remote_run_ns,
+        .migrations = v->migrations,
+        .wakeups = v->wakeups,
+        .wake_latency_mean_ns = v->wake_latency_mean_ns,
+        .wake_latency_p50_ns = v->wake_latency_p50_ns,
+        .wake_latency_p99_ns = v->wake_latency_p99_ns,
+        .wake_latency_max_ns = v->wake_latency_max_ns,
+    });
 }
 
 static json_object *domain_json(const struct ns_domain_result *d, unsigned nr_nodes)

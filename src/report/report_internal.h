@@ -10,8 +10,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "numasched/host.h"
 #include "numasched/report.h"
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 /*
  * The one number format of the result files: the shortest of "%.15g",
@@ -37,6 +38,26 @@ json_object *rj_i64(int64_t v);
 json_object *rj_str(const char *s);
 json_object *rj_dbl(double v);
 void rj_print(json_object *root, FILE *f);
+
+/*
+ * One vCPU's entry in results.json and `analyze --json` (vcpu_json.c).
+ * Arrays are [NS_RUNSTATES] or [NS_MOVE_KINDS]; a NULL member is something
+ * the source does not know, and its key is left out.
+ */
+struct rj_vcpu {
+    unsigned id;
+    const ns_time_t *runstate_ns;
+    const ns_time_t *local_run_ns, *remote_run_ns;  /* a run's memory locality */
+    const uint64_t *pcpu_changes;                   /* a trace's count of moves */
+    const uint64_t *migrations;                     /* by kind */
+    uint64_t wakeups;
+    double wake_latency_mean_ns;
+    ns_time_t wake_latency_p50_ns, wake_latency_p99_ns, wake_latency_max_ns;
+    const ns_time_t *xenalyze_uncounted_ns;         /* a trace's, by runstate */
+};
+json_object *rj_vcpu_json(const struct rj_vcpu *v);
+/* "core", "socket", "node": the keys of a move kind in every report file. */
+const char *rj_move_name(enum ns_move_kind k);
 
 /* Write the body of results.json / results.csv to @f. Errors show in ferror(f). */
 void ns_report_emit_json(const struct ns_results *r, FILE *f);

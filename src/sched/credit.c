@@ -641,27 +641,27 @@ out:
 
 /* ---- quirk names ---------------------------------------------------------------- */
 
-static const struct {
+struct cs_quirk {
     const char *name;
     unsigned bit;
-} quirks[] = {
+};
+
+static const struct cs_quirk quirks[] = {
     {"unpark_boost", NS_QUIRK_UNPARK_BOOST},
     {"ratelimit_min", NS_QUIRK_RATELIMIT_MIN},
     {"tickle_idlers_46", NS_QUIRK_TICKLE_IDLERS_46},
     {"kick_away_413", NS_QUIRK_KICK_AWAY_413},
 };
-static const char *const quirk_names[] = {"unpark_boost", "ratelimit_min", "tickle_idlers_46",
-                                          "kick_away_413", NULL};
+static const struct ns_registry quirk_registry = NS_REGISTRY(quirks);
 
 int ns_sched_quirk_bit(const char *name)
 {
-    for (size_t i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++)
-        if (strcmp(quirks[i].name, name) == 0)
-            return (int)quirks[i].bit;
-    return -1;
+    const struct cs_quirk *q = ns_registry_find(&quirk_registry, name);
+
+    return q ? (int)q->bit : -1;
 }
 
-const char *const *ns_sched_quirk_names(void) { return quirk_names; }
+const char *const *ns_sched_quirk_names(void) { return ns_registry_names(&quirk_registry); }
 
 const struct ns_sched_ops ns_sched_credit = {
     .name = "credit",

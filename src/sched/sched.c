@@ -13,17 +13,14 @@ static const struct ns_sched_ops *const schedulers[] = {
     &ns_sched_rr,
 };
 
-static const char *const scheduler_names[] = {"credit", "rr", NULL};
+static const struct ns_registry registry = NS_REGISTRY_OF_POINTERS(schedulers);
 
 const struct ns_sched_ops *ns_sched_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof(schedulers) / sizeof(schedulers[0]); i++)
-        if (strcmp(schedulers[i]->name, name) == 0)
-            return schedulers[i];
-    return NULL;
+    return ns_registry_find(&registry, name);
 }
 
-const char *const *ns_sched_names(void) { return scheduler_names; }
+const char *const *ns_sched_names(void) { return ns_registry_names(&registry); }
 
 /* Xen's boot defaults (facts 1.4 and 2.1); compat = today's Xen. */
 void ns_sched_params_default(struct ns_sched_params *p)

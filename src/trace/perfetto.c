@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "numasched/trace.h"
+#include "numasched/perfetto.h"
 
 #define RUNNING 0u
 #define RUNNABLE 1u
@@ -58,7 +58,7 @@ struct ns_perfetto {
     struct pdom *dom;           /* by domain id */
     unsigned nr_dom_ids;
     struct pslice *slice;       /* [nr_pcpus] */
-    struct ns_trace_vtab vtab;
+    struct ns_trace_vtab *vtab;
     unsigned *runnable_node;    /* [vtab slot]: node counted on, UINT32_MAX: none */
     size_t rn_cap;
     unsigned *runnable;         /* [nr_nodes] */
@@ -224,7 +224,7 @@ static void counter(struct ns_perfetto *p, unsigned node, ns_time_t t)
 static unsigned *runnable_slot(struct ns_perfetto *p, struct ns_trace_vcpu v)
 {
     bool added;
-    size_t slot = ns_trace_vtab_get(&p->vtab, v.dom, v.vcpu, &added);
+    size_t slot = ns_trace_vtab_get(p->vtab, v.dom, v.vcpu, &added);
 
     if (slot >= p->rn_cap) {
         size_t cap = p->rn_cap ? 2 * p->rn_cap : 64;
@@ -342,7 +342,7 @@ static void release(struct ns_perfetto *p)
     free(p->slice);
     free(p->runnable_node);
     free(p->runnable);
-    ns_trace_vtab_free(&p->vtab);
+    ns_trace_vtab_free(p->vtab);
     free(p);
 }
 
@@ -361,7 +361,7 @@ struct ns_perfetto *ns_perfetto_open(const char *path, const struct ns_topo *top
         set_domain(p, &doms[i]);
     p->slice = ns_xcalloc(topo->nr_pcpus ? topo->nr_pcpus : 1, sizeof(*p->slice));
     p->runnable = ns_xcalloc(topo->nr_nodes ? topo->nr_nodes : 1, sizeof(*p->runnable));
-    ns_trace_vtab_init(&p->vtab);
+    p->vtab = ns_trace_vtab_new();
     if (ns_outfile_open(&p->out, path, err) < 0) {
         release(p);
         return NULL;

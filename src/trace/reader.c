@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 #define CPU_CHANGE_HEADER (NS_TRC_CPU_CHANGE | (2u << 28))
 
@@ -66,20 +66,30 @@ static unsigned long long ull(uint64_t v) { return (unsigned long long)v; }
 
 /* ---- opening: the chain of windows --------------------------------------------- */
 
-/* Index of @cpu in the sorted list, or where it would go (*found false). */
-static size_t cpu_slot(const struct ns_xt_reader *r, unsigned cpu, bool *found)
+/*
+ * The one binary search over a trace's pCPUs: the first index of the
+ * ascending @cpus[@n] whose id is not below @cpu. Opening inserts each new
+ * pCPU there; ns_xt_cpu_index finds a pCPU that a record names in its data.
+ */
+static size_t cpu_lower_bound(const unsigned *cpus, size_t n, unsigned cpu)
 {
-    size_t lo = 0, hi = r->info.nr_cpus;
+    size_t lo = 0, hi = n;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (r->cpus[mid] < cpu)
+        if (cpus[mid] < cpu)
             lo = mid + 1;
         else
             hi = mid;
     }
-    *found = lo < r->info.nr_cpus && r->cpus[lo] == cpu;
     return lo;
+}
+
+unsigned ns_xt_cpu_index(const struct ns_xt_info *info, unsigned cpu)
+{
+    size_t i = cpu_lower_bound(info->cpus, info->nr_cpus, cpu);
+
+    return i < info->nr_cpus && info->cpus[i] == cpu ? (unsigned)i : NS_XT_NO_INDEX;
 }
 
 /* A numasched CLOCK record among the first few of a pCPU's first window. */
@@ -103,11 +113,10 @@ static void look_for_clock(struct ns_xt_reader *r, uint64_t pos, uint64_t end)
 
 static void note_window(struct ns_xt_reader *r, unsigned cpu, uint64_t off, uint32_t size)
 {
-    bool found;
-    size_t i = cpu_slot(r, cpu, &found);
+    size_t i = cpu_lower_bound(r->cpus, r->info.nr_cpus, cpu);
 
     r->info.windows++;
-    if (found)
+    if (i < r->info.nr_cpus && r->cpus[i] == cpu)
         return;
     if (r->info.nr_cpus == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 16;

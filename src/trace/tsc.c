@@ -1,5 +1,5 @@
 /*
- * Time stamps and small shared pieces of the trace part.
+ * Time stamps of the xentrace format.
  *
  * A xentrace TSC is a cycle count, not a time: xenalyze turns it into
  * seconds only through --cpu-hz. numasched declares a rate (2.4 GHz by
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 typedef __int128 i128;
 typedef unsigned __int128 u128;
@@ -103,66 +103,4 @@ const char *ns_trace_format_hz(uint64_t hz, char *buf)
     if (units[u].c)
         snprintf(buf + n, 32 - (size_t)n, "%c", units[u].c);
     return buf;
-}
-
-/* ---- (domain, vCPU) -> slot: open addressing, linear probing ---------------- */
-
-void ns_trace_vtab_init(struct ns_trace_vtab *t)
-{
-    memset(t, 0, sizeof(*t));
-}
-
-void ns_trace_vtab_free(struct ns_trace_vtab *t)
-{
-    free(t->key);
-    free(t->slot);
-    ns_trace_vtab_init(t);
-}
-
-static size_t probe_start(uint64_t key, size_t cap)
-{
-    return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
-}
-
-static void vtab_grow(struct ns_trace_vtab *t)
-{
-    size_t cap = t->cap ? 2 * t->cap : 64;
-    uint64_t *key = ns_xcalloc(cap, sizeof(*key));
-    uint32_t *slot = ns_xcalloc(cap, sizeof(*slot));
-
-    for (size_t i = 0; i < t->cap; i++) {
-        if (!t->key[i])
-            continue;
-        size_t j = probe_start(t->key[i], cap);
-        while (key[j])
-            j = (j + 1) & (cap - 1);
-        key[j] = t->key[i];
-        slot[j] = t->slot[i];
-    }
-    free(t->key);
-    free(t->slot);
-    t->key = key;
-    t->slot = slot;
-    t->cap = cap;
-}
-
-size_t ns_trace_vtab_get(struct ns_trace_vtab *t, unsigned dom, unsigned vcpu, bool *added)
-{
-    uint64_t key = (((uint64_t)dom << 16) | vcpu) + 1;
-
-    if (2 * (t->n + 1) > t->cap)
-        vtab_grow(t);
-    size_t j = probe_start(key, t->cap);
-    while (t->key[j] && t->key[j] != key)
-        j = (j + 1) & (t->cap - 1);
-    if (t->key[j]) {
-        if (added)
-            *added = false;
-        return t->slot[j];
-    }
-    t->key[j] = key;
-    t->slot[j] = (uint32_t)t->n;
-    if (added)
-        *added = true;
-    return t->n++;
 }

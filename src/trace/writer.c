@@ -52,7 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 
 #define WINDOW_BYTES (64 * 1024)
 #define MAX_RECORD   (12 + 4 * 7)
@@ -77,7 +77,7 @@ struct ns_xentrace {
     uint64_t hz;
     unsigned nr_cpus;
     struct wcpu *cpu;           /* [nr_cpus] */
-    struct ns_trace_vtab vtab;
+    struct ns_trace_vtab *vtab;
     struct wvcpu *v;            /* [vtab slots] */
     size_t v_cap;
     ns_time_t memo_t;           /* the last time converted, and its tick */
@@ -127,7 +127,7 @@ static struct wcpu *cpu_of(struct ns_xentrace *w, unsigned cpu)
 
 static struct wvcpu *vcpu_of(struct ns_xentrace *w, struct ns_trace_vcpu v, bool *added)
 {
-    size_t slot = ns_trace_vtab_get(&w->vtab, v.dom, v.vcpu, added);
+    size_t slot = ns_trace_vtab_get(w->vtab, v.dom, v.vcpu, added);
 
     if (slot >= w->v_cap) {
         w->v_cap = w->v_cap ? 2 * w->v_cap : 64;
@@ -374,7 +374,7 @@ struct ns_xentrace *ns_xentrace_open(const char *path, uint64_t hz, unsigned nr_
     w->memo_t = NS_TIME_NEVER;
     w->max_bytes = NS_TRACE_MAX_BYTES;
     w->full_at = NS_TIME_NEVER;
-    ns_trace_vtab_init(&w->vtab);
+    w->vtab = ns_trace_vtab_new();
     w->sink = (struct ns_trace_sink){&writer_ops, w};
     return w;
 }
@@ -393,7 +393,7 @@ static void release(struct ns_xentrace *w)
         free(w->cpu[i].buf);
     free(w->cpu);
     free(w->v);
-    ns_trace_vtab_free(&w->vtab);
+    ns_trace_vtab_free(w->vtab);
     free(w);
 }
 

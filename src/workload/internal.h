@@ -62,7 +62,7 @@ struct ns_workload {
 
 /* What each built-in workload provides. */
 struct wl_kind {
-    const char *name;
+    const char *name;             /* first: a registry entry */
     struct ns_mem_profile mem;    /* default memory profile */
     const char *metric_name, *metric_unit;
     bool higher_is_better;

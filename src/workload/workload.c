@@ -15,17 +15,9 @@
 static const struct wl_kind *const kinds[] = {
     &wl_cpu, &wl_specjbb, &wl_sysbench_memory, &wl_lmbench_proc, &wl_idle, &wl_phases,
 };
-#define NR_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+static const struct ns_registry registry = NS_REGISTRY_OF_POINTERS(kinds);
 
-const char *const *ns_workload_names(void)
-{
-    static const char *names[NR_KINDS + 1];
-
-    if (!names[0])
-        for (size_t i = 0; i < NR_KINDS; i++)
-            names[i] = kinds[i]->name;
-    return names;
-}
+const char *const *ns_workload_names(void) { return ns_registry_names(&registry); }
 
 /* ---- parameters ------------------------------------------------------------ */
 
@@ -88,19 +80,13 @@ static int parse_mem(struct ns_mem_profile *m, const struct ns_params *p, struct
 struct ns_workload_spec *ns_workload_parse(const char *name, const struct ns_params *p,
                                            struct ns_err *err)
 {
-    const struct wl_kind *kind = NULL;
+    const struct wl_kind *kind = ns_registry_find(&registry, name);
     struct ns_workload_spec *s;
 
-    for (size_t i = 0; i < NR_KINDS && !kind; i++)
-        if (strcmp(kinds[i]->name, name) == 0)
-            kind = kinds[i];
     if (!kind) {
-        char known[256] = "";
-        for (size_t i = 0; i < NR_KINDS; i++) {
-            strcat(known, i ? ", " : "");
-            strcat(known, kinds[i]->name);
-        }
+        char *known = ns_registry_join(&registry);
         wl_fail(p, "workload", err, "unknown workload \"%s\" (known: %s)", name, known);
+        free(known);
         return NULL;
     }
     s = ns_xcalloc(1, sizeof(*s));
