@@ -7,15 +7,16 @@
 # from Debian's source package of Xen (apt-get source, from the Debian
 # archive this machine's apt sources already name; xenalyze.c and mread.c
 # are all it needs, with Xen's public trace.h), once, into build/xenalyze/.
-# Then for each scenario below: a 1 s run with --trace, `xenalyze --cpu-hz=2.4G -s` on it (under timeout: xenalyze can
-# spin on a bad record), and a comparison, per domain, vCPU and runstate, of
-# xenalyze's total (count x average cycles) with analyze's nanoseconds. They
-# must agree within xenalyze's rounding: its average is an integer number of
-# cycles (less than one cycle per interval lost), each end of an interval
-# is a nanosecond rounded to a tick (less than one more), and a tie between
-# pCPUs nudges a record one tick (one at each end): under 4 cycles per
-# interval, and a tick at each end of the trace. xenalyze must exit
-# 0 and print no FATAL, Strange or WARNING line.
+# Then for each scenario below: a 1 s run with --trace,
+# `xenalyze --cpu-hz=2.4G -s` on it (under timeout: xenalyze can spin on a
+# bad record), and a comparison, per domain, vCPU and runstate, of xenalyze's total (count x
+# average cycles) with analyze's nanoseconds. They must agree within
+# xenalyze's rounding: its average is an integer number of cycles (less than
+# one cycle per interval lost), each end of an interval is a nanosecond
+# rounded to a tick (less than one more), and a tie between pCPUs nudges a
+# record one tick (one at each end): under 4 cycles per interval, and a tick
+# at each end of the trace. xenalyze must exit 0 and print no FATAL, Strange
+# or WARNING line.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
