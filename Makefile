@@ -21,7 +21,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
 TEST_LIBS  := $(shell pkg-config --libs criterion)
 
-PARTS   := util topo host workload sched place engine trace config report
+PARTS   := util topo host workload sched place engine trace config report runner
 LIB_SRC := $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard test/*.c)

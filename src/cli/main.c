@@ -48,17 +48,3 @@ int main(int argc, char **argv)
     fprintf(stderr, "numasched: unknown command \"%s\" (see numasched --help)\n", argv[1]);
     return CLI_USAGE;
 }
-
-int cli_fail(const struct ns_err *err)
-{
-    fprintf(stderr, "numasched: %s\n", err->msg);
-    return CLI_BAD_INPUT;
-}
-
-int cli_misuse(const char *cmd, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "numasched %s: ", cmd);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see numasched %s --help)\n", cmd);
-    return CLI_USAGE;
-}
