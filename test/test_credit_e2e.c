@@ -14,10 +14,11 @@
 
 #include "numasched/engine.h"
 
-/* Two nodes of 4 cores x 2 threads (pCPUs 0-7 and 8-15); 4 cores; 2 cores. */
+/* Two nodes of 4 cores x 2 threads (pCPUs 0-7 and 8-15); 4, 2 and 1 cores. */
 #define H16 "pack:2 [numa(memory=6GiB)] core:4 pu:2"
 #define H4 "pack:1 [numa(memory=4GiB)] core:4 pu:1"
 #define H2 "pack:1 core:2 pu:1"
+#define H1 "pack:1 core:1 pu:1"
 
 static void set_range(struct ns_mask *m, unsigned lo, unsigned hi)
 {

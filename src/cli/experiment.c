@@ -4,7 +4,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <signal.h>
 #include <string.h>
 
 #include "cli.h"
