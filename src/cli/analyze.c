@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "numasched/report.h"
+#include "numasched/trace.h"
 
 static const char analyze_help[] =
     "usage: numasched analyze FILE [OPTIONS]\n\n"

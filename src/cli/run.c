@@ -8,8 +8,10 @@
 
 #include "cli.h"
 #include "numasched/config.h"
+#include "numasched/engine.h"
 #include "numasched/report.h"
 #include "numasched/runner.h"
+#include "numasched/trace.h"
 
 static const char run_help[] =
     "usage: numasched run SCENARIO [OPTIONS]\n\n"

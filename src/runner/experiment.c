@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "numasched/config.h"
+#include "numasched/engine.h"
 #include "numasched/runner.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
