@@ -38,6 +38,9 @@ struct ns_batch {
     const char *(*source)(void *arg, size_t job);   /* its scenario, for a failure */
     unsigned (*weight)(void *arg, size_t job);      /* relative cost: the ETA */
     int (*run)(void *arg, size_t job, struct ns_err *err);
+    /* Once, before the first job, with stop signals already taken by the
+     * runner: an interruption from here on is reported, never silent. */
+    void (*begin)(void *arg);
     /* Once every job has succeeded, with stop signals held off until it
      * returns, so that what it writes is written whole. */
     int (*finish)(void *arg, struct ns_err *err);

@@ -338,6 +338,17 @@ static void remove_old_outputs(const char *dir)
     }
 }
 
+static void begin(void *arg)
+{
+    const struct exp *ex = arg;
+    const struct ns_experiment_opts *o = ex->o;
+
+    remove_old_outputs(o->out);
+    if (!o->quiet)
+        fprintf(stderr, "%s: %zu scenarios x %u seeds = %zu runs on %u workers, into %s\n",
+                ex->x->name, ns_exp_nr_cells(ex->x), o->seeds, ex->nr_jobs, o->jobs, o->out);
+}
+
 static void exp_free(struct exp *ex)
 {
     size_t n = ns_exp_nr_cells(ex->x);
@@ -375,11 +386,7 @@ int ns_experiment_run(const struct ns_exp_axes *x, const struct ns_experiment_op
     if (rc == 0) {
         make_jobs(&ex);
         struct ns_batch b = {"numasched experiment", x->name, ex.nr_jobs, o.jobs, o.quiet, &ex,
-                             job_name, job_source, job_weight, run_job, finish};
-        remove_old_outputs(o.out);
-        if (!o.quiet)
-            fprintf(stderr, "%s: %zu scenarios x %u seeds = %zu runs on %u workers, into %s\n",
-                    x->name, ns_exp_nr_cells(x), o.seeds, ex.nr_jobs, o.jobs, o.out);
+                             job_name, job_source, job_weight, run_job, begin, finish};
         rc = runner->run(&b, err);
     }
     exp_free(&ex);

@@ -269,6 +269,7 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
     sigprocmask(SIG_BLOCK, &block, &old);
     handle_signals(on_signal);
 
+    b->begin(b->arg);
     clock_gettime(CLOCK_MONOTONIC, &pl.start);
     rc = run_pool(&pl, &old, err);
     if (rc == 0 && !stop_signal && !b->quiet) {
