@@ -49,8 +49,9 @@ struct ns_batch {
 /*
  * One table of operations per way of running a batch. run: 0 once every job
  * and finish have succeeded; -1 with @err naming the first job that failed
- * (the others are stopped, finish is not called); or the number of the stop
- * signal (SIGINT, SIGTERM, SIGHUP) that ended the batch early.
+ * (the others are stopped, finish is not called) or saying why finish
+ * failed; or the number of the stop signal (SIGINT, SIGTERM, SIGHUP) that
+ * ended the batch early.
  */
 struct ns_runner {
     const char *name;
