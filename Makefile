@@ -35,7 +35,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
 
 .PHONY: all run test bench clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak \
-        check-xenalyze coverage
+        check-xenalyze
 all: $(OPT_DIR)/numasched
 
 $(OPT_DIR)/obj/%.o: %.c
@@ -162,6 +162,7 @@ $(COV_DIR)/numasched: $(CLI_SRC:%.c=$(COV_DIR)/obj/%.o) $(COV_DIR)/libnumasched.
 $(COV_DIR)/numasched-tests: $(TEST_SRC:%.c=$(COV_DIR)/obj/%.o) $(COV_DIR)/libnumasched.a
 	$(CC) $(COV) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
 
+.PHONY: coverage
 coverage: $(COV_DIR)/numasched-tests $(COV_DIR)/numasched
 	@sh scripts/deps.sh coverage
 	@COV_DIR=$(COV_DIR) TOPOLOGIES=$(abspath topologies) sh scripts/coverage.sh
