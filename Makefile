@@ -3,9 +3,9 @@
 # prints speed figures; `make fuzz`, `make check-valgrind` and `make soak`
 # check robustness (docs/robustness.md); `make check-xenalyze` reads traces
 # with Xen's own xenalyze (docs/traces.md); `make coverage` prints the test
-# suite's line and branch coverage per part. Missing Debian packages are installed by
-# scripts/deps.sh, which every invocation runs first (it returns at once when
-# everything is there).
+# suite's line and branch coverage per part. Missing Debian packages are
+# installed by scripts/deps.sh, which every invocation runs first (it returns
+# at once when everything is there).
 
 DEPS_OK := $(shell sh scripts/deps.sh >&2 && echo yes)
 ifneq ($(DEPS_OK),yes)
