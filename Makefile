@@ -2,9 +2,10 @@
 # `make test` builds and runs the test suite under ASan+UBSan; `make bench`
 # prints speed figures; `make fuzz`, `make check-valgrind` and `make soak`
 # check robustness (docs/robustness.md); `make check-xenalyze` reads traces
-# with Xen's own xenalyze (docs/traces.md). Missing Debian packages are installed by
-# scripts/deps.sh, which every invocation runs first (it returns at once when
-# everything is there).
+# with Xen's own xenalyze (docs/traces.md); `make coverage` prints the test
+# suite's line and branch coverage per part. Missing Debian packages are
+# installed by scripts/deps.sh, which every invocation runs first (it returns
+# at once when everything is there).
 
 DEPS_OK := $(shell sh scripts/deps.sh >&2 && echo yes)
 ifneq ($(DEPS_OK),yes)
@@ -20,7 +21,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
 TEST_LIBS  := $(shell pkg-config --libs criterion)
 
-PARTS   := util topo host workload sched spec place engine trace config report
+PARTS   := util topo host workload sched spec place engine trace config report runner
 LIB_SRC := $(foreach p,$(PARTS),$(wildcard src/$(p)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard test/*.c)
@@ -139,6 +140,32 @@ check-valgrind: $(DEBUG_DIR)/numasched
 # credit, --check; peak memory at 1 and 10 minutes (docs/robustness.md).
 soak: $(OPT_DIR)/numasched
 	@BIN=$(OPT_DIR)/numasched sh scripts/soak.sh
+
+# `make coverage`: the test suite on a build instrumented for gcov (no
+# sanitizers, -O0, so that a line counts as run only where it ran), then
+# line and branch coverage of src/ per part, read by lcov
+# (scripts/coverage.sh). scripts/deps.sh coverage installs lcov if needed.
+COV_DIR := build/cov
+COV      = --coverage -O0
+
+$(COV_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(COV) -c $< -o $@
+
+$(COV_DIR)/libnumasched.a: $(LIB_SRC:%.c=$(COV_DIR)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(COV_DIR)/numasched: $(CLI_SRC:%.c=$(COV_DIR)/obj/%.o) $(COV_DIR)/libnumasched.a
+	$(CC) $(COV) $^ $(PKG_LIBS) -o $@
+
+$(COV_DIR)/numasched-tests: $(TEST_SRC:%.c=$(COV_DIR)/obj/%.o) $(COV_DIR)/libnumasched.a
+	$(CC) $(COV) $^ $(PKG_LIBS) $(TEST_LIBS) -o $@
+
+.PHONY: coverage
+coverage: $(COV_DIR)/numasched-tests $(COV_DIR)/numasched
+	@sh scripts/deps.sh coverage
+	@COV_DIR=$(COV_DIR) TOPOLOGIES=$(abspath topologies) sh scripts/coverage.sh
 
 # `make check-xenalyze`: Xen's xenalyze, built from Debian's source package of
 # Xen, reads the traces of every example and agrees with `numasched analyze`

@@ -23,6 +23,11 @@ if [ "${1:-}" = xenalyze ]; then
     command -v xz >/dev/null 2>&1 || need="$need xz-utils"
 fi
 
+# `make coverage` only: lcov, to read gcov's counts.
+if [ "${1:-}" = coverage ]; then
+    command -v lcov >/dev/null 2>&1 || need="$need lcov"
+fi
+
 have_header() { [ -f "/usr/include/$1" ] || [ -f "/usr/include/x86_64-linux-gnu/$1" ]; }
 have_header hwloc.h            || need="$need libhwloc-dev"
 have_header libxlutil.h        || need="$need libxen-dev"

@@ -4,18 +4,19 @@
 # matches to results.json).
 #
 # Debian 12 packages xentrace but not xenalyze, so xenalyze is built here
-# from Debian's source package of Xen (apt-get source, Debian's registry
-# only; xenalyze.c and mread.c are all it needs, with Xen's public trace.h),
-# once, into build/xenalyze/. Then for each scenario below: a 1 s run with
-# --trace, `xenalyze --cpu-hz=2.4G -s` on it (under timeout: xenalyze can
-# spin on a bad record), and a comparison, per domain, vCPU and runstate, of
-# xenalyze's total (count x average cycles) with analyze's nanoseconds. They
-# must agree within xenalyze's rounding: its average is an integer number of
-# cycles (less than one cycle per interval lost), each end of an interval
-# is a nanosecond rounded to a tick (less than one more), and a tie between
-# pCPUs nudges a record one tick (one at each end): under 4 cycles per
-# interval, and a tick at each end of the trace. xenalyze must exit
-# 0 and print no FATAL, Strange or WARNING line.
+# from Debian's source package of Xen (apt-get source, from the Debian
+# archive this machine's apt sources already name; xenalyze.c and mread.c
+# are all it needs, with Xen's public trace.h), once, into build/xenalyze/.
+# Then for each scenario below: a 1 s run with --trace,
+# `xenalyze --cpu-hz=2.4G -s` on it (under timeout: xenalyze can spin on a
+# bad record), and a comparison, per domain, vCPU and runstate, of xenalyze's total (count x
+# average cycles) with analyze's nanoseconds. They must agree within
+# xenalyze's rounding: its average is an integer number of cycles (less than
+# one cycle per interval lost), each end of an interval is a nanosecond
+# rounded to a tick (less than one more), and a tie between pCPUs nudges a
+# record one tick (one at each end): under 4 cycles per interval, and a tick
+# at each end of the trace. xenalyze must exit 0 and print no FATAL, Strange
+# or WARNING line.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
@@ -27,11 +28,27 @@ mkdir -p "$DIR"
 
 # ---- xenalyze from Debian's source of Xen ----------------------------------------
 
+# The deb-src line of the Debian release this machine runs, derived from the
+# archive its own apt sources already use for that release (apt-get
+# indextargets lists them), so that the source comes from wherever this
+# machine gets its packages, mirror or proxy, and this script names no host.
+debian_source_entry() {
+    . /etc/os-release
+    uri=$(apt-get indextargets --format '$(ORIGIN)|$(RELEASE)|$(REPO_URI)' 'Created-By: Packages' |
+          awk -F'|' -v rel="${VERSION_CODENAME:-}" '$1 == "Debian" && $2 == rel { print $3; exit }')
+    if [ -z "$uri" ]; then
+        echo "xenalyze.sh: no Debian ${VERSION_CODENAME:-?} archive among this machine's apt" \
+             "sources (apt-get indextargets); add one to fetch Xen's source" >&2
+        exit 1
+    fi
+    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri" \
+         "$VERSION_CODENAME main"
+}
+
 fetch_xen_source() {
     src=$DIR/apt
     mkdir -p "$src/lists/partial"
-    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
-         "http://deb.debian.org/debian bookworm main" > "$src/sources.list"
+    debian_source_entry > "$src/sources.list"
     apt="-o Dir::Etc::SourceList=$PWD/$src/sources.list -o Dir::Etc::SourceParts=/dev/null
          -o Dir::State::Lists=$PWD/$src/lists"
     # shellcheck disable=SC2086

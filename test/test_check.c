@@ -55,23 +55,18 @@ static struct ns_sched_slice broken_do_schedule(struct ns_sched *s, unsigned cpu
 /* Two pCPUs, three always-busy vCPUs under rr. */
 static void load(struct ns_sim_spec *spec)
 {
-    char dir[] = "/tmp/numasched-check-XXXXXX";
+    char *dir = tmpdir();
     struct ns_overrides ov = {0};
     struct ns_err err;
 
-    cr_assert_not_null(mkdtemp(dir));
     write_file(dir, "s.cfg", "host = \"pack:1 [numa(memory=2GiB)] core:2 pu:1\"\n"
                              "sched = \"rr\"\nduration = \"100ms\"\ndomains = [ \"a.cfg\" ]\n");
     write_file(dir, "a.cfg", "name = \"a\"\nvcpus = 3\nmemory = 256\nworkload = \"cpu\"\n");
     char *path = ns_path_join(dir, "s.cfg");
     cr_assert_eq(ns_config_create(path, &ov, spec, NULL, &err), 0, "%s", err.msg);
     free(path);
-    for (const char *f = "s.cfg"; f; f = strcmp(f, "s.cfg") == 0 ? "a.cfg" : NULL) {
-        char *p = ns_path_join(dir, f);
-        remove(p);
-        free(p);
-    }
-    rmdir(dir);
+    rm_rf(dir);
+    free(dir);
 }
 
 /* The broken rr in place of rr: the run must fail at the instant of the

@@ -12,13 +12,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "config/internal.h"
 #include "numasched/config.h"
 #include "numasched/place.h"
@@ -234,37 +234,18 @@ Test(config, sizes)
 
 /* ---- files ------------------------------------------------------------------------ */
 
-static char dir[64];
+static char *dir;
 
 static void make_dir(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/ns-config-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = tmpdir();
 }
 
-static void remove_tree(const char *path)
+static void drop_dir(void)
 {
-    DIR *d = opendir(path);
-    struct dirent *e;
-
-    if (!d)
-        return;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char sub[512];
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        struct stat st;
-        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(sub);
-        else
-            unlink(sub);
-    }
-    closedir(d);
-    rmdir(path);
+    rm_rf(dir);
+    free(dir);
 }
-
-static void drop_dir(void) { remove_tree(dir); }
 
 TestSuite(config, .init = make_dir, .fini = drop_dir);
 
@@ -278,11 +259,7 @@ static void put(const char *name, const char *text)
         snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - name), name);
         mkdir(path, 0755);
     }
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
+    write_file(dir, name, text);
 }
 
 static int load(const char *scenario, struct ns_sim_spec *s, struct ns_err *err)

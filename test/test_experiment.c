@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/report.h"
 
 /* Quantiles of Student's t from any printed table (two-sided 95%). */
@@ -101,6 +102,31 @@ Test(exp_stat, relative_difference_points_to_better)
     cr_assert(isnan(ns_exp_rel_better(1, 0, true)));
 }
 
+/* ---- the axes ---------------------------------------------------------------------------- */
+
+Test(exp_axes, cells_are_numbered_row_major_and_back)
+{
+    /*
+     * 2 workloads x 3 VM counts x 2 policies = 12 cells, policy fastest:
+     * (w, v, p) = (1, 2, 0) is cell (1 x 3 + 2) x 2 + 0 = 10, and (0, 1, 1)
+     * is (0 x 3 + 1) x 2 + 1 = 3.
+     */
+    static const char *const w[] = {"a", "b"}, *const p[] = {"x", "y"};
+    static const unsigned v[] = {2, 6, 10};
+    const struct ns_exp_axes x = {"t", "", w, 2, v, 3, p, 2, "y"};
+    size_t wi, vi, pi;
+
+    cr_assert_eq(ns_exp_nr_cells(&x), 12);
+    cr_assert_eq(ns_exp_cell_index(&x, 1, 2, 0), 10);
+    cr_assert_eq(ns_exp_cell_index(&x, 0, 1, 1), 3);
+    ns_exp_cell_axes(&x, 10, &wi, &vi, &pi);
+    cr_assert(wi == 1 && vi == 2 && pi == 0, "%zu %zu %zu", wi, vi, pi);
+    for (size_t i = 0; i < 12; i++) {
+        ns_exp_cell_axes(&x, i, &wi, &vi, &pi);
+        cr_assert_eq(ns_exp_cell_index(&x, wi, vi, pi), i);
+    }
+}
+
 /* ---- tables built by hand -------------------------------------------------------------- */
 
 static const char *const one_workload[] = {"lat"};
@@ -123,8 +149,9 @@ static void small_table(struct ns_exp_table *t, struct ns_exp_cell cells[2],
 {
     cells[0] = (struct ns_exp_cell){"lat", "none", 2, nn, none};
     cells[1] = (struct ns_exp_cell){"lat", "numa", 2, nm, numa};
-    *t = (struct ns_exp_table){"test", one_workload, 1, two_vms, 1, two_policies, 2, "numa",
-                               cells};
+    static const struct ns_exp_axes axes = {"test", "", one_workload, 1, two_vms, 1,
+                                            two_policies, 2, "numa"};
+    *t = (struct ns_exp_table){&axes, cells};
 }
 
 /* What @emit writes for @t, as a string. */
@@ -204,28 +231,6 @@ Test(exp_table, svg_has_a_panel_and_error_bars)
 
 /* ---- reading a run back ------------------------------------------------------------------ */
 
-static char *tmpdir(void)
-{
-    char *d = ns_xstrdup("/tmp/ns-exp-XXXXXX");
-    cr_assert_not_null(mkdtemp(d));
-    return d;
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
 static bool exists(const char *dir, const char *name)
 {
     char *p = ns_path_join(dir, name);
@@ -253,7 +258,7 @@ Test(exp_read, guests_only_with_rates_per_guest_second)
      * wake-ups 400 / 4 = 100; latency (100 x 2 + 300 x 6) / 400 = 5 us
      */
     char *dir = tmpdir(), *path = ns_path_join(dir, "results.json");
-    write_file(path,
+    write_file(dir, "results.json",
         "{\"seed\": 1, \"duration_ns\": 2000000000, \"warmup_ns\": 500000000, \"domains\": [\n"
         " {\"name\": \"Domain-0\", \"metric\": {\"name\": \"bursts\", \"unit\": \"bursts/s\",\n"
         "  \"better\": \"higher\", \"value\": 100.0}, \"vcpus\": [{\"runstate_ns\": {\"running\": 9,\n"
@@ -290,7 +295,7 @@ Test(exp_read, guests_only_with_rates_per_guest_second)
     cr_assert_float_eq(r.wakeups, 100.0, 1e-9);
     cr_assert_float_eq(r.wake_us, 5.0, 1e-9);
 
-    write_file(path, "{\"domains\": 3}\n");
+    write_file(dir, "results.json", "{\"domains\": 3}\n");
     cr_assert_eq(ns_exp_read_run(path, &r, &err), -1);
     cr_assert(strstr(err.msg, "not a numasched results.json"), "%s", err.msg);
     free(path);
@@ -329,33 +334,6 @@ Test(exp_write, all_files_or_none)
 
 /* ---- the command ---------------------------------------------------------------------------- */
 
-struct outcome {
-    int status;
-    char *err;
-};
-
-static const char *binary(void)
-{
-    const char *b = getenv("NUMASCHED");
-    return b ? b : "build/asan/numasched";
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&buf, &cap, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(buf);
-        return ns_xstrdup("");
-    }
-    return buf;
-}
-
 /* Start the command with stdout to /dev/null and stderr to DIR.err. */
 static pid_t start(const char *errfile, const char *const *args)
 {
@@ -382,7 +360,8 @@ static struct outcome finish(pid_t pid, const char *errfile)
 {
     int st;
     cr_assert_eq(waitpid(pid, &st, 0), pid);
-    struct outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(errfile)};
+    struct outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), NULL,
+                        slurp(errfile, NULL)};
     unlink(errfile);
     return r;
 }
@@ -397,7 +376,7 @@ static struct outcome experiment(const char *dir, const char *const *args)
 /* The rows of results.csv after its header, which must be exactly this. */
 static char **csv_rows(const char *dir, size_t *n)
 {
-    char *path = ns_path_join(dir, "results.csv"), *text = slurp(path), *save = NULL;
+    char *path = ns_path_join(dir, "results.csv"), *text = slurp(path, NULL), *save = NULL;
     char **rows = NULL;
 
     cr_assert_not_null(text, "no %s", path);
@@ -478,7 +457,7 @@ Test(exp_cli, twenty_seven_rows_and_every_output)
     cr_assert(exists(dir, "runs/lmbench-proc-2-none/seed-1/results.json"));
     cr_assert_not(has_tmp_files(dir));
 
-    char *md_path = ns_path_join(dir, "table.md"), *md = slurp(md_path);
+    char *md_path = ns_path_join(dir, "table.md"), *md = slurp(md_path, NULL);
     cr_assert(strstr(md, "## lmbench-proc: us per VM, lower is better"));
     cr_assert(strstr(md, "| VMs | none | pin | numa | numa vs none | numa vs pin |"));
     free(md);
@@ -548,15 +527,15 @@ Test(exp_cli, broken_scenario_is_named_before_any_run)
 Test(exp_cli, interrupted_run_leaves_no_table)
 {
     /* A table from an earlier run must not survive next to the new runs. */
-    char *dir = tmpdir(), errfile[600], *stale = ns_path_join(dir, "results.csv");
-    write_file(stale, "workload,vms,policy,metric,unit,better,mean,ci95,runs\n");
+    char *dir = tmpdir(), errfile[600];
+    write_file(dir, "results.csv", "workload,vms,policy,metric,unit,better,mean,ci95,runs\n");
     snprintf(errfile, sizeof(errfile), "%s.err", dir);
 
     pid_t pid = start(errfile, (const char *[]){
         "--out", dir, "--seeds", "5", "--duration", "30", "--jobs", "2", NULL});
     /* Wait until the runs are under way (the start line), then stop it. */
     for (int i = 0; i < 500; i++) {
-        char *text = slurp(errfile);
+        char *text = slurp(errfile, NULL);
         bool started = text && strstr(text, " workers, into ");
         free(text);
         if (started)
@@ -572,7 +551,6 @@ Test(exp_cli, interrupted_run_leaves_no_table)
     for (const char *const *n = ns_exp_output_names(); *n; n++)
         cr_assert_not(exists(dir, *n), "%s after an interruption", *n);
     cr_assert_not(has_tmp_files(dir));
-    free(stale);
     free(r.err);
     rm_rf(dir);
     free(dir);
@@ -586,20 +564,10 @@ Test(exp_cli, misuse)
     cr_assert(strstr(r.err, "--seeds"), "%s", r.err);
     free(r.err);
 
-    char errfile[600];
-    snprintf(errfile, sizeof(errfile), "%s.err", dir);
-    const char *argv[] = {binary(), "experiment", "numa1999", NULL};
-    pid_t pid = fork();
-    if (pid == 0) {
-        int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(e, 2);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    r = finish(pid, errfile);
+    r = cli(dir, (const char *[]){"experiment", "numa1999", NULL});
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "no experiment named \"numa1999\""), "%s", r.err);
-    free(r.err);
+    outcome_free(&r);
     rm_rf(dir);
     free(dir);
 }

@@ -15,9 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/config.h"
 #include "numasched/place.h"
 
@@ -26,19 +25,17 @@
 
 /* ---- files --------------------------------------------------------------------- */
 
-static char dir[64];
+static char *dir;
 
 static void make_dir(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/ns-place-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = tmpdir();
 }
 
 static void drop_dir(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    rm_rf(dir);
+    free(dir);
 }
 
 TestSuite(place, .init = make_dir, .fini = drop_dir);
@@ -654,33 +651,12 @@ Test(place, host_full_names_the_domain)
 
 /* ---- numasched place ------------------------------------------------------------------------- */
 
-static char *run_place(const char *scenario, int *status)
-{
-    char out_path[512], cmd[1024];
-    const char *bin = getenv("NUMASCHED");
-
-    snprintf(out_path, sizeof(out_path), "%s/.out", dir);
-    snprintf(cmd, sizeof(cmd), "'%s' place '%s' > '%s' 2>&1", bin ? bin : "build/asan/numasched",
-             scenario, out_path);
-    *status = WEXITSTATUS(system(cmd));
-    FILE *f = fopen(out_path, "r");
-    cr_assert_not_null(f);
-    char *text = ns_xcalloc(1, 1 << 16);
-    size_t n = fread(text, 1, (1 << 16) - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 Test(place, command_prints_every_step)
 {
-    char path[512];
-    int status;
-
     ten_guests("current");
-    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
-    char *out = run_place(path, &status);
-    cr_expect_eq(status, 0, "%s", out);
+    char *path = ns_path_join(dir, "scn.cfg");
+    struct outcome r = cli(dir, (const char *[]){"place", path, NULL});
+    cr_expect_eq(r.status, 0, "%s", r.err);
     const char *const lines[] = {
         "placement: libxl of Xen 4.22",
         "Domain-0: not placed: Domain-0 is built by the hypervisor",
@@ -695,12 +671,13 @@ Test(place, command_prints_every_step)
         "2 node sets examined, 1 candidate:",
     };
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-        cr_expect(strstr(out, lines[i]), "no \"%s\" in:\n%s", lines[i], out);
-    free(out);
+        cr_expect(strstr(r.out, lines[i]), "no \"%s\" in:\n%s", lines[i], r.out);
+    outcome_free(&r);
 
     put("scn.cfg", HOST_2NODE "domains = [ \"nothere.cfg\" ]\n");
-    out = run_place(path, &status);
-    cr_expect_eq(status, 1);
-    cr_expect(strstr(out, "nothere.cfg: cannot read"), "%s", out);
-    free(out);
+    r = cli(dir, (const char *[]){"place", path, NULL});
+    cr_expect_eq(r.status, 1);
+    cr_expect(strstr(r.err, "nothere.cfg: cannot read"), "%s", r.err);
+    outcome_free(&r);
+    free(path);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/config.h"
 #include "numasched/engine.h"
 #include "numasched/place.h"
@@ -21,19 +22,17 @@
 
 #define HOST_2NODE "host = \"pack:2 [numa(memory=6GiB)] core:4 pu:2\"\n"
 
-static char dir[64];
+static char *dir;
 
 static void make_dir(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/ns-pools-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    dir = tmpdir();
 }
 
 static void drop_dir(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    rm_rf(dir);
+    free(dir);
 }
 
 TestSuite(pools, .init = make_dir, .fini = drop_dir);

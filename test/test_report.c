@@ -26,7 +26,6 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/report.h"
 #include "report/report_internal.h"
 
@@ -55,7 +55,7 @@ static struct ns_pcpu_result pcpu[4];
 static double node_bw[2] = {3.25, 0.5};
 static struct ns_results res;
 
-static char dir[64];            /* this test's scratch directory */
+static char *dir;               /* this test's scratch directory */
 
 static void group(struct ns_topo_group *g, unsigned first, unsigned count)
 {
@@ -132,19 +132,13 @@ static void setup(void)
         .sched = "credit", .events = 123456, .nr_domains = 2, .dom = dom, .pcpu = pcpu,
         .node_bw_gbs = node_bw,
     };
-    strcpy(dir, "/tmp/ns-report-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st, (void)type, (void)ftw;
-    return remove(path);
+    dir = tmpdir();
 }
 
 static void teardown(void)
 {
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    rm_rf(dir);
+    free(dir);
     for (unsigned i = 0; i < 4; i++)
         ns_mask_free(&topo_core[i].cpus);
     for (unsigned i = 0; i < 2; i++) {
@@ -162,22 +156,12 @@ static char *path_in(const char *rel)
     return ns_path_join(dir, rel);
 }
 
-static char *slurp(const char *path)
+/* A file the test expects to be there. */
+static char *read_back(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    char *buf = NULL;
-    size_t len = 0, n;
-    char chunk[4096];
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        buf = ns_xrealloc(buf, len + n + 1);
-        memcpy(buf + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    buf = ns_xrealloc(buf, len + 1);
-    buf[len] = '\0';
-    return buf;
+    char *text = slurp(path, NULL);
+    cr_assert_not_null(text, "cannot open %s", path);
+    return text;
 }
 
 static bool exists(const char *path)
@@ -187,7 +171,7 @@ static bool exists(const char *path)
 }
 
 /* Entries of @d other than . and .., and whether any is a leftover temporary. */
-static size_t count_entries(const char *d, bool *tmp_seen)
+static size_t entries_and_temps(const char *d, bool *tmp_seen)
 {
     DIR *h = opendir(d);
     struct dirent *e;
@@ -208,7 +192,7 @@ static size_t count_entries(const char *d, bool *tmp_seen)
 
 static json_object *parse_json_file(const char *path)
 {
-    char *text = slurp(path);
+    char *text = read_back(path);
     json_object *root = json_tokener_parse(text);
     free(text);
     cr_assert_not_null(root, "%s does not parse", path);
@@ -435,7 +419,7 @@ Test(report, json_key_order_and_layout)
     struct ns_err err;
     char *path = path_in("results.json");
     cr_assert_eq(ns_report_write_json(&res, path, &err), 0, "%s", err.msg);
-    char *text = slurp(path);
+    char *text = read_back(path);
     /* Top-level keys: indented by two spaces in json-c's pretty layout. */
     const char *keys[] = {"{\n  \"seed\": 42,", "\n  \"duration_ns\"", "\n  \"warmup_ns\"",
                           "\n  \"sched\"", "\n  \"events\"", "\n  \"host\"",
@@ -508,7 +492,7 @@ Test(report, csv_rows)
     struct ns_err err;
     char *path = path_in("results.csv");
     cr_assert_eq(ns_report_write_csv(&res, path, &err), 0, "%s", err.msg);
-    char *text = slurp(path);
+    char *text = read_back(path);
     cr_assert_str_eq(text,
         "domain_id,domain,workload,vcpu,running_ns,runnable_ns,blocked_ns,offline_ns,"
         "local_run_ns,remote_run_ns,migrations_core,migrations_socket,migrations_node,"
@@ -531,7 +515,7 @@ Test(report, csv_quotes_like_rfc4180)
     dom[1].metric.value = NAN;                     /* a missing value: empty field */
     char *path = path_in("results.csv");
     cr_assert_eq(ns_report_write_csv(&res, path, &err), 0, "%s", err.msg);
-    char *text = slurp(path);
+    char *text = read_back(path);
     cr_assert_not_null(strstr(text, "\n1,\"web \"\"prod\"\",eu\",plain,0,"), "%s", text);
     cr_assert_not_null(strstr(text, ",bandwidth,MB/s,\n"), "%s", text);
     free(text);
@@ -547,14 +531,14 @@ Test(report, dir_writes_both_and_leaves_no_temporaries)
     bool tmp;
 
     cr_assert_eq(ns_report_write_dir(&res, out, &err), 0, "%s", err.msg);
-    cr_assert_eq(count_entries(out, &tmp), 2);
+    cr_assert_eq(entries_and_temps(out, &tmp), 2);
     cr_assert_not(tmp);
     char *json = ns_path_join(out, "results.json"), *csv = ns_path_join(out, "results.csv");
     cr_assert(exists(json) && exists(csv));
 
     /* Again into the same, now existing, directory. */
     cr_assert_eq(ns_report_write_dir(&res, out, &err), 0, "%s", err.msg);
-    cr_assert_eq(count_entries(out, &tmp), 2);
+    cr_assert_eq(entries_and_temps(out, &tmp), 2);
     cr_assert_not(tmp);
     free(json);
     free(csv);
@@ -563,7 +547,7 @@ Test(report, dir_writes_both_and_leaves_no_temporaries)
 
 static void assert_same_file(const char *a, const char *b)
 {
-    char *x = slurp(a), *y = slurp(b);
+    char *x = read_back(a), *y = read_back(b);
     cr_assert_str_eq(x, y, "%s and %s differ", a, b);
     free(x);
     free(y);
@@ -581,9 +565,9 @@ Test(report, same_input_same_bytes)
         char *pa = ns_path_join(a, names[i]), *pb = ns_path_join(b, names[i]);
         assert_same_file(pa, pb);
         /* Overwriting in place gives the same bytes again. */
-        char *before = slurp(pa);
+        char *before = read_back(pa);
         cr_assert_eq(ns_report_write_dir(&res, a, &err), 0, "%s", err.msg);
-        char *after = slurp(pa);
+        char *after = read_back(pa);
         cr_assert_str_eq(before, after);
         free(before);
         free(after);
@@ -602,7 +586,7 @@ Test(report, file_missing_directory_fails_cleanly)
 
     cr_assert_eq(ns_report_write_json(&res, path, &err), -1);
     cr_assert_not_null(strstr(err.msg, path), "message \"%s\" names no path", err.msg);
-    cr_assert_eq(count_entries(dir, &tmp), 0);
+    cr_assert_eq(entries_and_temps(dir, &tmp), 0);
     free(path);
 }
 
@@ -617,7 +601,7 @@ Test(report, dir_that_cannot_be_created_fails_cleanly)
     fclose(f);
     cr_assert_eq(ns_report_write_dir(&res, out, &err), -1);
     cr_assert_not_null(strstr(err.msg, out), "message \"%s\" names no path", err.msg);
-    cr_assert_eq(count_entries(dir, &tmp), 1);     /* only "file" */
+    cr_assert_eq(entries_and_temps(dir, &tmp), 1);     /* only "file" */
     free(file);
     free(out);
 }
@@ -640,7 +624,7 @@ Test(report, dir_second_file_fails_removes_first)
     cr_assert_eq(ns_report_write_dir(&res, out, &err), -1);
     cr_assert_not_null(strstr(err.msg, "results.csv"), "%s", err.msg);
     cr_assert_not(exists(json));
-    cr_assert_eq(count_entries(out, &tmp), 1);     /* the in-the-way folder */
+    cr_assert_eq(entries_and_temps(out, &tmp), 1);     /* the in-the-way folder */
     cr_assert_not(tmp);
     free(out);
     free(csv);

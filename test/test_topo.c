@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/topo.h"
 
 #define GIB (1024ULL * 1024ULL * 1024ULL)
@@ -97,16 +98,6 @@ static void check_cpus(const struct ns_mask *m, const char *expected)
     char *s = ns_mask_format(m);
     cr_assert_str_eq(s, expected);
     free(s);
-}
-
-static char *write_file(const char *dir, const char *name, const char *text)
-{
-    char *path = ns_path_join(dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
 }
 
 /* ---- real hosts ----------------------------------------------------------------- */
@@ -320,18 +311,16 @@ static const char permuted_xml[] =
 
 static struct ns_topo *load_permuted(const char *values)
 {
-    char dir[] = "/tmp/numasched-topo-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char *text = NULL;
+    char *dir = tmpdir(), *path = ns_path_join(dir, "permuted.xml"), *text = NULL;
     cr_assert_geq(asprintf(&text, permuted_xml, strlen(values), values), 0);
-    char *path = write_file(dir, "permuted.xml", text);
+    write_file(dir, "permuted.xml", text);
 
     struct ns_topo *t = load(path, NULL);
     check_counts(t, 3, 3, 3, 3);
     cr_assert_eq(t->node[0].os_index, 2);
 
-    unlink(path);
-    rmdir(dir);
+    rm_rf(dir);
+    free(dir);
     free(path);
     free(text);
     return t;
@@ -533,20 +522,16 @@ Test(topo, missing_xml_fails)
 
 Test(topo, malformed_xml_fails)
 {
-    char dir[] = "/tmp/numasched-topo-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char *bad = write_file(dir, "bad.xml", "<?xml version=\"1.0\"?>\n<topology version=\"2.0\">\n<object");
+    char *dir = tmpdir();
+    write_file(dir, "bad.xml", "<?xml version=\"1.0\"?>\n<topology version=\"2.0\">\n<object");
     /* An existing file is read as XML whatever its name. */
-    char *odd = write_file(dir, "host.topo", "not xml at all\n");
+    write_file(dir, "host.topo", "not xml at all\n");
 
     check_fails("bad.xml", dir, "hwloc cannot load this XML topology");
     check_fails("host.topo", dir, "hwloc cannot load this XML topology");
 
-    unlink(bad);
-    unlink(odd);
-    rmdir(dir);
-    free(bad);
-    free(odd);
+    rm_rf(dir);
+    free(dir);
 }
 
 /* ---- limits and the hwloc guard ------------------------------------------------------ */
@@ -586,9 +571,7 @@ Test(topo, hosts_over_the_limits_are_refused)
                 "the host has 65 NUMA nodes, more than numasched's limit of 64");
 
     /* The same PU count as an XML export: refused once the child counted it. */
-    char dir[] = "/tmp/numasched-topo-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char *path = ns_path_join(dir, "big.xml");
+    char *dir = tmpdir(), *path = ns_path_join(dir, "big.xml");
     hwloc_topology_t h;
     cr_assert_eq(hwloc_topology_init(&h), 0);
     cr_assert_eq(hwloc_topology_set_synthetic(h, "pack:17 core:241 pu:1"), 0);
@@ -596,15 +579,14 @@ Test(topo, hosts_over_the_limits_are_refused)
     cr_assert_eq(hwloc_topology_export_xml(h, path, 0), 0);
     hwloc_topology_destroy(h);
     check_fails("big.xml", dir, "the host has 4097 PUs, more than numasched's limit of 4096 pCPUs");
-    unlink(path);
-    rmdir(dir);
+    rm_rf(dir);
+    free(dir);
     free(path);
 }
 
 Test(topo, xml_that_is_not_a_small_regular_file_is_refused)
 {
-    char dir[] = "/tmp/numasched-topo-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char *dir = tmpdir();
     char *fifo = ns_path_join(dir, "fifo.xml"), *sub = ns_path_join(dir, "sub");
     char *big = ns_path_join(dir, "big.xml");
 
@@ -619,10 +601,8 @@ Test(topo, xml_that_is_not_a_small_regular_file_is_refused)
     fclose(f);
     check_fails("big.xml", dir, "larger than numasched's limit of 64 MiB for an XML topology");
 
-    unlink(fifo);
-    rmdir(sub);
-    unlink(big);
-    rmdir(dir);
+    rm_rf(dir);
+    free(dir);
     free(fifo);
     free(sub);
     free(big);

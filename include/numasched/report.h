@@ -53,6 +53,29 @@ double ns_exp_diff_ci95(const struct ns_exp_stat *a, const struct ns_exp_stat *b
 /* How much better @subject is than @base, in % of @base, + meaning better. */
 double ns_exp_rel_better(double subject, double base, bool higher_is_better);
 
+/*
+ * The axes of a full factorial experiment: workloads x VM counts x policies,
+ * one scenario per combination (a cell). Cells are numbered row-major,
+ * [workload][vms][policy]: the runner's cell i and the table's cell i are
+ * the same scenario because both number them with ns_exp_cell_index.
+ */
+struct ns_exp_axes {
+    const char *name;               /* "numa2013" */
+    const char *summary;            /* one line for --help */
+    const char *const *workloads;
+    size_t nr_workloads;
+    const unsigned *vms;
+    size_t nr_vms;
+    const char *const *policies;
+    size_t nr_policies;
+    const char *subject;            /* the policy compared against each other one */
+};
+
+size_t ns_exp_nr_cells(const struct ns_exp_axes *x);
+size_t ns_exp_cell_index(const struct ns_exp_axes *x, size_t w, size_t v, size_t p);
+/* The inverse: the workload, VM count and policy of cell @i. */
+void ns_exp_cell_axes(const struct ns_exp_axes *x, size_t i, size_t *w, size_t *v, size_t *p);
+
 /* One cell of an experiment: one scenario, run once per seed. */
 struct ns_exp_cell {
     const char *workload, *policy;
@@ -61,17 +84,9 @@ struct ns_exp_cell {
     struct ns_exp_run *run;         /* [nr_runs], in seed order */
 };
 
-/* A full factorial experiment: workloads x VM counts x policies. */
 struct ns_exp_table {
-    const char *name;               /* "numa2013" */
-    const char *const *workloads;
-    size_t nr_workloads;
-    const unsigned *vms;
-    size_t nr_vms;
-    const char *const *policies;
-    size_t nr_policies;
-    const char *subject;            /* the policy compared against each other one */
-    struct ns_exp_cell *cell;       /* [workload][vms][policy], row-major */
+    const struct ns_exp_axes *axes;
+    struct ns_exp_cell *cell;       /* [ns_exp_nr_cells(axes)], by ns_exp_cell_index */
 };
 
 struct ns_exp_cell *ns_exp_cell(const struct ns_exp_table *t, size_t w, size_t v, size_t p);

@@ -4,8 +4,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <getopt.h>
-
 #include "cli.h"
 #include "numasched/report.h"
 #include "numasched/xentrace.h"
@@ -32,7 +30,23 @@ struct analyze_opts {
     bool json;
 };
 
-static int parse_analyze_args(int argc, char **argv, struct analyze_opts *o, bool *help)
+static void help(FILE *out)
+{
+    fputs(analyze_help, out);
+}
+
+static int option(void *ctx, int c, const char *val)
+{
+    struct analyze_opts *o = ctx;
+
+    switch (c) {
+    case 'z': return cli_opt_hz("analyze", "--trace-hz", val, &o->hz);
+    case 'H': o->host = val; return CLI_OK;
+    default: o->json = true; return CLI_OK;         /* 'j' */
+    }
+}
+
+int cli_analyze(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"trace-hz", required_argument, NULL, 'z'},
@@ -41,44 +55,15 @@ static int parse_analyze_args(int argc, char **argv, struct analyze_opts *o, boo
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct ns_err err;
-    int c;
-
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (c) {
-        case 'z':
-            if (ns_trace_parse_hz(optarg, &o->hz, &err) < 0)
-                return cli_misuse("analyze", "--trace-hz: %s", err.msg);
-            break;
-        case 'H': o->host = optarg; break;
-        case 'j': o->json = true; break;
-        case 'h': *help = true; return CLI_OK;
-        case ':': return cli_misuse("analyze", "%s needs a value", argv[optind - 1]);
-        default: return cli_misuse("analyze", "unknown option %s", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1)
-        return cli_misuse("analyze", "%s", optind >= argc ? "needs a trace FILE" : "takes one FILE");
-    o->file = argv[optind];
-    return CLI_OK;
-}
-
-int cli_analyze(int argc, char **argv)
-{
+    static const struct cli_args args = {"analyze", opts, option, help, "a trace FILE"};
     struct analyze_opts o = {0};
     struct ns_trace_analysis a;
     struct ns_topo *topo = NULL;
     struct ns_err err;
-    bool help = false;
 
-    int rc = parse_analyze_args(argc, argv, &o, &help);
-    if (rc != CLI_OK || help) {
-        if (help)
-            fputs(analyze_help, stdout);
-        return rc;
-    }
+    int rc = cli_parse(&args, argc, argv, &o, &o.file);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? CLI_OK : rc;
     if (o.host && !(topo = ns_topo_load(o.host, NULL, &err)))
         return cli_fail(&err);
     struct ns_analyze_opts ao = {o.hz, topo};

@@ -6,9 +6,12 @@
 #ifndef NUMASCHED_CLI_H
 #define NUMASCHED_CLI_H
 
+#include <getopt.h>
+
 #include "numasched/util.h"
 
-enum { CLI_OK = 0, CLI_BAD_INPUT = 1, CLI_USAGE = 2 };
+/* Exit statuses; CLI_HELP (never an exit status): --help was answered. */
+enum { CLI_OK = 0, CLI_BAD_INPUT = 1, CLI_USAGE = 2, CLI_HELP = -1 };
 
 struct cli_command {
     const char *name;
@@ -21,6 +24,34 @@ int cli_topo(int argc, char **argv);
 int cli_place(int argc, char **argv);
 int cli_experiment(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
+
+/*
+ * A command's command line (src/cli/args.c): the options of @opts, each
+ * handed to @option (which answers CLI_OK or, through cli_misuse, CLI_USAGE),
+ * `--help` (its option value must be 'h') printing @help, then exactly one
+ * operand, named in messages by @operand ("a SCENARIO file").
+ */
+struct cli_args {
+    const char *cmd;
+    const struct option *opts;
+    int (*option)(void *ctx, int opt, const char *val);
+    void (*help)(FILE *out);
+    const char *operand;
+};
+/* CLI_OK with *@operand set, CLI_HELP, or CLI_USAGE (a line on stderr). */
+int cli_parse(const struct cli_args *a, int argc, char **argv, void *ctx, const char **operand);
+
+/* The values several commands take; CLI_OK, or CLI_USAGE naming @opt. */
+int cli_opt_duration(const char *cmd, const char *opt, const char *val, bool zero_ok,
+                     ns_time_t *out);
+int cli_opt_count(const char *cmd, const char *opt, const char *val, unsigned lo, unsigned hi,
+                  unsigned *out);
+int cli_opt_hz(const char *cmd, const char *opt, const char *val, uint64_t *out);
+
+/* Print "numasched: MSG" and return CLI_BAD_INPUT. */
+int cli_fail(const struct ns_err *err);
+/* Print "numasched CMD: FMT... (see ...)" and return CLI_USAGE. */
+int cli_misuse(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The trace files of `numasched run --trace/--perfetto` (src/cli/traces.c):
  * opened and added as sinks before the run, finished or dropped after it. */
@@ -38,28 +69,5 @@ int cli_traces_open(struct cli_traces *t, const struct cli_trace_opts *o,
                     const struct ns_sim_spec *spec, struct ns_engine *e, struct ns_err *err);
 int cli_traces_finish(struct cli_traces *t, ns_time_t end, struct ns_err *err);
 void cli_traces_abort(struct cli_traces *t);
-
-/*
- * `numasched run --determinism-check` (src/cli/determinism.c). Run 1 records
- * checkpoints of its fact stream through cli_det_sink and ends with
- * cli_det_finish; cli_det_verify then loads the scenario again with @load
- * (exactly as run 1 was loaded), runs it, and compares. 0: the runs agree
- * (a line on stdout); -1: @err names the first fact that differs.
- */
-struct ns_results;
-struct ns_trace_sink;
-struct cli_det;
-typedef int (*cli_spec_loader)(void *arg, struct ns_sim_spec *spec, struct ns_err *err);
-struct cli_det *cli_det_new(void);
-const struct ns_trace_sink *cli_det_sink(struct cli_det *d);
-void cli_det_finish(struct cli_det *d, const struct ns_results *r);
-int cli_det_verify(const struct cli_det *one, const char *name, cli_spec_loader load,
-                   void *arg, struct ns_err *err);
-void cli_det_free(struct cli_det *d);
-
-/* Print "numasched: MSG" and return CLI_BAD_INPUT. */
-int cli_fail(const struct ns_err *err);
-/* Print "numasched CMD: FMT(arg) (see ...)" and return CLI_USAGE. */
-int cli_misuse(const char *cmd, const char *fmt, const char *arg);
 
 #endif

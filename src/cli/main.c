@@ -5,8 +5,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -46,19 +44,5 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "numasched: unknown command \"%s\" (see numasched --help)\n", argv[1]);
-    return CLI_USAGE;
-}
-
-int cli_fail(const struct ns_err *err)
-{
-    fprintf(stderr, "numasched: %s\n", err->msg);
-    return CLI_BAD_INPUT;
-}
-
-int cli_misuse(const char *cmd, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "numasched %s: ", cmd);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see numasched %s --help)\n", cmd);
     return CLI_USAGE;
 }

@@ -6,7 +6,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,48 +168,35 @@ static void print_domain(FILE *out, const struct ns_sim_spec *s, const struct ns
 
 /* ---- the command --------------------------------------------------------------------- */
 
-static int parse_place_args(int argc, char **argv, const char **scenario, unsigned *version)
+static void help(FILE *out)
+{
+    fputs(place_help, out);
+}
+
+static int option(void *ctx, int c, const char *val)
+{
+    struct ns_err err;
+
+    (void)c;                    /* 'x', the only one */
+    if (ns_xen_version_parse(val, ctx, &err) < 0)
+        return cli_misuse("place", "--xen: %s", err.msg);
+    return CLI_OK;
+}
+
+int cli_place(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"xen", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct ns_err err;
-    int c;
-
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (c) {
-        case 'x':
-            if (ns_xen_version_parse(optarg, version, &err) < 0)
-                return cli_misuse("place", "--xen: %s", err.msg);
-            break;
-        case 'h': *scenario = NULL; return CLI_OK;
-        case ':': return cli_misuse("place", "%s needs a value", argv[optind - 1]);
-        default: return cli_misuse("place", "unknown option %s", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1)
-        return cli_misuse("place", "%s", optind >= argc ? "needs a SCENARIO file"
-                                                        : "takes one SCENARIO");
-    *scenario = argv[optind];
-    return CLI_OK;
-}
-
-int cli_place(int argc, char **argv)
-{
+    static const struct cli_args args = {"place", opts, option, help, "a SCENARIO file"};
     const char *scenario = NULL;
     unsigned version = 0;
-    int rc = parse_place_args(argc, argv, &scenario, &version);
+    int rc = cli_parse(&args, argc, argv, &version, &scenario);
 
     if (rc != CLI_OK)
-        return rc;
-    if (!scenario) {
-        fputs(place_help, stdout);
-        return CLI_OK;
-    }
+        return rc == CLI_HELP ? CLI_OK : rc;
 
     /* Nothing runs: a duration is not needed. */
     struct ns_overrides ov = {.has_duration = true, .duration = NS_S};

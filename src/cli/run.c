@@ -4,16 +4,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "numasched/config.h"
 #include "numasched/engine.h"
-#include "numasched/place.h"
 #include "numasched/report.h"
+#include "numasched/runner.h"
 #include "numasched/xentrace.h"
 
 static const char run_help[] =
@@ -41,7 +38,7 @@ struct run_opts {
     const char *scenario, *out;
     struct ns_overrides ov;
     struct cli_trace_opts trace;
-    bool check, quiet, help, determinism;
+    bool check, quiet, determinism;
 };
 
 static int parse_seed(const char *s, uint64_t *out)
@@ -53,6 +50,34 @@ static int parse_seed(const char *s, uint64_t *out)
         return -1;
     *out = strtoull(s, &end, 10);
     return errno || *end ? -1 : 0;
+}
+
+static void help(FILE *out)
+{
+    fputs(run_help, out);
+}
+
+static int option(void *ctx, int c, const char *val)
+{
+    struct run_opts *o = ctx;
+
+    switch (c) {
+    case 's':
+        if (parse_seed(val, &o->ov.seed) < 0)
+            return cli_misuse("run", "--seed wants a non-negative integer, not \"%s\"", val);
+        o->ov.has_seed = true;
+        return CLI_OK;
+    case 'd':
+        o->ov.has_duration = true;
+        return cli_opt_duration("run", "--duration", val, false, &o->ov.duration);
+    case 'z': return cli_opt_hz("run", "--trace-hz", val, &o->trace.hz);
+    case 'o': o->out = val; return CLI_OK;
+    case 't': o->trace.trace = val; return CLI_OK;
+    case 'p': o->trace.perfetto = val; return CLI_OK;
+    case 'c': o->check = true; return CLI_OK;
+    case 'D': o->determinism = true; return CLI_OK;
+    default: o->quiet = true; return CLI_OK;        /* 'q' */
+    }
 }
 
 static int parse_run_args(int argc, char **argv, struct run_opts *o)
@@ -70,46 +95,12 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct ns_err err;
-    int c;
+    static const struct cli_args args = {"run", opts, option, help, "a SCENARIO file"};
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (parse_seed(optarg, &o->ov.seed) < 0)
-                return cli_misuse("run", "--seed wants a non-negative integer, not \"%s\"", optarg);
-            o->ov.has_seed = true;
-            break;
-        case 'd':
-            if (ns_duration_parse(optarg, &o->ov.duration, &err) < 0)
-                return cli_misuse("run", "--duration: %s", err.msg);
-            if (o->ov.duration == 0)
-                return cli_misuse("run", "--duration %s: must be longer than 0", optarg);
-            o->ov.has_duration = true;
-            break;
-        case 'o': o->out = optarg; break;
-        case 't': o->trace.trace = optarg; break;
-        case 'p': o->trace.perfetto = optarg; break;
-        case 'z':
-            if (ns_trace_parse_hz(optarg, &o->trace.hz, &err) < 0)
-                return cli_misuse("run", "--trace-hz: %s", err.msg);
-            break;
-        case 'c': o->check = true; break;
-        case 'D': o->determinism = true; break;
-        case 'q': o->quiet = true; break;
-        case 'h': o->help = true; return CLI_OK;
-        case ':': return cli_misuse("run", "%s needs a value", argv[optind - 1]);
-        default: return cli_misuse("run", "unknown option %s", argv[optind - 1]);
-        }
-    }
-    if (o->trace.hz && !o->trace.trace)
+    int rc = cli_parse(&args, argc, argv, o, &o->scenario);
+    if (rc == CLI_OK && o->trace.hz && !o->trace.trace)
         return cli_misuse("run", "%s", "--trace-hz goes with --trace FILE");
-    if (optind != argc - 1)
-        return cli_misuse("run", "%s", optind >= argc ? "needs a SCENARIO file" : "takes one SCENARIO");
-    o->scenario = argv[optind];
-    return CLI_OK;
+    return rc;
 }
 
 /* What --check saw: that every invariant held, and the schedulers' own
@@ -120,7 +111,7 @@ static void print_check(const struct ns_engine *e, const struct ns_results *r)
     ns_engine_print_sched_stats(e, stdout);
 }
 
-/* The spec of a run of @arg's scenario, as the options ask (a cli_spec_loader). */
+/* The spec of a run of @arg's scenario, as the options ask (an ns_spec_loader). */
 static int load_spec(void *arg, struct ns_sim_spec *spec, struct ns_err *err)
 {
     const struct run_opts *o = arg;
@@ -136,29 +127,29 @@ static int load_spec(void *arg, struct ns_sim_spec *spec, struct ns_err *err)
 
 /* --determinism-check: compare @e's finished run with a second one, before
  * anything is written, so that a failed check leaves no file behind. */
-static int verify(const struct run_opts *o, struct cli_det *det, const struct ns_engine *e,
+static int verify(const struct run_opts *o, struct ns_det *det, const struct ns_engine *e,
                   struct ns_err *err)
 {
     if (!det)
         return 0;
-    cli_det_finish(det, ns_engine_results(e));
-    return cli_det_verify(det, o->scenario, load_spec, (void *)o, err);
+    ns_det_finish(det, ns_engine_results(e));
+    return ns_det_verify(det, o->scenario, load_spec, (void *)o, err);
 }
 
 static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct ns_err *err)
 {
     struct ns_engine *e = ns_engine_create(spec, err);
-    struct cli_det *det = o->determinism ? cli_det_new() : NULL;
+    struct ns_det *det = o->determinism ? ns_det_new() : NULL;
     struct cli_traces traces;
     int rc = -1;
 
     if (!e || cli_traces_open(&traces, &o->trace, spec, e, err) < 0) {
-        cli_det_free(det);
+        ns_det_free(det);
         ns_engine_free(e);
         return -1;
     }
     if (det)
-        ns_engine_add_sink(e, cli_det_sink(det));
+        ns_engine_add_sink(e, ns_det_sink(det));
     if (ns_engine_run(e, err) < 0 || verify(o, det, e, err) < 0) {
         cli_traces_abort(&traces);
     } else if (cli_traces_finish(&traces, spec->warmup + spec->duration, err) == 0) {
@@ -169,7 +160,7 @@ static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct n
             print_check(e, r);
         rc = o->out ? ns_report_write_dir(r, o->out, err) : 0;
     }
-    cli_det_free(det);
+    ns_det_free(det);
     ns_engine_free(e);
     return rc;
 }
@@ -182,11 +173,7 @@ int cli_run(int argc, char **argv)
 
     int rc = parse_run_args(argc, argv, &o);
     if (rc != CLI_OK)
-        return rc;
-    if (o.help) {
-        fputs(run_help, stdout);
-        return CLI_OK;
-    }
+        return rc == CLI_HELP ? CLI_OK : rc;
     if (o.trace.trace && !o.trace.hz)
         o.trace.hz = NS_TRACE_DEFAULT_HZ;
     if (load_spec(&o, &spec, &err) < 0)

@@ -3,10 +3,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <getopt.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "cli.h"
 #include "numasched/topo.h"
 
@@ -22,6 +18,19 @@ static const char topo_help[] =
     "  --json     print JSON (nodes, sockets, cores, pcpus, distances, ...)\n"
     "  --help     this text\n";
 
+static void help(FILE *out)
+{
+    fputs(topo_help, out);
+}
+
+static int option(void *ctx, int c, const char *val)
+{
+    (void)c;                    /* 'j', the only one */
+    (void)val;
+    *(bool *)ctx = true;
+    return CLI_OK;
+}
+
 int cli_topo(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -29,23 +38,16 @@ int cli_topo(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    static const struct cli_args args = {"topo", opts, option, help, "a host SPEC"};
+    const char *spec;
     bool json = false;
-    int c;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = true; break;
-        case 'h': fputs(topo_help, stdout); return CLI_OK;
-        default: return cli_misuse("topo", "unknown option %s", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1)
-        return cli_misuse("topo", "%s", optind >= argc ? "needs one SPEC" : "takes one SPEC");
+    int rc = cli_parse(&args, argc, argv, &json, &spec);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? CLI_OK : rc;
 
     struct ns_err err;
-    struct ns_topo *t = ns_topo_load(argv[optind], NULL, &err);
+    struct ns_topo *t = ns_topo_load(spec, NULL, &err);
     if (!t)
         return cli_fail(&err);
     if (json)

@@ -202,14 +202,26 @@ double ns_exp_rel_better(double subject, double base, bool higher_is_better)
 
 /* ---- the table ------------------------------------------------------------------------ */
 
-struct ns_exp_cell *ns_exp_cell(const struct ns_exp_table *t, size_t w, size_t v, size_t p)
+size_t ns_exp_nr_cells(const struct ns_exp_axes *x)
 {
-    return &t->cell[(w * t->nr_vms + v) * t->nr_policies + p];
+    return x->nr_workloads * x->nr_vms * x->nr_policies;
 }
 
-static size_t nr_cells(const struct ns_exp_table *t)
+size_t ns_exp_cell_index(const struct ns_exp_axes *x, size_t w, size_t v, size_t p)
 {
-    return t->nr_workloads * t->nr_vms * t->nr_policies;
+    return (w * x->nr_vms + v) * x->nr_policies + p;
+}
+
+void ns_exp_cell_axes(const struct ns_exp_axes *x, size_t i, size_t *w, size_t *v, size_t *p)
+{
+    *p = i % x->nr_policies;
+    *v = i / x->nr_policies % x->nr_vms;
+    *w = i / (x->nr_policies * x->nr_vms);
+}
+
+struct ns_exp_cell *ns_exp_cell(const struct ns_exp_table *t, size_t w, size_t v, size_t p)
+{
+    return &t->cell[ns_exp_cell_index(t->axes, w, v, p)];
 }
 
 /* The statistic of one double field of the runs (offsetof in ns_exp_run). */
@@ -231,19 +243,19 @@ static void value_stat(const struct ns_exp_cell *c, struct ns_exp_stat *out)
 /* The subject policy's index; the table always has one. */
 static size_t subject_index(const struct ns_exp_table *t)
 {
-    for (size_t p = 0; p < t->nr_policies; p++)
-        if (strcmp(t->policies[p], t->subject) == 0)
+    for (size_t p = 0; p < t->axes->nr_policies; p++)
+        if (strcmp(t->axes->policies[p], t->axes->subject) == 0)
             return p;
     return 0;
 }
 
 int ns_exp_check(const struct ns_exp_table *t, struct ns_err *err)
 {
-    for (size_t w = 0; w < t->nr_workloads; w++) {
+    for (size_t w = 0; w < t->axes->nr_workloads; w++) {
         const struct ns_exp_run *first = NULL;
-        for (size_t i = 0; i < t->nr_vms * t->nr_policies; i++) {
-            const struct ns_exp_cell *c = ns_exp_cell(t, w, i / t->nr_policies,
-                                                      i % t->nr_policies);
+        for (size_t i = 0; i < t->axes->nr_vms * t->axes->nr_policies; i++) {
+            const struct ns_exp_cell *c = ns_exp_cell(t, w, i / t->axes->nr_policies,
+                                                      i % t->axes->nr_policies);
             if (c->nr_runs == 0)
                 return ns_err_set(err, NULL, 0, NULL, "%s-%u-%s: no runs", c->workload,
                                   c->vms, c->policy);
@@ -276,7 +288,7 @@ static void put_double(FILE *f, double v)
 void ns_exp_emit_csv(const struct ns_exp_table *t, FILE *f)
 {
     fputs("workload,vms,policy,metric,unit,better,mean,ci95,runs\n", f);
-    for (size_t i = 0; i < nr_cells(t); i++) {
+    for (size_t i = 0; i < ns_exp_nr_cells(t->axes); i++) {
         const struct ns_exp_cell *c = &t->cell[i];
         const struct ns_exp_run *r = c->nr_runs ? &c->run[0] : NULL;
         struct ns_exp_stat s;
@@ -314,7 +326,7 @@ void ns_exp_emit_mechanisms(const struct ns_exp_table *t, FILE *f)
     for (size_t k = 0; k < NR_MECH_COLS; k++)
         fprintf(f, ",%s", mech_cols[k].csv);
     fputc('\n', f);
-    for (size_t i = 0; i < nr_cells(t); i++) {
+    for (size_t i = 0; i < ns_exp_nr_cells(t->axes); i++) {
         const struct ns_exp_cell *c = &t->cell[i];
         fprintf(f, "%s,%u,%s,%u", c->workload, c->vms, c->policy, c->nr_runs);
         for (size_t k = 0; k < NR_MECH_COLS; k++) {
@@ -374,7 +386,7 @@ static void put_design(const struct ns_exp_table *t, FILE *f)
     double dur = -1, warm = -1;
     bool same = true;
 
-    for (size_t i = 0; i < nr_cells(t); i++) {
+    for (size_t i = 0; i < ns_exp_nr_cells(t->axes); i++) {
         const struct ns_exp_cell *c = &t->cell[i];
         lo = c->nr_runs < lo ? c->nr_runs : lo;
         hi = c->nr_runs > hi ? c->nr_runs : hi;
@@ -397,14 +409,14 @@ static void put_design(const struct ns_exp_table *t, FILE *f)
 
 static void md_intro(const struct ns_exp_table *t, FILE *f)
 {
-    fprintf(f, "# %s\n\n", t->name);
+    fprintf(f, "# %s\n\n", t->axes->name);
     put_design(t, f);
     fprintf(f, "\nEach cell: the per-VM metric (mean over the VMs of a run), as the mean over\n"
             "the seeds ± the half-width of its 95%% confidence interval (Student t, n - 1\n"
             "degrees of freedom). \"%s vs X\": how much better %s is than X, in %% of X\n"
             "(+ means %s is better, whichever way the metric points), ± the 95%% confidence\n"
             "interval of the difference (Welch); * marks a difference larger than that\n"
-            "interval.\n", t->subject, t->subject, t->subject);
+            "interval.\n", t->axes->subject, t->axes->subject, t->axes->subject);
 }
 
 static void md_results(const struct ns_exp_table *t, size_t w, size_t subj, FILE *f)
@@ -412,33 +424,33 @@ static void md_results(const struct ns_exp_table *t, size_t w, size_t subj, FILE
     const struct ns_exp_run *r0 = &ns_exp_cell(t, w, 0, 0)->run[0];
     double largest = 0;
 
-    for (size_t i = 0; i < t->nr_vms * t->nr_policies; i++) {
+    for (size_t i = 0; i < t->axes->nr_vms * t->axes->nr_policies; i++) {
         struct ns_exp_stat s;
-        value_stat(ns_exp_cell(t, w, i / t->nr_policies, i % t->nr_policies), &s);
+        value_stat(ns_exp_cell(t, w, i / t->axes->nr_policies, i % t->axes->nr_policies), &s);
         largest = s.mean > largest ? s.mean : largest;
     }
-    fprintf(f, "\n## %s: %s per VM, %s is better\n\n| VMs |", t->workloads[w], r0->unit,
+    fprintf(f, "\n## %s: %s per VM, %s is better\n\n| VMs |", t->axes->workloads[w], r0->unit,
             r0->higher_is_better ? "higher" : "lower");
-    for (size_t p = 0; p < t->nr_policies; p++)
-        fprintf(f, " %s |", t->policies[p]);
-    for (size_t p = 0; p < t->nr_policies; p++)
+    for (size_t p = 0; p < t->axes->nr_policies; p++)
+        fprintf(f, " %s |", t->axes->policies[p]);
+    for (size_t p = 0; p < t->axes->nr_policies; p++)
         if (p != subj)
-            fprintf(f, " %s vs %s |", t->subject, t->policies[p]);
+            fprintf(f, " %s vs %s |", t->axes->subject, t->axes->policies[p]);
     fputs("\n|---:|", f);
-    for (size_t p = 0; p < 2 * t->nr_policies - 1; p++)
+    for (size_t p = 0; p < 2 * t->axes->nr_policies - 1; p++)
         fputs("---:|", f);
     fputc('\n', f);
 
-    for (size_t v = 0; v < t->nr_vms; v++) {
-        struct ns_exp_stat s[t->nr_policies];
-        fprintf(f, "| %u |", t->vms[v]);
-        for (size_t p = 0; p < t->nr_policies; p++) {
+    for (size_t v = 0; v < t->axes->nr_vms; v++) {
+        struct ns_exp_stat s[t->axes->nr_policies];
+        fprintf(f, "| %u |", t->axes->vms[v]);
+        for (size_t p = 0; p < t->axes->nr_policies; p++) {
             value_stat(ns_exp_cell(t, w, v, p), &s[p]);
             fputc(' ', f);
             put_mean_ci(f, &s[p], decimals_for(largest));
             fputs(" |", f);
         }
-        for (size_t p = 0; p < t->nr_policies; p++) {
+        for (size_t p = 0; p < t->axes->nr_policies; p++) {
             if (p == subj)
                 continue;
             fputc(' ', f);
@@ -462,10 +474,10 @@ static void md_mechanisms(const struct ns_exp_table *t, size_t w, FILE *f)
     for (size_t k = 0; k < NR_MECH_COLS; k++)
         fputs("---:|", f);
     fputc('\n', f);
-    for (size_t v = 0; v < t->nr_vms; v++) {
-        for (size_t p = 0; p < t->nr_policies; p++) {
+    for (size_t v = 0; v < t->axes->nr_vms; v++) {
+        for (size_t p = 0; p < t->axes->nr_policies; p++) {
             const struct ns_exp_cell *c = ns_exp_cell(t, w, v, p);
-            fprintf(f, "| %u | %s |", t->vms[v], t->policies[p]);
+            fprintf(f, "| %u | %s |", t->axes->vms[v], t->axes->policies[p]);
             for (size_t k = 0; k < NR_MECH_COLS; k++) {
                 struct ns_exp_stat s;
                 cell_stat(c, mech_cols[k].field, &s);
@@ -484,7 +496,7 @@ void ns_exp_emit_markdown(const struct ns_exp_table *t, FILE *f)
     size_t subj = subject_index(t);
 
     md_intro(t, f);
-    for (size_t w = 0; w < t->nr_workloads; w++) {
+    for (size_t w = 0; w < t->axes->nr_workloads; w++) {
         md_results(t, w, subj, f);
         md_mechanisms(t, w, f);
     }

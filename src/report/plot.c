@@ -50,8 +50,8 @@ static void y_axis(const struct ns_exp_table *t, size_t w, double *top, double *
 {
     double hi = 0;
 
-    for (size_t v = 0; v < t->nr_vms; v++) {
-        for (size_t p = 0; p < t->nr_policies; p++) {
+    for (size_t v = 0; v < t->axes->nr_vms; v++) {
+        for (size_t p = 0; p < t->axes->nr_policies; p++) {
             struct ns_exp_stat s;
             stat_of(ns_exp_cell(t, w, v, p), &s);
             double y = s.mean + (isnan(s.ci95) ? 0 : s.ci95);
@@ -104,52 +104,52 @@ static void panel(const struct ns_exp_table *t, size_t w, FILE *f)
 {
     const struct ns_exp_run *r0 = &ns_exp_cell(t, w, 0, 0)->run[0];
     double x0 = MARGIN + (double)w * PANEL_W, top, step;
-    double gw = (double)(PLOT_RIGHT - PLOT_LEFT) / t->nr_vms;
-    double bw = gw * 0.75 / t->nr_policies;
+    double gw = (double)(PLOT_RIGHT - PLOT_LEFT) / t->axes->nr_vms;
+    double bw = gw * 0.75 / t->axes->nr_policies;
     char label[96];
 
     snprintf(label, sizeof(label), "%s per VM (%s is better)", r0->unit,
              r0->higher_is_better ? "higher" : "lower");
     y_axis(t, w, &top, &step);
     fprintf(f, "<g>\n<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">"
-            "%s</text>\n", x0 + (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_TOP - 14, t->workloads[w]);
+            "%s</text>\n", x0 + (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_TOP - 14, t->axes->workloads[w]);
     axes(f, x0, top, step, label);
-    for (size_t v = 0; v < t->nr_vms; v++) {
+    for (size_t v = 0; v < t->axes->nr_vms; v++) {
         double gx = x0 + PLOT_LEFT + v * gw;
-        for (size_t p = 0; p < t->nr_policies; p++) {
+        for (size_t p = 0; p < t->axes->nr_policies; p++) {
             struct ns_exp_stat s;
             stat_of(ns_exp_cell(t, w, v, p), &s);
             bar(f, gx + gw * 0.125 + p * bw, bw, &s, top, colours[p % NR_COLOURS]);
         }
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%u VMs</text>\n",
-                gx + gw / 2, PLOT_BOTTOM + 18, t->vms[v]);
+                gx + gw / 2, PLOT_BOTTOM + 18, t->axes->vms[v]);
     }
     fputs("</g>\n", f);
 }
 
 static void legend(const struct ns_exp_table *t, double width, FILE *f)
 {
-    double item = 90, x = width / 2 - item * t->nr_policies / 2;
+    double item = 90, x = width / 2 - item * t->axes->nr_policies / 2;
 
-    for (size_t p = 0; p < t->nr_policies; p++, x += item) {
+    for (size_t p = 0; p < t->axes->nr_policies; p++, x += item) {
         fprintf(f, "<rect x=\"%.1f\" y=\"20\" width=\"14\" height=\"14\" fill=\"%s\"/>\n", x,
                 colours[p % NR_COLOURS]);
-        fprintf(f, "<text x=\"%.1f\" y=\"32\">%s</text>\n", x + 20, t->policies[p]);
+        fprintf(f, "<text x=\"%.1f\" y=\"32\">%s</text>\n", x + 20, t->axes->policies[p]);
     }
 }
 
 void ns_exp_emit_svg(const struct ns_exp_table *t, FILE *f)
 {
-    double width = 2 * MARGIN + (double)t->nr_workloads * PANEL_W;
+    double width = 2 * MARGIN + (double)t->axes->nr_workloads * PANEL_W;
     unsigned seeds = t->cell[0].nr_runs;
 
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%d\" "
             "viewBox=\"0 0 %.0f %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
             "<title>%s</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
-            width, HEIGHT, width, HEIGHT, t->name);
+            width, HEIGHT, width, HEIGHT, t->axes->name);
     legend(t, width, f);
-    for (size_t w = 0; w < t->nr_workloads; w++)
+    for (size_t w = 0; w < t->axes->nr_workloads; w++)
         panel(t, w, f);
     fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">"
             "Mean per-VM metric over %u seed%s; error bars: 95%% confidence interval "

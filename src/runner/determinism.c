@@ -37,8 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "numasched/engine.h"
+#include "numasched/runner.h"
 #include "numasched/trace.h"
 
 #define CHECKPOINT_FACTS 4096u
@@ -64,7 +64,7 @@ struct checkpoint {
 
 enum mode { RECORD, COMPARE, REPLAY };
 
-struct cli_det {
+struct ns_det {
     enum mode mode;
     struct ns_trace_sink sink;
     uint64_t facts, hash;
@@ -74,7 +74,7 @@ struct cli_det {
     size_t nr_cp, cap_cp;
     uint64_t results;
     /* COMPARE: the first run's checkpoints, and where we differ from them. */
-    const struct cli_det *ref;
+    const struct ns_det *ref;
     struct fact *ring;           /* [CHECKPOINT_FACTS]: the current window */
     bool diverged;
     size_t window;               /* checkpoint index of the diverging window */
@@ -104,7 +104,7 @@ static uint64_t fact_hash(uint64_t h, const struct fact *f)
     return mix(h, f->d);
 }
 
-static void push_checkpoint(struct cli_det *d)
+static void push_checkpoint(struct ns_det *d)
 {
     if (d->nr_cp == d->cap_cp) {
         d->cap_cp = d->cap_cp ? 2 * d->cap_cp : 64;
@@ -114,9 +114,9 @@ static void push_checkpoint(struct cli_det *d)
 }
 
 /* COMPARE: does our checkpoint @k (now) match the first run's? */
-static void compare_checkpoint(struct cli_det *d, size_t k)
+static void compare_checkpoint(struct ns_det *d, size_t k)
 {
-    const struct cli_det *r = d->ref;
+    const struct ns_det *r = d->ref;
 
     if (d->diverged)
         return;
@@ -126,7 +126,7 @@ static void compare_checkpoint(struct cli_det *d, size_t k)
     d->window = k;
 }
 
-static void fact(struct cli_det *d, struct fact f)
+static void fact(struct ns_det *d, struct fact f)
 {
     d->facts++;
     if (d->mode == COMPARE && d->facts == d->perturb_fact)
@@ -271,25 +271,25 @@ static uint64_t results_digest(const struct ns_results *r)
 
 /* ---- the runs ---------------------------------------------------------------------- */
 
-static struct cli_det *det_new(enum mode mode)
+static struct ns_det *det_new(enum mode mode)
 {
-    struct cli_det *d = ns_xcalloc(1, sizeof(*d));
+    struct ns_det *d = ns_xcalloc(1, sizeof(*d));
 
     d->mode = mode;
     d->sink = (struct ns_trace_sink){&det_ops, d};
     return d;
 }
 
-struct cli_det *cli_det_new(void) { return det_new(RECORD); }
+struct ns_det *ns_det_new(void) { return det_new(RECORD); }
 
-const struct ns_trace_sink *cli_det_sink(struct cli_det *d) { return &d->sink; }
+const struct ns_trace_sink *ns_det_sink(struct ns_det *d) { return &d->sink; }
 
 /*
  * The end of a run: its last, partial checkpoint and its results. A second
  * run that ends where the first did not (or the reverse) differs in the
  * window where the shorter one ended.
  */
-void cli_det_finish(struct cli_det *d, const struct ns_results *r)
+void ns_det_finish(struct ns_det *d, const struct ns_results *r)
 {
     bool partial = d->facts % CHECKPOINT_FACTS != 0 || d->facts == 0;
     size_t k = (size_t)(d->facts / CHECKPOINT_FACTS);
@@ -308,7 +308,7 @@ void cli_det_finish(struct cli_det *d, const struct ns_results *r)
     }
 }
 
-void cli_det_free(struct cli_det *d)
+void ns_det_free(struct ns_det *d)
 {
     if (!d)
         return;
@@ -319,7 +319,7 @@ void cli_det_free(struct cli_det *d)
 }
 
 /* Load, run with @d as the only sink, finish @d. */
-static int run_with(struct cli_det *d, cli_spec_loader load, void *arg, bool perturb_seed,
+static int run_with(struct ns_det *d, ns_spec_loader load, void *arg, bool perturb_seed,
                     struct ns_err *err)
 {
     struct ns_sim_spec spec = {0};
@@ -333,7 +333,7 @@ static int run_with(struct cli_det *d, cli_spec_loader load, void *arg, bool per
     if (e) {
         ns_engine_add_sink(e, &d->sink);
         if (ns_engine_run(e, err) == 0) {
-            cli_det_finish(d, ns_engine_results(e));
+            ns_det_finish(d, ns_engine_results(e));
             rc = 0;
         }
     }
@@ -389,7 +389,7 @@ static void describe(const struct fact *f, char *buf, size_t n)
 }
 
 /* Both runs' window facts differ at @i (one of them may have ended). */
-static int name_fact(const struct cli_det *two, const struct cli_det *three, size_t i,
+static int name_fact(const struct ns_det *two, const struct ns_det *three, size_t i,
                      struct ns_err *err)
 {
     uint64_t index = (uint64_t)two->window * CHECKPOINT_FACTS + i + 1;
@@ -417,17 +417,17 @@ static int name_fact(const struct cli_det *two, const struct cli_det *three, siz
 }
 
 /* Runs 1 and 2 differ within window @k: replay run 1 and compare that window. */
-static int explain(const struct cli_det *one, const struct cli_det *two, cli_spec_loader load,
+static int explain(const struct ns_det *one, const struct ns_det *two, ns_spec_loader load,
                    void *arg, struct ns_err *err)
 {
-    struct cli_det *three = det_new(REPLAY);
+    struct ns_det *three = det_new(REPLAY);
     size_t k = two->window;
     int rc;
 
     three->window = k;
     three->kept = ns_xcalloc(CHECKPOINT_FACTS, sizeof(*three->kept));
     if (run_with(three, load, arg, false, err) < 0) {
-        cli_det_free(three);
+        ns_det_free(three);
         return -1;
     }
     bool same;
@@ -454,15 +454,15 @@ static int explain(const struct cli_det *one, const struct cli_det *two, cli_spe
             i++;
         rc = name_fact(two, three, i, err);
     }
-    cli_det_free(three);
+    ns_det_free(three);
     return rc;
 }
 
-int cli_det_verify(const struct cli_det *one, const char *name, cli_spec_loader load,
+int ns_det_verify(const struct ns_det *one, const char *name, ns_spec_loader load,
                    void *arg, struct ns_err *err)
 {
     const char *perturb = getenv("NUMASCHED_TEST_PERTURB");   /* the test suite's hook */
-    struct cli_det *two = det_new(COMPARE);
+    struct ns_det *two = det_new(COMPARE);
     struct ns_err why;
     int rc = 0;
 
@@ -484,6 +484,6 @@ int cli_det_verify(const struct cli_det *one, const char *name, cli_spec_loader 
                "the results\n", (unsigned long long)one->facts, one->nr_cp,
                one->nr_cp == 1 ? "" : "s");
     }
-    cli_det_free(two);
+    ns_det_free(two);
     return rc;
 }

@@ -1,0 +1,104 @@
+/*
+ * runner: running scenarios, once or many times, for the commands of cli/
+ * and for any later one (a sweep, a runner over MPI ranks):
+ *
+ *   batches     independent jobs, run by a runner behind one table of
+ *               operations; the local runner forks worker processes
+ *   experiments named axes over scenario files: each cell run once per seed
+ *               as a batch, the tables written from the runs' results files
+ *   determinism `numasched run --determinism-check`: a run against itself
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef NUMASCHED_RUNNER_H
+#define NUMASCHED_RUNNER_H
+
+#include "numasched/report.h"
+#include "numasched/util.h"
+
+struct ns_sim_spec;
+struct ns_results;
+struct ns_trace_sink;
+
+/* ---- batches (src/runner/pool.c) ---- */
+
+/*
+ * A batch: jobs 0 .. nr_jobs - 1, run in that order, each on its own. A job
+ * runs where the runner puts it (another process, another machine), so it
+ * reports back only through the files it writes and its status.
+ */
+struct ns_batch {
+    const char *who;                /* "numasched experiment", leads every message */
+    const char *title;              /* "numa2013", leads every progress line */
+    size_t nr_jobs;
+    unsigned workers;               /* jobs at once, at most */
+    bool quiet;                     /* no progress lines */
+    void *arg;
+    const char *(*name)(void *arg, size_t job);     /* "specjbb-6-pin seed 3" */
+    const char *(*source)(void *arg, size_t job);   /* its scenario, for a failure */
+    unsigned (*weight)(void *arg, size_t job);      /* relative cost: the ETA */
+    int (*run)(void *arg, size_t job, struct ns_err *err);
+    /* Once, before the first job, with stop signals already taken by the
+     * runner: an interruption from here on is reported, never silent. */
+    void (*begin)(void *arg);
+    /* Once every job has succeeded, with stop signals held off until it
+     * returns, so that what it writes is written whole. */
+    int (*finish)(void *arg, struct ns_err *err);
+};
+
+/*
+ * One table of operations per way of running a batch. run: 0 once every job
+ * and finish have succeeded; -1 with @err naming the first job that failed
+ * (the others are stopped, finish is not called) or saying why finish
+ * failed; or the number of the stop signal (SIGINT, SIGTERM, SIGHUP) that
+ * ended the batch early.
+ */
+struct ns_runner {
+    const char *name;
+    int (*run)(const struct ns_batch *b, struct ns_err *err);
+};
+
+extern const struct ns_runner ns_runner_local;
+
+/* For a job's last step, writing its files: a stop signal waits until
+ * release, so that no file is left half-written under a temporary name. */
+void ns_runner_hold_stops(void);
+void ns_runner_release_stops(void);
+
+/* ---- experiments (src/runner/experiment.c) ---- */
+
+struct ns_experiment_opts {
+    const char *out;                /* DIR; NULL: the experiment's name */
+    const char *scenarios;          /* NULL: examples/NAME of the source tree */
+    unsigned seeds, jobs;           /* jobs 0: one per online CPU */
+    bool has_duration, has_warmup, quiet;
+    ns_time_t duration, warmup;
+};
+
+/* The experiment named @name, NULL if there is none. */
+const struct ns_exp_axes *ns_experiment_find(const char *name);
+/* "  NAME       SUMMARY\n" per experiment. */
+void ns_experiment_list(FILE *out);
+/* Run every cell of @x once per seed through @runner and write DIR's tables
+ * (see `numasched experiment --help`); returns as ns_runner.run does. */
+int ns_experiment_run(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
+                      const struct ns_runner *runner, struct ns_err *err);
+
+/* ---- the determinism check (src/runner/determinism.c) ---- */
+
+/*
+ * Run 1 records checkpoints of its fact stream through ns_det_sink and ends
+ * with ns_det_finish; ns_det_verify then loads the scenario again with @load
+ * (exactly as run 1 was loaded), runs it, and compares. 0: the runs agree
+ * (a line on stdout); -1: @err names the first fact that differs.
+ */
+struct ns_det;
+typedef int (*ns_spec_loader)(void *arg, struct ns_sim_spec *spec, struct ns_err *err);
+struct ns_det *ns_det_new(void);
+const struct ns_trace_sink *ns_det_sink(struct ns_det *d);
+void ns_det_finish(struct ns_det *d, const struct ns_results *r);
+int ns_det_verify(const struct ns_det *one, const char *name, ns_spec_loader load, void *arg,
+                  struct ns_err *err);
+void ns_det_free(struct ns_det *d);
+
+#endif
