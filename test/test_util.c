@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "numasched/util.h"
 
 static void set_bits(struct ns_mask *m, const size_t *bits, size_t n)
@@ -170,8 +171,7 @@ Test(util, err_formats_file_line_key)
 
 Test(util, outfile_appears_only_on_commit)
 {
-    char dir[] = "/tmp/ns-util-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char *dir = tmpdir();
     char *path = ns_path_join(dir, "out.txt");
     struct ns_outfile o;
     struct ns_err err;
@@ -183,13 +183,11 @@ Test(util, outfile_appears_only_on_commit)
     cr_assert_eq(ns_outfile_open(&o, path, &err), 0);
     fputs("half", o.f);
     ns_outfile_abort(&o);                     /* the old file is untouched */
-    FILE *f = fopen(path, "r");
-    char buf[16] = {0};
-    cr_assert_not_null(fgets(buf, sizeof(buf), f));
-    fclose(f);
-    cr_assert_str_eq(buf, "hello\n");
-    unlink(path);
-    rmdir(dir);
+    char *text = slurp(path, NULL);
+    cr_assert_str_eq(text, "hello\n");
+    free(text);
+    rm_rf(dir);
+    free(dir);
     free(path);
     cr_assert_eq(ns_outfile_open(&o, "/nonexistent-dir/x", &err), -1);
     cr_assert_not_null(strstr(err.msg, "/nonexistent-dir/x"));
