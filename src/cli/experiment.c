@@ -18,6 +18,8 @@ static const char experiment_help[] =
     "  DIR/table.md        the means with 95% confidence intervals and the\n"
     "                      relative differences, per workload\n"
     "  DIR/plot.svg        one panel per workload, error bars at 95%\n"
+    "  DIR/compare.csv     against the published measurements (when the\n"
+    "                      scenario folder has them): relations and ratios\n"
     "  DIR/runs/CELL/seed-K/results.json   every run\n\n"
     "experiments:\n";
 
