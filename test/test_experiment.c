@@ -150,8 +150,8 @@ static void small_table(struct ns_exp_table *t, struct ns_exp_cell cells[2],
     cells[0] = (struct ns_exp_cell){"lat", "none", 2, nn, none};
     cells[1] = (struct ns_exp_cell){"lat", "numa", 2, nm, numa};
     static const struct ns_exp_axes axes = {"test", "", one_workload, 1, two_vms, 1,
-                                            two_policies, 2, "numa"};
-    *t = (struct ns_exp_table){&axes, cells};
+                                            two_policies, 2, "numa", NULL};
+    *t = (struct ns_exp_table){&axes, cells, NULL};
 }
 
 /* What @emit writes for @t, as a string. */
