@@ -165,12 +165,29 @@ struct ns_exp_comparison {
 #define NS_EXP_RATIO_TOL 0.15
 
 void ns_exp_compare(const struct ns_exp_table *t, struct ns_exp_comparison *out);
+/* Two relations (in %) point the same way: same sign, or both flat. */
+bool ns_exp_same_direction(double published, double simulated);
 void ns_exp_comparison_free(struct ns_exp_comparison *c);
 void ns_exp_emit_compare_csv(const struct ns_exp_table *t, FILE *f); /* compare.csv */
 /* The table.md section and the plot.svg row of panels (nothing without t->published). */
 void ns_exp_emit_compare_markdown(const struct ns_exp_table *t, FILE *f);
 double ns_exp_compare_svg_height(const struct ns_exp_table *t);
 void ns_exp_emit_compare_svg(const struct ns_exp_table *t, double y0, FILE *f);
+
+/*
+ * Sensitivity (src/report/sensitivity.c): the experiment in @dir was rerun
+ * with one parameter at each end of its range, into @lo_dir and @hi_dir;
+ * from the three compare.csv files, write sensitivity.csv rows to @csv and
+ * a markdown table to @md: per parameter, the relations that keep their
+ * direction over the range and the agreement at each end.
+ */
+struct ns_exp_vary {
+    const char *name, *lo, *hi;
+    const char *lo_dir, *hi_dir;
+};
+
+int ns_exp_sensitivity(const char *dir, const struct ns_exp_vary *v, size_t n, FILE *csv,
+                       FILE *md, struct ns_err *err);
 
 /* ---- trace analysis: `numasched analyze` (src/report/analyze.c) ---- */
 

@@ -455,6 +455,9 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
         rc = cfg_pools_load(&f, dir, out, &split, err);
     if (!rc)
         rc = load_domains(&f, dir, out, err);
+    /* The command line's model parameters win over the scenario's keys. */
+    for (size_t i = 0; !rc && ov && i < ov->nr_params; i++)
+        rc = ns_config_param_set(out, ov->params[i].name, ov->params[i].value, err);
     if (!rc)
         rc = check_creation(&f, out, err);
     if (!rc && split)

@@ -226,7 +226,7 @@ static size_t policy_pairs(const struct ns_exp_table *t, size_t *a, size_t *b)
     return n;
 }
 
-static bool same_direction(double pub, double sim)
+bool ns_exp_same_direction(double pub, double sim)
 {
     if (fabs(pub) <= NS_EXP_FLAT_PCT && fabs(sim) <= NS_EXP_FLAT_PCT)
         return true;
@@ -247,7 +247,7 @@ static void add_pair(const struct ns_exp_table *t, size_t w, size_t v, size_t a,
     r->published = ns_exp_rel_better(pa->value, pb->value, higher);
     r->simulated = ns_exp_rel_better(sim_mean(ns_exp_cell(t, w, v, a)),
                                      sim_mean(ns_exp_cell(t, w, v, b)), higher);
-    r->agrees = same_direction(r->published, r->simulated);
+    r->agrees = ns_exp_same_direction(r->published, r->simulated);
     r->error = fabs(r->simulated - r->published);
 }
 

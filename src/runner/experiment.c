@@ -122,7 +122,8 @@ static int load(const struct ns_experiment_opts *o, const char *path, const unsi
                 struct ns_sim_spec *spec, struct ns_err *err)
 {
     struct ns_overrides ov = {.has_seed = seed != NULL, .seed = seed ? *seed : 0,
-                              .has_duration = o->has_duration, .duration = o->duration};
+                              .has_duration = o->has_duration, .duration = o->duration,
+                              .params = o->params, .nr_params = o->nr_params};
 
     /* Create the domains as xl would: libxl placement, then Xen's allocator. */
     if (ns_config_create(path, &ov, spec, NULL, err) < 0)

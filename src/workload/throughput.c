@@ -78,7 +78,7 @@ static int sysbench_memory_parse(struct ns_workload_spec *s, const struct ns_par
     s->block_kb = 1.0;
     if (wl_number(p, "block_kb", 0.0, true, INFINITY, &s->block_kb, err) < 0 ||
         wl_number(p, "threads", 1.0, false, 65536.0, &threads, err) < 0 ||
-        (p->get_string && p->get_string(p->ctx, "memory_scope", &scope, err) < 0))
+        (p && p->get_string && p->get_string(p->ctx, "memory_scope", &scope, err) < 0))
         return -1;
     if (threads != floor(threads))
         return wl_fail(p, "threads", err, "must be a whole number (got %g)", threads);
