@@ -96,6 +96,12 @@ unsigned ns_spec_domid(const struct ns_sim_spec *s, size_t idx);
 /* dom[@idx] is Domain-0, which the hypervisor builds (never libxl). */
 bool ns_spec_is_dom0(const struct ns_sim_spec *s, size_t idx);
 
+/* When the last domain of @s is created (dom[i] at i * create_gap_ns), and
+ * when a run of @s ends: measuring starts warmup after the first and lasts
+ * duration. */
+ns_time_t ns_sim_spec_created(const struct ns_sim_spec *s);
+ns_time_t ns_sim_spec_end(const struct ns_sim_spec *s);
+
 /* The pool dom[@idx] lives in (its pool name, NULL meaning Pool-0); NULL if
  * the spec names a pool that does not exist. */
 const struct ns_pool_spec *ns_spec_pool_of(const struct ns_sim_spec *s, size_t idx);

@@ -34,7 +34,7 @@ void boot_domain(struct ns_engine *e, struct edomain *d)
     }
 }
 
-ns_time_t boot_schedule(struct ns_engine *e)
+void boot_schedule(struct ns_engine *e)
 {
     ns_time_t gap = e->spec->create_gap_ns;
 
@@ -45,5 +45,4 @@ ns_time_t boot_schedule(struct ns_engine *e)
         else
             ns_heap_schedule(&e->heap, &d->create, (ns_time_t)i * gap);
     }
-    return e->nr_doms ? (ns_time_t)(e->nr_doms - 1) * gap : 0;
 }

@@ -49,11 +49,10 @@ struct ns_engine *ns_engine_create(const struct ns_sim_spec *spec, struct ns_err
 /* Create the domains (boot.c); measure from `warmup` after the last one. */
 static void start(struct ns_engine *e)
 {
-    ns_time_t up = boot_schedule(e);
-
+    boot_schedule(e);
     ns_heap_schedule(&e->heap, &e->refresh, e->spec->host.contention_period_ns);
-    ns_heap_schedule(&e->heap, &e->measure, up + e->spec->warmup);
-    e->end = up + e->spec->warmup + e->spec->duration;
+    ns_heap_schedule(&e->heap, &e->measure, ns_sim_spec_created(e->spec) + e->spec->warmup);
+    e->end = ns_sim_spec_end(e->spec);
 }
 
 static void dispatch(struct ns_engine *e, struct ns_event *ev)

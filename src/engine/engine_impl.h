@@ -152,8 +152,8 @@ void etr_block(struct ns_engine *e, struct evcpu *v);
 void etr_sleep(struct ns_engine *e, struct evcpu *v);
 void etr_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words);
 
-/* boot.c: domains created one after another; returns when the last is */
-ns_time_t boot_schedule(struct ns_engine *e);
+/* boot.c: domains created one after another */
+void boot_schedule(struct ns_engine *e);
 void boot_domain(struct ns_engine *e, struct edomain *d);
 
 /* build.c */

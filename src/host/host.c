@@ -203,6 +203,7 @@ unsigned ns_host_add_domain(struct ns_host *h, const uint64_t *memory_kb_per_nod
     d->home = ns_xcalloc(h->nr_nodes, sizeof(*d->home));
     d->nr_home = 0;
     d->busy = ns_xcalloc(h->topo->nr_sockets, sizeof(*d->busy));
+    d->busy_all = 0;
 
     for (unsigned i = 0; i < h->nr_nodes && memory_kb_per_node; i++)
         total += memory_kb_per_node[i];
