@@ -159,13 +159,15 @@ struct ns_exp_comparison {
     double mae;                     /* mean |sim - pub| over the pairs, points */
 };
 
-/* Relations within this many % on both sides agree whatever their signs;
- * ratios agree when within NS_EXP_RATIO_TOL of the published one. */
+/* A relation within this many % either way is flat (no direction); ratios
+ * agree when within NS_EXP_RATIO_TOL of the published one. */
 #define NS_EXP_FLAT_PCT 1.5
 #define NS_EXP_RATIO_TOL 0.15
 
 void ns_exp_compare(const struct ns_exp_table *t, struct ns_exp_comparison *out);
-/* Two relations (in %) point the same way: same sign, or both flat. */
+/* A relation's direction: +1 up, -1 down, 0 flat (within NS_EXP_FLAT_PCT);
+ * two relations agree when their directions are equal. */
+int ns_exp_direction(double pct);
 bool ns_exp_same_direction(double published, double simulated);
 void ns_exp_comparison_free(struct ns_exp_comparison *c);
 void ns_exp_emit_compare_csv(const struct ns_exp_table *t, FILE *f); /* compare.csv */

@@ -13,8 +13,11 @@
  *   ratios  each policy's metric at the largest VM count over the smallest
  *           (9 for numa2013): how the load scales, which the pairs cannot show.
  *
- * A pair agrees in direction when both have the same sign, or when both lie
- * within NS_EXP_FLAT_PCT (a published 0.4 % is no direction to miss). A ratio
+ * A relation within NS_EXP_FLAT_PCT either way is flat: a published 0.4 % is
+ * no direction to miss, and a simulated 0.3 % is no direction found. A pair
+ * agrees in direction when both are flat, or both up, or both down: a
+ * published +16 % against a simulated +0.3 % does not agree, although the
+ * signs match, since the model found no effect where there was one. A ratio
  * agrees when within NS_EXP_RATIO_TOL of the published one. The mean
  * absolute error of the pairs, in points of %, says how far off the sizes are.
  *
@@ -226,11 +229,14 @@ static size_t policy_pairs(const struct ns_exp_table *t, size_t *a, size_t *b)
     return n;
 }
 
+int ns_exp_direction(double pct)
+{
+    return fabs(pct) <= NS_EXP_FLAT_PCT ? 0 : pct > 0 ? 1 : -1;
+}
+
 bool ns_exp_same_direction(double pub, double sim)
 {
-    if (fabs(pub) <= NS_EXP_FLAT_PCT && fabs(sim) <= NS_EXP_FLAT_PCT)
-        return true;
-    return (pub > 0 && sim > 0) || (pub < 0 && sim < 0);
+    return ns_exp_direction(pub) == ns_exp_direction(sim);
 }
 
 static void add_pair(const struct ns_exp_table *t, size_t w, size_t v, size_t a, size_t b,
@@ -368,9 +374,9 @@ void ns_exp_emit_compare_markdown(const struct ns_exp_table *t, FILE *f)
     ns_exp_compare(t, &c);
     fprintf(f, "\n## Against the published measurements\n\n"
             "Relations, not values (the units differ): \"a vs b\" is how much better a is\n"
-            "than b in %% of b (+: a better); a direction agrees when the signs match or\n"
-            "both lie within ±%.1f %%. Ratios: the metric at the most VMs over the fewest,\n"
-            "agreeing when within %.0f %% of the published one.\n\n"
+            "than b in %% of b (+: a better). A relation within ±%.1f %% is flat; directions\n"
+            "agree when both are up, both down or both flat. Ratios: the metric at the\n"
+            "most VMs over the fewest, agreeing when within %.0f %% of the published one.\n\n"
             "**%zu of %zu relations agree in direction; mean absolute error %.1f points; "
             "%zu of %zu ratios within %.0f %%.**\n", NS_EXP_FLAT_PCT, 100 * NS_EXP_RATIO_TOL,
             c.pairs_agree, c.nr_pairs, c.mae, c.ratios_within, c.nr_ratios,

@@ -83,11 +83,6 @@ static int read_pairs(const char *dir, struct pairs *p, struct ns_err *err)
     return rc;
 }
 
-/* -1, 0 or +1: a relation within the flat band has no direction. */
-static int direction(double pct)
-{
-    return fabs(pct) <= NS_EXP_FLAT_PCT ? 0 : pct > 0 ? 1 : -1;
-}
 
 
 struct summary {
@@ -99,8 +94,8 @@ static void summarise(const struct pairs *run[3], struct summary *s)
 {
     memset(s, 0, sizeof(*s));
     for (size_t i = 0; i < run[0]->nr; i++) {
-        int d = direction(run[0]->simulated[i]);
-        s->keep += direction(run[1]->simulated[i]) == d && direction(run[2]->simulated[i]) == d;
+        int d = ns_exp_direction(run[0]->simulated[i]);
+        s->keep += ns_exp_direction(run[1]->simulated[i]) == d && ns_exp_direction(run[2]->simulated[i]) == d;
         for (int k = 0; k < 3; k++) {
             s->agree[k] += ns_exp_same_direction(run[k]->published[i], run[k]->simulated[i]);
             s->mae[k] += fabs(run[k]->simulated[i] - run[k]->published[i]);
@@ -113,8 +108,8 @@ static void summarise(const struct pairs *run[3], struct summary *s)
 static void emit_rows(FILE *csv, const struct ns_exp_vary *v, const struct pairs *run[3])
 {
     for (size_t i = 0; i < run[0]->nr; i++) {
-        int d = direction(run[0]->simulated[i]);
-        bool keep = direction(run[1]->simulated[i]) == d && direction(run[2]->simulated[i]) == d;
+        int d = ns_exp_direction(run[0]->simulated[i]);
+        bool keep = ns_exp_direction(run[1]->simulated[i]) == d && ns_exp_direction(run[2]->simulated[i]) == d;
         fprintf(csv, "%s,%s,%s,%s,%.3f,%.3f,%.3f,%.3f,%s\n", v->name, v->lo, v->hi,
                 run[0]->label[i], run[0]->published[i], run[0]->simulated[i],
                 run[1]->simulated[i], run[2]->simulated[i], keep ? "yes" : "no");
