@@ -113,7 +113,7 @@ Test(exp_axes, cells_are_numbered_row_major_and_back)
      */
     static const char *const w[] = {"a", "b"}, *const p[] = {"x", "y"};
     static const unsigned v[] = {2, 6, 10};
-    const struct ns_exp_axes x = {"t", "", w, 2, v, 3, p, 2, "y"};
+    const struct ns_exp_axes x = {"t", "", w, 2, v, 3, p, 2, "y", NULL};
     size_t wi, vi, pi;
 
     cr_assert_eq(ns_exp_nr_cells(&x), 12);

@@ -56,7 +56,8 @@ Test(validation, comparison_by_hand)
         {"w", "none", 2, 1, &runs[0]}, {"w", "numa", 2, 1, &runs[1]},
         {"w", "none", 10, 1, &runs[2]}, {"w", "numa", 10, 1, &runs[3]},
     };
-    struct ns_exp_table t = {"t", w1, 1, vms2, 2, pols, 2, "numa", cells, &pub};
+    const struct ns_exp_axes axes = {"t", "", w1, 1, vms2, 2, pols, 2, "numa", NULL};
+    struct ns_exp_table t = {&axes, cells, &pub};
     struct ns_exp_comparison c;
 
     ns_exp_compare(&t, &c);
