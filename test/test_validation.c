@@ -188,3 +188,51 @@ Test(validation, numa2013_agreement_holds, .timeout = 600)
     rm_rf(dir);
     free(dir);
 }
+
+/* ---- the switches: refused with one line naming what is wrong ----------------------- */
+
+static struct outcome run_scenario(const char *dir, const char *extra)
+{
+    char text[512];
+
+    snprintf(text, sizeof(text), "host = \"pack:2 [numa(memory=6GiB)] core:4 pu:2\"\n"
+             "duration = 1\ndom0 = \"d0.cfg\"\ndomains = [ \"vm.cfg\", \"vm2.cfg\" ]\n%s",
+             extra);
+    write_file(dir, "scn.cfg", text);
+    write_file(dir, "d0.cfg", "memory = 2048\n");
+    write_file(dir, "vm.cfg", "name = \"vm\"\nvcpus = 2\nmemory = 960\nworkload = \"cpu\"\n");
+    write_file(dir, "vm2.cfg", "name = \"vm2\"\nvcpus = 2\nmemory = 960\nworkload = \"cpu\"\n");
+    char *path = ns_path_join(dir, "scn.cfg");
+    struct outcome r = cli(dir, (const char *[]){"run", path, "--quiet", NULL});
+    free(path);
+    return r;
+}
+
+Test(validation, switches_refused_with_their_key)
+{
+    char *dir = tmpdir();
+    struct outcome r = run_scenario(dir, "dom0_memory = \"half\"\n");
+    cr_expect_neq(r.status, 0);
+    cr_expect(strstr(r.err, "scn.cfg:") && strstr(r.err, "dom0_memory") &&
+              strstr(r.err, "want \"xen\" or \"striped\""), "%s", r.err);
+    outcome_free(&r);
+
+    /* dom0 and two guests 600000 s apart: the last would come up at 1,200,000 s,
+     * past the 1,000,000 s any one time may take. */
+    r = run_scenario(dir, "create_gap = 600000\n");
+    cr_expect_neq(r.status, 0);
+    cr_expect(strstr(r.err, "scn.cfg:") && strstr(r.err, "create_gap: 3 domains this far apart"),
+              "%s", r.err);
+    outcome_free(&r);
+
+    r = cli(dir, (const char *[]){"experiment", "numa2013", "--set", "foo=1", NULL});
+    cr_expect_neq(r.status, 0);
+    cr_expect(strstr(r.err, "no model parameter \"foo\""), "%s", r.err);
+    outcome_free(&r);
+    r = cli(dir, (const char *[]){"experiment", "numa2013", "--vary", "remote_ratio=1.5", NULL});
+    cr_expect_neq(r.status, 0);
+    cr_expect(strstr(r.err, "want KEY or KEY=LO,HI"), "%s", r.err);
+    outcome_free(&r);
+    rm_rf(dir);
+    free(dir);
+}
