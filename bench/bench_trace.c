@@ -203,7 +203,7 @@ static int run_once(int mode, struct tape *tape, double *wall, struct ns_err *er
     if (tape)
         ns_engine_add_sink(e, &rec);
     if (ns_engine_run(e, err) == 0) {
-        ns_time_t end = spec.warmup + spec.duration;
+        ns_time_t end = ns_sim_spec_end(&spec);
         bool bad = pf && ns_perfetto_finish(pf, end, err) < 0;
         pf = NULL;
         if (xt && !bad) {

@@ -414,14 +414,20 @@ Test(config, complete_scenario)
     cr_assert_eq(s.nr_dom, 3);
     cr_expect(s.has_dom0);
 
-    /* dom0: one vCPU per pCPU, 2048 MiB = 2097152 KiB striped over 2 nodes. */
+    /*
+     * dom0: one vCPU per pCPU, 2048 MiB = 2097152 KiB in Xen's dom0 blocks
+     * (src/place/dom0.c), alternating nodes from node 1: the kernel's 16 MiB
+     * on node 1, then of the 2032 MiB left 1024 on node 0, 512 on 1, 256 on
+     * 0, 128 on 1, 64 on 0, 32 on 1, 16 on 0: node 0 1360 MiB (1392640 KiB),
+     * node 1 688 MiB (704512 KiB).
+     */
     const struct ns_domain_spec *d = &s.dom[0];
     cr_expect_str_eq(d->name, "Domain-0");
     cr_expect_eq(d->nr_vcpus, 16);
     cr_expect_eq(d->max_vcpus, 16);
     cr_expect_eq(d->memory_kb, 2097152);
-    cr_expect_eq(d->memory_kb_per_node[0], 1048576);
-    cr_expect_eq(d->memory_kb_per_node[1], 1048576);
+    cr_expect_eq(d->memory_kb_per_node[0], 1392640);
+    cr_expect_eq(d->memory_kb_per_node[1], 704512);
     cr_expect_str_eq(ns_workload_spec_name(d->workload), "idle");
     cr_expect_not(d->hard_given);
     expect_mask(&d->hard[15], "0-15");

@@ -220,6 +220,37 @@ Test(host, busy_sibling)
     teardown(&f);
 }
 
+/*
+ * Two vCPUs of one domain writing 10 shared lines per us, no memory stall,
+ * no SMT slowdown (s_smt = 1): the stall is 10 lines / 1000 ns x latency /
+ * mlp 4 per nominal ns. pCPUs 0 and 1 are one core, 2 another core of
+ * socket 0, 8 the first of socket 1 (westmere(): 8 pCPUs per socket).
+ */
+Test(host, shared_lines)
+{
+    struct fixture f;
+    struct ns_mem_profile mp = quiet(0.0, 1.0);
+
+    mp.shared_lines_per_us = 10.0;
+    setup(&f, westmere());
+    unsigned d = add_dom(f.h, 1000, 0);
+    ns_host_occupy(f.h, 0, d, &mp);
+    cr_assert_float_eq(ns_host_rate(f.h, 0), 1.0, EPS);       /* alone: nothing to fetch */
+    ns_host_occupy(f.h, 1, d, &mp);
+    cr_assert_float_eq(ns_host_rate(f.h, 1), 1.0, EPS);       /* SMT sibling: L1 shared */
+    ns_host_vacate(f.h, 1);
+    ns_host_occupy(f.h, 2, d, &mp);
+    /* same socket: 0.01 x 31.25 / 4 = 0.078125 */
+    cr_assert_float_eq(ns_host_rate(f.h, 2), 1.0 / 1.078125, EPS);
+    ns_host_vacate(f.h, 2);
+    ns_host_occupy(f.h, 8, d, &mp);
+    /* other socket: 0.01 x (200 / 2.4) / 4 = 0.208333; pCPU 0 sees it at the next sample */
+    cr_assert_float_eq(ns_host_rate(f.h, 8), 1.0 / (1.0 + 0.25 * 200.0 / 2.4 / 100.0), EPS);
+    ns_host_refresh(f.h, NS_MS);
+    cr_assert_float_eq(ns_host_rate(f.h, 0), 1.0 / (1.0 + 0.25 * 200.0 / 2.4 / 100.0), EPS);
+    teardown(&f);
+}
+
 Test(host, slit_scaling_four_nodes)
 {
     /* Nodes 0,1 and 2,3 are pairs at 20, across pairs 30; one core each. */

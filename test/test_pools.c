@@ -211,7 +211,7 @@ Test(pools, domains_in_pools)
 
     /* Domain-0 never leaves Pool-0. */
     put("d0.cfg", "memory = 1024\npool = \"a\"\n");
-    put("scn.cfg", HOST_2NODE "duration = 1\npools = [ \"a.pool\" ]\ndom0 = \"d0.cfg\"\n"
+    put("scn.cfg", HOST_2NODE "duration = 1\npools = [ \"a.pool\" ]\ndom0 = \"d0.cfg\"\ndom0_memory = \"striped\"\n"
         "domains = [ ]\n");
     load_fails("d0.cfg:2: pool:", "Domain-0 lives in Pool-0, the boot cpupool, not a");
 }
@@ -231,7 +231,7 @@ Test(pools, numa_split)
 
     put("d0.cfg", "memory = 2048\n");
     guest("vm1.cfg", "vm1", 2, "pool = \"Pool-node1\"");
-    put("scn.cfg", HOST_2NODE "duration = 1\ncpupool_numa_split = 1\ndom0 = \"d0.cfg\"\n"
+    put("scn.cfg", HOST_2NODE "duration = 1\ncpupool_numa_split = 1\ndom0 = \"d0.cfg\"\ndom0_memory = \"striped\"\n"
         "domains = [ \"vm1.cfg\" ]\n");
     load(&s);
     cr_assert_eq(s.nr_pools, 2);

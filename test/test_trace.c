@@ -139,7 +139,7 @@ static void traced_run(struct traced *t, const struct scenario *s, uint64_t hz,
     if (extra)
         ns_engine_add_sink(t->e, extra);
     cr_assert_eq(ns_engine_run(t->e, &err), 0, "%s: %s", s->name, err.msg);
-    ns_time_t end = t->spec.warmup + t->spec.duration;
+    ns_time_t end = ns_sim_spec_end(&t->spec);
     cr_assert_eq(ns_xentrace_finish(xt, end, &t->st, &err), 0, "%s", err.msg);
     cr_assert_eq(ns_perfetto_finish(pf, end, &err), 0, "%s", err.msg);
     t->r = ns_engine_results(t->e);

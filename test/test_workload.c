@@ -138,6 +138,9 @@ Test(workload, default_profiles)
     s = parse_ok("sysbench-memory", NULL);
     cr_assert_float_eq(ns_workload_spec_mem(s)->mem_stall, 0.03, EPS);
     cr_assert_float_eq(ns_workload_spec_mem(s)->smt_speed, 0.75, EPS);
+    /* memory-scope=global: the 1 KiB buffer's 16 lines and 3 mutexes per
+     * 1.8 us request, 19 / 1.8 = 10.556 lines per us. */
+    cr_assert_float_eq(ns_workload_spec_mem(s)->shared_lines_per_us, 19.0 / 1.8, EPS);
     ns_workload_spec_free(s);
 
     s = parse_ok("lmbench-proc", NULL);

@@ -12,12 +12,29 @@
 
 #include "numasched/spec.h"
 
+/* A model parameter set on the command line: "remote_ratio", "1.5". */
+struct ns_param_value {
+    const char *name, *value;
+};
+
 /* What the command line may override in a scenario. */
 struct ns_overrides {
     bool has_seed, has_duration;
     uint64_t seed;
     ns_time_t duration;
+    const struct ns_param_value *params;   /* applied after the scenario's own keys */
+    size_t nr_params;
 };
+
+/*
+ * The model parameters by name (src/config/params.c): the host model's
+ * (remote_ratio, wake_us, ... as docs/model.md names them, times in the unit
+ * their name ends with), create_gap in seconds and dom0_memory = xen or
+ * striped. Set one in @s, or read its documented range.
+ */
+int ns_config_param_set(struct ns_sim_spec *s, const char *name, const char *value,
+                        struct ns_err *err);
+int ns_config_param_range(const char *name, double *lo, double *hi, struct ns_err *err);
 
 /*
  * Load @path and the files it names into @out (zeroed by the caller): the

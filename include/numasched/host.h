@@ -45,6 +45,8 @@ struct ns_host_params {
     ns_time_t migrate_socket_ns;  /* refill after a move within a socket */
     ns_time_t ipi_ns;             /* latency of a remote "schedule soon" */
     ns_time_t contention_period_ns;
+    double hitm_socket_ns;        /* a Modified line from another core of the socket */
+    double hitm_remote_ns;        /* ... from another socket */
 };
 
 void ns_host_params_default(struct ns_host_params *p);
@@ -55,6 +57,8 @@ struct ns_mem_profile {
     double llc_hot_mb;    /* H: LLC-hot set of the whole VM */
     double dram_gbs;      /* DRAM demand of one vCPU running at rate 1 */
     double smt_speed;     /* s_smt: speed of the compute part with a busy sibling */
+    double shared_lines_per_us; /* lines also written by the domain's other threads
+                                   (src/host/sharing.c) */
 };
 
 enum ns_move_kind {

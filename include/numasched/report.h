@@ -69,6 +69,8 @@ struct ns_exp_axes {
     const char *const *policies;
     size_t nr_policies;
     const char *subject;            /* the policy compared against each other one */
+    const char *published;          /* measurements to compare with, a file of the
+                                       scenario folder (ns_exp_published_read); NULL: none */
 };
 
 size_t ns_exp_nr_cells(const struct ns_exp_axes *x);
@@ -87,6 +89,7 @@ struct ns_exp_cell {
 struct ns_exp_table {
     const struct ns_exp_axes *axes;
     struct ns_exp_cell *cell;       /* [ns_exp_nr_cells(axes)], by ns_exp_cell_index */
+    const struct ns_exp_published *published; /* to compare with; NULL: none */
 };
 
 struct ns_exp_cell *ns_exp_cell(const struct ns_exp_table *t, size_t w, size_t v, size_t p);
@@ -106,6 +109,87 @@ const char *const *ns_exp_output_names(void);
  * a temporary name before any is renamed, so a failure or an interruption
  * never leaves a half table. */
 int ns_exp_write(const struct ns_exp_table *t, const char *dir, struct ns_err *err);
+
+/* ---- comparison with published measurements (src/report/compare.c) ---- */
+
+/*
+ * A published table, as the experiment's scenario folder holds it: CSV with
+ * the header workload,vms,policy,metric,unit,better,value, one row per cell;
+ * lines starting with # are comments (the source goes there). Units differ
+ * from the model's, so only relations are compared, never raw values.
+ */
+struct ns_exp_published {
+    size_t nr;
+    struct ns_exp_pub_row {
+        char workload[32], policy[32];
+        unsigned vms;
+        bool higher_is_better;
+        double value;
+    } *row;
+};
+
+/* Read @path; a bad line fails with the file, line and column named. */
+int ns_exp_published_read(const char *path, struct ns_exp_published *out, struct ns_err *err);
+void ns_exp_published_free(struct ns_exp_published *p);
+/* Every cell of the experiment's axes must have a row in @p (@path for messages). */
+int ns_exp_published_covers(const struct ns_exp_published *p, const char *path,
+                            const char *const *workloads, size_t nr_workloads,
+                            const unsigned *vms, size_t nr_vms,
+                            const char *const *policies, size_t nr_policies,
+                            struct ns_err *err);
+
+/*
+ * One relation, published beside simulated. A pair says how much better
+ * policy a is than policy b at one VM count, in % of b (+: a better); a
+ * ratio is one policy's metric at the last VM count over the first.
+ */
+struct ns_exp_relation {
+    bool is_ratio;
+    const char *workload, *a, *b;   /* b: NULL for a ratio */
+    unsigned vms, vms_base;         /* a ratio: vms / vms_base; a pair: equal */
+    double published, simulated;
+    bool agrees;                    /* pair: same direction; ratio: within 15 % */
+    double error;                   /* pair: |sim - pub| in points; ratio: % off */
+};
+
+struct ns_exp_comparison {
+    size_t nr_pairs, nr_ratios;
+    struct ns_exp_relation *rel;    /* [nr_pairs + nr_ratios], the pairs first */
+    size_t pairs_agree, ratios_within;
+    double mae;                     /* mean |sim - pub| over the pairs, points */
+};
+
+/* A relation within this many % either way is flat (no direction); ratios
+ * agree when within NS_EXP_RATIO_TOL of the published one. */
+#define NS_EXP_FLAT_PCT 1.5
+#define NS_EXP_RATIO_TOL 0.15
+
+void ns_exp_compare(const struct ns_exp_table *t, struct ns_exp_comparison *out);
+/* A relation's direction: +1 up, -1 down, 0 flat (within NS_EXP_FLAT_PCT);
+ * two relations agree when their directions are equal. */
+int ns_exp_direction(double pct);
+bool ns_exp_same_direction(double published, double simulated);
+void ns_exp_comparison_free(struct ns_exp_comparison *c);
+void ns_exp_emit_compare_csv(const struct ns_exp_table *t, FILE *f); /* compare.csv */
+/* The table.md section and the plot.svg row of panels (nothing without t->published). */
+void ns_exp_emit_compare_markdown(const struct ns_exp_table *t, FILE *f);
+double ns_exp_compare_svg_height(const struct ns_exp_table *t);
+void ns_exp_emit_compare_svg(const struct ns_exp_table *t, double y0, FILE *f);
+
+/*
+ * Sensitivity (src/report/sensitivity.c): the experiment in @dir was rerun
+ * with one parameter at each end of its range, into @lo_dir and @hi_dir;
+ * from the three compare.csv files, write sensitivity.csv rows to @csv and
+ * a markdown table to @md: per parameter, the relations that keep their
+ * direction over the range and the agreement at each end.
+ */
+struct ns_exp_vary {
+    const char *name, *lo, *hi;
+    const char *lo_dir, *hi_dir;
+};
+
+int ns_exp_sensitivity(const char *dir, const struct ns_exp_vary *v, size_t n, FILE *csv,
+                       FILE *md, struct ns_err *err);
 
 /* ---- trace analysis: `numasched analyze` (src/report/analyze.c) ---- */
 

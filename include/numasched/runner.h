@@ -17,6 +17,7 @@
 #include "numasched/util.h"
 
 struct ns_sim_spec;
+struct ns_param_value;
 struct ns_results;
 struct ns_trace_sink;
 
@@ -73,6 +74,8 @@ struct ns_experiment_opts {
     unsigned seeds, jobs;           /* jobs 0: one per online CPU */
     bool has_duration, has_warmup, quiet;
     ns_time_t duration, warmup;
+    const struct ns_param_value *params;   /* model parameters for every run (--set) */
+    size_t nr_params;
 };
 
 /* The experiment named @name, NULL if there is none. */
@@ -83,6 +86,20 @@ void ns_experiment_list(FILE *out);
  * (see `numasched experiment --help`); returns as ns_runner.run does. */
 int ns_experiment_run(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
                       const struct ns_runner *runner, struct ns_err *err);
+
+/*
+ * Sensitivity (src/runner/vary.c): after a run of @x into o->out, run it
+ * again with each parameter of @v at its low and at its high end, into
+ * DIR/vary/NAME=VALUE, then write DIR/sensitivity.csv and sensitivity.md
+ * (ns_exp_sensitivity). Returns as ns_experiment_run does.
+ */
+struct ns_experiment_vary {
+    const char *name, *lo, *hi;
+};
+
+int ns_experiment_vary(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
+                       const struct ns_experiment_vary *v, size_t n,
+                       const struct ns_runner *runner, struct ns_err *err);
 
 /* ---- the determinism check (src/runner/determinism.c) ---- */
 

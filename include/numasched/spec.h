@@ -32,6 +32,9 @@ struct ns_workload_spec;
 #define NS_MAX_DOMAIN_VCPUS 4096u
 #define NS_MAX_VCPUS        65536u
 
+/* Time between two `xl create`s (docs/model.md). */
+#define NS_CREATE_GAP_DEFAULT NS_S
+
 struct ns_domain_spec {
     char *name;
     char *file;                    /* domain file, for messages */
@@ -68,9 +71,11 @@ struct ns_sim_spec {
     struct ns_topo *topo;          /* owned */
     struct ns_host_params host;
     ns_time_t duration;            /* measured time */
-    ns_time_t warmup;              /* simulated before measuring */
+    ns_time_t warmup;              /* simulated before measuring, after the last domain is up */
+    ns_time_t create_gap_ns;       /* domain i is created at i * gap (dom0 first) */
     uint64_t seed;
     bool has_dom0;                 /* dom[0] is Domain-0 */
+    bool dom0_striped;             /* dom0_memory = "striped": as a guest's, not Xen's builder */
     struct ns_domain_spec *dom;    /* in creation order, dom0 first */
     size_t nr_dom;
     struct ns_pool_spec *pool;     /* pool[0] is Pool-0 */
@@ -90,6 +95,12 @@ void ns_domain_spec_free(struct ns_domain_spec *d);
 unsigned ns_spec_domid(const struct ns_sim_spec *s, size_t idx);
 /* dom[@idx] is Domain-0, which the hypervisor builds (never libxl). */
 bool ns_spec_is_dom0(const struct ns_sim_spec *s, size_t idx);
+
+/* When the last domain of @s is created (dom[i] at i * create_gap_ns), and
+ * when a run of @s ends: measuring starts warmup after the first and lasts
+ * duration. */
+ns_time_t ns_sim_spec_created(const struct ns_sim_spec *s);
+ns_time_t ns_sim_spec_end(const struct ns_sim_spec *s);
 
 /* The pool dom[@idx] lives in (its pool name, NULL meaning Pool-0); NULL if
  * the spec names a pool that does not exist. */

@@ -152,7 +152,7 @@ static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct n
         ns_engine_add_sink(e, ns_det_sink(det));
     if (ns_engine_run(e, err) < 0 || verify(o, det, e, err) < 0) {
         cli_traces_abort(&traces);
-    } else if (cli_traces_finish(&traces, spec->warmup + spec->duration, err) == 0) {
+    } else if (cli_traces_finish(&traces, ns_sim_spec_end(spec), err) == 0) {
         const struct ns_results *r = ns_engine_results(e);
         if (!o->quiet)
             ns_report_summary(r, stdout);

@@ -21,8 +21,8 @@
 static const char *const scenario_keys[] = {
     "host", "distances", "memory_per_node",
     "sched", "tslice_ms", "ratelimit_us", "migration_delay_us", "credit_compat",
-    "quirk_fixes", "duration", "warmup", "seed", "check",
-    "dom0", "domains", "placement", "placement_version", "pools", "cpupool_numa_split",
+    "quirk_fixes", "duration", "warmup", "create_gap", "seed", "check",
+    "dom0", "dom0_memory", "domains", "placement", "placement_version", "pools", "cpupool_numa_split",
     NULL,
 };
 
@@ -204,6 +204,11 @@ static int load_run(const struct cfg_file *f, const struct ns_overrides *ov,
     s->warmup = 0;
     if (cfg_get_duration(f, "warmup", &s->warmup, err) < 0)
         return -1;
+    /* `xl create` takes 1 to 2.5 s per domain with a vif and disks (Lucina,
+     * mirageos-devel, 2014-12): the low end, docs/model.md. */
+    s->create_gap_ns = NS_CREATE_GAP_DEFAULT;
+    if (cfg_get_duration(f, "create_gap", &s->create_gap_ns, err) < 0)
+        return -1;
     s->seed = 1;
     if (load_seed(f, &s->seed, err))
         return -1;
@@ -360,6 +365,21 @@ static int load_domain(const struct cfg_file *f, const char *key, const char *di
     return rc;
 }
 
+/* dom0_memory = "xen" (Xen's dom0 builder, the default) or "striped" (as a
+ * guest's): the second is the model before it knew the first (docs/model.md). */
+static int load_dom0_memory(const struct cfg_file *f, struct ns_sim_spec *s, struct ns_err *err)
+{
+    const char *v;
+    int rc = cfg_get_string(f, "dom0_memory", &v, err);
+
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    if (strcmp(v, "xen") != 0 && strcmp(v, "striped") != 0)
+        return cfg_fail(f, "dom0_memory", err, "\"%s\": want \"xen\" or \"striped\"", v);
+    s->dom0_striped = v[0] == 's';
+    return 0;
+}
+
 static int load_domains(struct cfg_file *f, const char *dir, struct ns_sim_spec *s,
                         struct ns_err *err)
 {
@@ -372,6 +392,8 @@ static int load_domains(struct cfg_file *f, const char *dir, struct ns_sim_spec 
     if (has_dom0 < 0 || rc < 0)
         return -1;
     s->has_dom0 = has_dom0 == 0;
+    if (load_dom0_memory(f, s, err) < 0)
+        return -1;
     if (n == 0 && !s->has_dom0)
         return cfg_fail(f, "domains", err, "%s: a scenario needs at least one domain, "
                         "e.g. domains = [ \"vm1.cfg\" ], or a dom0", rc ? "missing" : "empty");
@@ -397,6 +419,18 @@ static int load_domains(struct cfg_file *f, const char *dir, struct ns_sim_spec 
 
 /* ---- the whole scenario -------------------------------------------------------------- */
 
+/* The last domain must come up within the 1,000,000 s any duration may
+ * take, so that creation + warm-up + duration stays far from wrapping. */
+static int check_creation(const struct cfg_file *f, struct ns_sim_spec *s, struct ns_err *err)
+{
+    ns_time_t limit = 1000000 * NS_S;
+
+    if (s->nr_dom > 1 && s->create_gap_ns > limit / (s->nr_dom - 1))
+        return cfg_fail(f, "create_gap", err, "%zu domains this far apart would take more "
+                        "than 1,000,000 s to create", s->nr_dom);
+    return 0;
+}
+
 int ns_config_load(const char *path, const struct ns_overrides *ov,
                    struct ns_sim_spec *out, struct ns_err *err)
 {
@@ -421,6 +455,11 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
         rc = cfg_pools_load(&f, dir, out, &split, err);
     if (!rc)
         rc = load_domains(&f, dir, out, err);
+    /* The command line's model parameters win over the scenario's keys. */
+    for (size_t i = 0; !rc && ov && i < ov->nr_params; i++)
+        rc = ns_config_param_set(out, ov->params[i].name, ov->params[i].value, err);
+    if (!rc)
+        rc = check_creation(&f, out, err);
     if (!rc && split)
         cfg_pools_settle_dom0(out);
     free(dir);

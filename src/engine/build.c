@@ -159,6 +159,8 @@ static int build_domain(struct ns_engine *e, size_t idx, unsigned *load, struct 
         if (init_vcpu(e, d, i, err) < 0)
             return -1;
     }
+    ns_event_init(&d->create);
+    d->create.kind = EV_CREATE;
     ns_mask_init(&d->d.node_affinity, e->topo->nr_nodes);
     d->d.auto_node_affinity = ns_spec_node_affinity(e->topo, ds, &d->d.pool->cpus,
                                                     d->d.pool->sched->params.compat,
@@ -170,12 +172,9 @@ static int build_domain(struct ns_engine *e, size_t idx, unsigned *load, struct 
     return 0;
 }
 
-/*
- * Hand the domain to its scheduler. A guest built by libxl then has its
- * affinity set for every vCPU (libxl always does, facts 7.4), which in Xen
- * forces a pick: dom0 is built by the hypervisor and skips that.
- */
-static void insert_domain(struct ns_engine *e, struct edomain *d)
+/* Hand the domain to its scheduler, its vCPUs down until it is created
+ * (boot.c, which also makes the pick libxl's affinity call forces). */
+static void insert_domain(struct edomain *d)
 {
     struct ns_sched *s = d->d.pool->sched;
 
@@ -186,8 +185,6 @@ static void insert_domain(struct ns_engine *e, struct edomain *d)
         v->v.runstate = NS_RUNSTATE_OFFLINE;
         v->v.pause_flags = NS_VPF_DOWN;
         s->ops->insert_vcpu(s, &v->v);
-        if (!is_dom0(e, d))
-            v->v.processor = s->ops->pick_cpu(s, &v->v);
     }
 }
 
@@ -213,7 +210,7 @@ int build_engine(struct ns_engine *e, struct ns_err *err)
         e->nr_doms = i + 1;
         rc = build_domain(e, i, load, err);
         if (rc == 0)
-            insert_domain(e, &e->doms[i]);
+            insert_domain(&e->doms[i]);
     }
     free(load);
     return rc;

@@ -46,17 +46,13 @@ struct ns_engine *ns_engine_create(const struct ns_sim_spec *spec, struct ns_err
     return e;
 }
 
-/* Bring every vCPU up: runnable ones are woken where they were placed. */
+/* Create the domains (boot.c); measure from `warmup` after the last one. */
 static void start(struct ns_engine *e)
 {
-    for (size_t i = 0; i < e->nr_vcpus; i++) {
-        struct evcpu *v = e->vcpus[i];
-        e->this_cpu = v->v.processor;
-        core_wake(e, v, NS_VPF_DOWN);
-    }
+    boot_schedule(e);
     ns_heap_schedule(&e->heap, &e->refresh, e->spec->host.contention_period_ns);
-    ns_heap_schedule(&e->heap, &e->measure, e->spec->warmup);
-    e->end = e->spec->warmup + e->spec->duration;
+    ns_heap_schedule(&e->heap, &e->measure, ns_sim_spec_created(e->spec) + e->spec->warmup);
+    e->end = ns_sim_spec_end(e->spec);
 }
 
 static void dispatch(struct ns_engine *e, struct ns_event *ev)
@@ -95,6 +91,9 @@ static void dispatch(struct ns_engine *e, struct ns_event *ev)
         e->this_cpu = 0;
         results_reset(e);
         etr_start(e);
+        break;
+    case EV_CREATE:
+        boot_domain(e, container_of(ev, struct edomain, create));
         break;
     }
 }

@@ -18,6 +18,7 @@ enum ev_kind {
     EV_TIMER,       /* a scheduler timer */
     EV_REFRESH,     /* re-sample memory contention */
     EV_MEASURE,     /* warm-up is over: start counting */
+    EV_CREATE,      /* a domain is created (boot.c) */
 };
 
 struct edomain;
@@ -54,6 +55,7 @@ struct edomain {
     struct ns_workload *wl;
     unsigned host_dom;            /* index in the host model */
     struct evcpu *vcpus;          /* [d.nr_vcpus] */
+    struct ns_event create;       /* EV_CREATE */
 };
 
 struct epcpu {
@@ -149,6 +151,10 @@ void etr_wake(struct ns_engine *e, struct evcpu *v);
 void etr_block(struct ns_engine *e, struct evcpu *v);
 void etr_sleep(struct ns_engine *e, struct evcpu *v);
 void etr_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words);
+
+/* boot.c: domains created one after another */
+void boot_schedule(struct ns_engine *e);
+void boot_domain(struct ns_engine *e, struct edomain *d);
 
 /* build.c */
 int build_engine(struct ns_engine *e, struct ns_err *err);

@@ -53,6 +53,10 @@ void ns_host_params_default(struct ns_host_params *p)
         .migrate_socket_ns = 20 * NS_US,
         .ipi_ns = 2 * NS_US,
         .contention_period_ns = 1 * NS_MS,
+        /* Levinthal p. 22 at 2.4 GHz: 75 cycles from a core of the same
+         * socket; 100-300 cycles from the other socket, the middle taken. */
+        .hitm_socket_ns = 75.0 / 2.4,
+        .hitm_remote_ns = 200.0 / 2.4,
     };
 }
 
@@ -199,6 +203,7 @@ unsigned ns_host_add_domain(struct ns_host *h, const uint64_t *memory_kb_per_nod
     d->home = ns_xcalloc(h->nr_nodes, sizeof(*d->home));
     d->nr_home = 0;
     d->busy = ns_xcalloc(h->topo->nr_sockets, sizeof(*d->busy));
+    d->busy_all = 0;
 
     for (unsigned i = 0; i < h->nr_nodes && memory_kb_per_node; i++)
         total += memory_kb_per_node[i];
@@ -293,7 +298,7 @@ static double compute_rate(const struct ns_host *h, unsigned cpu)
     double s = h->core_busy[core] > 1 ? 1.0 / mp->smt_speed : 1.0;
     double m = memory_factor(h, c->dom, node) * llc_factor(h, cpu);
 
-    return 1.0 / ((1.0 - mp->mem_stall) * s + mp->mem_stall * m);
+    return 1.0 / ((1.0 - mp->mem_stall) * s + mp->mem_stall * m + host_sharing_stall(h, cpu));
 }
 
 static void mark_changed(struct ns_host *h, unsigned cpu)
@@ -341,6 +346,7 @@ void ns_host_occupy(struct ns_host *h, unsigned cpu, unsigned dom, const struct 
     h->core_busy[tp->core]++;
     h->socket_busy[tp->socket]++;
     h->dom[dom].busy[tp->socket]++;
+    h->dom[dom].busy_all++;
 
     c->rate = compute_rate(h, cpu);
     mark_changed(h, cpu);
@@ -360,6 +366,7 @@ void ns_host_vacate(struct ns_host *h, unsigned cpu)
     h->core_busy[tp->core]--;
     h->socket_busy[tp->socket]--;
     h->dom[c->dom].busy[tp->socket]--;
+    h->dom[c->dom].busy_all--;
     c->busy = false;
     c->mp = NULL;
     c->rate = 0.0;

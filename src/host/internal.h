@@ -25,6 +25,7 @@ struct host_dom {
     unsigned *home;          /* nodes with phi > 0 */
     unsigned nr_home;        /* 0: no memory, all local */
     unsigned *busy;          /* [nr_sockets] its busy vCPUs per socket */
+    unsigned busy_all;       /* ... on all sockets */
 };
 
 struct host_cpu {
@@ -78,5 +79,8 @@ struct ns_host {
 
 /* Memory latency factor of @dom's memory as seen from @node: sum of phi * lat. */
 double host_dom_latency(const struct ns_host *h, unsigned dom, unsigned node);
+
+/* sharing.c: stall per nominal ns from lines the domain's threads share */
+double host_sharing_stall(const struct ns_host *h, unsigned cpu);
 
 #endif

@@ -34,6 +34,9 @@ bool place_search(const struct place_ctx *c, size_t idx, const struct ns_mask *s
                   struct ns_place_domain *rec, bool keep, struct ns_mask *chosen);
 
 /* alloc.c: Xen's page allocator (7.5). Fills d->memory_kb_per_node. */
+/* dom0.c: Domain-0's memory, as Xen's own dom0 builder allocates it. */
+int place_alloc_dom0(struct place_ctx *c, struct ns_domain_spec *d, const struct ns_mask *nodes,
+                     struct ns_err *err);
 int place_alloc_memory(struct place_ctx *c, struct ns_domain_spec *d,
                        const struct ns_mask *nodes, struct ns_err *err);
 

@@ -247,6 +247,8 @@ static int create_domain(struct place_ctx *c, size_t idx, struct ns_place_domain
     ns_mask_copy(&c->node_aff[idx], &rec->node_affinity);
 
     allocation_nodes(c, idx, rec, &rec->memory_nodes);
+    if (ns_spec_is_dom0(c->spec, idx) && !c->spec->dom0_striped)
+        return place_alloc_dom0(c, d, &rec->memory_nodes, err);
     return place_alloc_memory(c, d, &rec->memory_nodes, err);
 }
 

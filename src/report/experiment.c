@@ -500,12 +500,14 @@ void ns_exp_emit_markdown(const struct ns_exp_table *t, FILE *f)
         md_results(t, w, subj, f);
         md_mechanisms(t, w, f);
     }
+    ns_exp_emit_compare_markdown(t, f);
 }
 
 /* ---- writing them all ------------------------------------------------------------------------------- */
 
+/* compare.csv last: it is written only when the table has a published one. */
 static const char *const output_names[] = {
-    "results.csv", "mechanisms.csv", "table.md", "plot.svg", NULL,
+    "results.csv", "mechanisms.csv", "table.md", "plot.svg", "compare.csv", NULL,
 };
 
 const char *const *ns_exp_output_names(void)
@@ -517,8 +519,10 @@ static void emit_csv(const void *t, FILE *f) { ns_exp_emit_csv(t, f); }
 static void emit_mech(const void *t, FILE *f) { ns_exp_emit_mechanisms(t, f); }
 static void emit_md(const void *t, FILE *f) { ns_exp_emit_markdown(t, f); }
 static void emit_svg(const void *t, FILE *f) { ns_exp_emit_svg(t, f); }
+static void emit_compare(const void *t, FILE *f) { ns_exp_emit_compare_csv(t, f); }
 
-static ns_report_emit_fn *const emitters[] = {emit_csv, emit_mech, emit_md, emit_svg};
+static ns_report_emit_fn *const emitters[] = {emit_csv, emit_mech, emit_md, emit_svg,
+                                              emit_compare};
 #define NR_OUTPUTS (sizeof(emitters) / sizeof(emitters[0]))
 
 /*
@@ -530,22 +534,22 @@ int ns_exp_write(const struct ns_exp_table *t, const char *dir, struct ns_err *e
 {
     struct ns_outfile o[NR_OUTPUTS];
     char *path[NR_OUTPUTS] = {0};
-    size_t staged = 0, done = 0;
+    size_t staged = 0, done = 0, nr = NR_OUTPUTS - (t->published ? 0 : 1);
     int rc = -1;
 
     if (ns_exp_check(t, err) < 0 || ns_report_make_dirs(dir, err) < 0)
         return -1;
-    for (; staged < NR_OUTPUTS; staged++) {
+    for (; staged < nr; staged++) {
         path[staged] = ns_path_join(dir, output_names[staged]);
         if (ns_report_stage(&o[staged], path[staged], emitters[staged], t, err) < 0)
             break;
     }
-    if (staged == NR_OUTPUTS) {
-        while (done < NR_OUTPUTS && ns_outfile_commit(&o[done], err) == 0)
+    if (staged == nr) {
+        while (done < nr && ns_outfile_commit(&o[done], err) == 0)
             done++;
-        rc = done == NR_OUTPUTS ? 0 : -1;
+        rc = done == nr ? 0 : -1;
         if (rc < 0) {
-            for (size_t i = done + 1; i < NR_OUTPUTS; i++)
+            for (size_t i = done + 1; i < nr; i++)
                 ns_outfile_abort(&o[i]);
             for (size_t i = 0; i < done; i++)
                 unlink(path[i]);

@@ -1,6 +1,8 @@
 /*
  * plot.svg: one panel per workload, a group of bars per VM count, one bar per
- * policy, error bars at the 95% confidence interval. Written as plain SVG
+ * policy, error bars at the 95% confidence interval; with published
+ * measurements, a second row of panels shows the relations beside them
+ * (compare.c). Written as plain SVG
  * text with fixed formats, so the same table always gives the same bytes and
  * nothing beyond libc is needed to draw it.
  *
@@ -141,18 +143,20 @@ static void legend(const struct ns_exp_table *t, double width, FILE *f)
 void ns_exp_emit_svg(const struct ns_exp_table *t, FILE *f)
 {
     double width = 2 * MARGIN + (double)t->axes->nr_workloads * PANEL_W;
+    double height = HEIGHT + ns_exp_compare_svg_height(t);
     unsigned seeds = t->cell[0].nr_runs;
 
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%d\" "
-            "viewBox=\"0 0 %.0f %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
             "<title>%s</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
-            width, HEIGHT, width, HEIGHT, t->axes->name);
+            width, height, width, height, t->axes->name);
     legend(t, width, f);
     for (size_t w = 0; w < t->axes->nr_workloads; w++)
         panel(t, w, f);
     fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">"
             "Mean per-VM metric over %u seed%s; error bars: 95%% confidence interval "
-            "of the mean.</text>\n</svg>\n", width / 2, HEIGHT - 20, seeds,
-            seeds == 1 ? "" : "s");
+            "of the mean.</text>\n", width / 2, HEIGHT - 20, seeds, seeds == 1 ? "" : "s");
+    ns_exp_emit_compare_svg(t, HEIGHT, f);
+    fputs("</svg>\n", f);
 }

@@ -6,6 +6,8 @@
  *
  *   DIR/runs/CELL/seed-K/results.json (+ .csv)   every run, as `run --out` writes it
  *   DIR/results.csv, mechanisms.csv, table.md, plot.svg   the experiment
+ *   DIR/compare.csv     against the published measurements, when the
+ *                       scenario folder has them (report/compare.c)
  *
  * The tables are computed from the results.json files on disk, so every number
  * in them can be traced to a run, and a runner that puts jobs on other
@@ -36,7 +38,7 @@ static const char *const numa2013_policies[] = {"none", "pin", "numa"};
 static const struct ns_exp_axes experiments[] = {
     {"numa2013", "no affinity vs pinning vs NUMA-aware credit (Xen 4.3), 2-node Westmere-EP",
      numa2013_workloads, COUNT(numa2013_workloads), numa2013_vms, COUNT(numa2013_vms),
-     numa2013_policies, COUNT(numa2013_policies), "numa"},
+     numa2013_policies, COUNT(numa2013_policies), "numa", "published.csv"},
 };
 
 const struct ns_exp_axes *ns_experiment_find(const char *name)
@@ -66,6 +68,8 @@ struct exp {
     const struct ns_experiment_opts *o;
     char **scenario;            /* [cell] */
     char **label;               /* [cell]: "specjbb-6-pin" */
+    struct ns_exp_published published;
+    bool has_published;
     struct job *job;
     size_t nr_jobs;
 };
@@ -118,7 +122,8 @@ static int load(const struct ns_experiment_opts *o, const char *path, const unsi
                 struct ns_sim_spec *spec, struct ns_err *err)
 {
     struct ns_overrides ov = {.has_seed = seed != NULL, .seed = seed ? *seed : 0,
-                              .has_duration = o->has_duration, .duration = o->duration};
+                              .has_duration = o->has_duration, .duration = o->duration,
+                              .params = o->params, .nr_params = o->nr_params};
 
     /* Create the domains as xl would: libxl placement, then Xen's allocator. */
     if (ns_config_create(path, &ov, spec, NULL, err) < 0)
@@ -180,6 +185,30 @@ static int load_cells(struct exp *ex, const char *dir, struct ns_err *err)
         }
     }
     return 0;
+}
+
+/*
+ * The published measurements, read and checked against the axes before any
+ * run. A folder without the file (an edited copy, another host) simply gets
+ * no comparison; a file that is there but wrong fails the command.
+ */
+static int load_published(struct exp *ex, const char *dir, struct ns_err *err)
+{
+    const struct ns_exp_axes *x = ex->x;
+
+    if (!x->published)
+        return 0;
+    char *path = ns_path_join(dir, x->published);
+    int rc = 0;
+    if (access(path, F_OK) == 0) {
+        rc = ns_exp_published_read(path, &ex->published, err);
+        if (rc == 0)
+            rc = ns_exp_published_covers(&ex->published, path, x->workloads, x->nr_workloads,
+                                         x->vms, x->nr_vms, x->policies, x->nr_policies, err);
+        ex->has_published = rc == 0;
+    }
+    free(path);
+    return rc;
 }
 
 /* ---- the jobs -------------------------------------------------------------------------- */
@@ -282,6 +311,7 @@ static int collect(const struct exp *ex, struct ns_exp_table *t, struct ns_err *
     unsigned seeds = ex->o->seeds;
 
     t->axes = x;
+    t->published = ex->has_published ? &ex->published : NULL;
     t->cell = ns_xcalloc(ns_exp_nr_cells(x), sizeof(struct ns_exp_cell));
     for (size_t i = 0; i < ns_exp_nr_cells(x); i++) {
         struct ns_exp_cell *c = &t->cell[i];
@@ -318,8 +348,8 @@ static int finish(void *arg, struct ns_err *err)
     if (rc == 0 && !ex->o->quiet) {
         ns_exp_emit_markdown(&t, stdout);
         fflush(stdout);
-        fprintf(stderr, "%s: wrote %s/results.csv, mechanisms.csv, table.md, plot.svg and "
-                "runs/\n", ex->x->name, ex->o->out);
+        fprintf(stderr, "%s: wrote %s/results.csv, mechanisms.csv, table.md, plot.svg%s and "
+                "runs/\n", ex->x->name, ex->o->out, t.published ? ", compare.csv" : "");
     }
     table_free(&t);
     return rc;
@@ -361,6 +391,7 @@ static void exp_free(struct exp *ex)
     }
     free(ex->scenario);
     free(ex->label);
+    ns_exp_published_free(&ex->published);
     for (size_t i = 0; i < ex->nr_jobs; i++) {
         free(ex->job[i].name);
         free(ex->job[i].out);
@@ -382,6 +413,8 @@ int ns_experiment_run(const struct ns_exp_axes *x, const struct ns_experiment_op
     }
     char *dir = find_scenarios(&ex);
     int rc = load_cells(&ex, dir, err);
+    if (rc == 0)
+        rc = load_published(&ex, dir, err);
     free(dir);
     if (rc == 0) {
         make_jobs(&ex);

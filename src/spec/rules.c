@@ -21,6 +21,17 @@ bool ns_spec_is_dom0(const struct ns_sim_spec *s, size_t idx)
     return ns_spec_domid(s, idx) == 0;
 }
 
+/* xl creates the domains one after another, create_gap apart (docs/model.md). */
+ns_time_t ns_sim_spec_created(const struct ns_sim_spec *s)
+{
+    return s->nr_dom ? (ns_time_t)(s->nr_dom - 1) * s->create_gap_ns : 0;
+}
+
+ns_time_t ns_sim_spec_end(const struct ns_sim_spec *s)
+{
+    return ns_sim_spec_created(s) + s->warmup + s->duration;
+}
+
 const struct ns_pool_spec *ns_spec_pool_of(const struct ns_sim_spec *s, size_t idx)
 {
     const char *name = s->dom[idx].pool;

@@ -13,6 +13,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <string.h>
 
 #include "workload/internal.h"
 
@@ -42,25 +43,50 @@ static int specjbb_parse(struct ns_workload_spec *s, const struct ns_params *p,
 }
 
 /*
+ * The lines every request of sysbench 0.4's memory test writes that the
+ * other threads write too, with memory-scope=global (its default): the one
+ * buffer of block_kb, in 64-byte lines, and three mutexes (the request
+ * mutex, the timers mutex, the percentile mutex: sb_memory.c, sb_logger.c,
+ * sb_percentile.c at 15447d0). With memory-scope=local each thread has its
+ * own buffer and only the mutexes are shared.
+ */
+#define SB_MUTEX_LINES 3.0
+
+static double sysbench_shared_lines(const struct ns_workload_spec *s, bool global)
+{
+    double lines = SB_MUTEX_LINES + (global ? s->block_kb * 1024.0 / 64.0 : 0.0);
+
+    return lines / (s->op_ns / 1e3);
+}
+
+/*
  * sysbench 0.4 memory with its defaults: one thread, 1 KiB per request at
  * 1.8 us each (syscall- and lock-bound in a PV guest, numa-hardware.md
  * 6.2). vCPUs without a thread stay blocked; more threads than vCPUs simply
  * keep every vCPU busy (the guest's own time-sharing is not modelled).
+ * Threads that run at once hand the shared lines to each other
+ * (src/host/sharing.c).
  */
 static int sysbench_memory_parse(struct ns_workload_spec *s, const struct ns_params *p,
                                  struct ns_err *err)
 {
     double threads = 1.0;
+    const char *scope = "global";
 
     if (parse_ops(s, p, 1800.0, err) < 0)
         return -1;
     s->block_kb = 1.0;
     if (wl_number(p, "block_kb", 0.0, true, INFINITY, &s->block_kb, err) < 0 ||
-        wl_number(p, "threads", 1.0, false, 65536.0, &threads, err) < 0)
+        wl_number(p, "threads", 1.0, false, 65536.0, &threads, err) < 0 ||
+        (p && p->get_string && p->get_string(p->ctx, "memory_scope", &scope, err) < 0))
         return -1;
     if (threads != floor(threads))
         return wl_fail(p, "threads", err, "must be a whole number (got %g)", threads);
+    if (strcmp(scope, "global") != 0 && strcmp(scope, "local") != 0)
+        return wl_fail(p, "memory_scope", err, "\"%s\": want \"global\" or \"local\"",
+                       scope);
     s->threads = (unsigned)threads;
+    s->mem.shared_lines_per_us = sysbench_shared_lines(s, scope[0] == 'g');
     return 0;
 }
 
