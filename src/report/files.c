@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "report/report_internal.h"
 
@@ -126,9 +125,9 @@ int ns_report_make_dirs(const char *dir, struct ns_err *err)
 }
 
 /*
- * Both files are written in full under temporary names before either is
- * renamed, so a full disk or a permission problem leaves the old pair as it
- * was. Only if the second rename fails is the new results.json removed again.
+ * Both files are written in full under temporary names and renamed together
+ * (ns_outputs_hold), so a full disk or a permission problem leaves the old
+ * pair as it was, and a run beside this one cannot leave one file of each.
  */
 int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_err *err)
 {
@@ -139,21 +138,21 @@ int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_e
 
     if (ns_report_make_dirs(dir, err) < 0)
         goto out;
-    if (ns_report_stage(&json, json_path, emit_json, r, err) < 0)
-        goto out;
-    if (ns_report_stage(&csv, csv_path, emit_csv, r, err) < 0) {
-        ns_outfile_abort(&json);
-        goto out;
-    }
-    if (ns_outfile_commit(&json, err) < 0) {
-        ns_outfile_abort(&csv);
+    ns_outputs_hold();
+    if (ns_report_stage(&json, json_path, emit_json, r, err) < 0) {
+        ns_outputs_drop();
         goto out;
     }
-    if (ns_outfile_commit(&csv, err) < 0) {
-        unlink(json_path);
+    if (ns_report_stage(&csv, csv_path, emit_csv, r, err) < 0 ||
+        ns_outfile_commit(&json, err) < 0 || ns_outfile_commit(&csv, err) < 0) {
+        if (json.f)
+            ns_outfile_abort(&json);
+        if (csv.f)
+            ns_outfile_abort(&csv);
+        ns_outputs_drop();
         goto out;
     }
-    rc = 0;
+    rc = ns_outputs_commit(err);
 out:
     free(json_path);
     free(csv_path);
