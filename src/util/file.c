@@ -33,7 +33,8 @@
  * only changed with those signals blocked, so the handler always sees a
  * whole list. Forked children (the hwloc guard, experiment workers) inherit
  * the handler but not the files: the handler removes only what the process
- * that installed it created. SIGXFSZ (a file-size limit, `ulimit -f`) is
+ * that installed it created. A signal ignored when numasched starts (nohup,
+ * a background job of a script) stays ignored. SIGXFSZ (`ulimit -f`) is
  * ignored: the write that went past the limit fails with EFBIG instead, and
  * the run is refused and cleaned up as for a full disk.
  *
@@ -183,8 +184,13 @@ void ns_io_catch_signals(void)
     for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
         sigaddset(&sa.sa_mask, caught[i]);
     owner = getpid();
-    for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+    for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++) {
+        struct sigaction was;
+        /* Ignored on entry (nohup, a shell's background job): the user's choice stands. */
+        if (sigaction(caught[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+            continue;
         sigaction(caught[i], &sa, NULL);
+    }
     signal(SIGXFSZ, SIG_IGN);
 }
 
