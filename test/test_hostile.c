@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "numasched/trace.h"
+#include "numasched/xentrace.h"
 #include "numasched/util.h"
 
 /* ASan's count of the bytes malloc has handed out and not had back (the
