@@ -144,14 +144,19 @@ static void progress(struct pool *pl, size_t last)
 
 /* ---- workers -------------------------------------------------------------------------- */
 
-/* In the child: one job, with the signals as they were before the batch; its
- * reason for failing goes to @why, for the parent to say. */
+/*
+ * In the child: one job, with the signals as they were before the batch, and
+ * a stop signal (the pool's SIGTERM when another job failed) removing the
+ * job's temporary files as it would the command's. Its reason for failing
+ * goes to @why, for the parent to say.
+ */
 static _Noreturn void worker(const struct pool *pl, size_t job, const sigset_t *mask, int why)
 {
     const struct ns_batch *b = pl->b;
     struct ns_err err;
 
     handle_signals(SIG_DFL);
+    ns_io_catch_signals();
     sigprocmask(SIG_SETMASK, mask, NULL);
     int rc = b->run(b->arg, job, &err);
     if (rc < 0 && write(why, err.msg, strlen(err.msg)) < 0)

@@ -32,8 +32,8 @@
  * process and then kill it as the signal would have. The list of outputs is
  * only changed with those signals blocked, so the handler always sees a
  * whole list. Forked children (the hwloc guard, experiment workers) inherit
- * the handler but not the files: the handler removes only what the process
- * that installed it created. A signal ignored when numasched starts (nohup,
+ * the handler and the list, not the files: the handler removes only the
+ * files the process it runs in created. A signal ignored when numasched starts (nohup,
  * a background job of a script) stays ignored. SIGXFSZ (`ulimit -f`) is
  * ignored: the write that went past the limit fails with EFBIG instead, and
  * the run is refused and cleaned up as for a full disk.
@@ -140,11 +140,11 @@ struct io_out {
     struct io_out *next;
     char *path, *real, *tmp;    /* tmp: NULL while only claimed */
     enum io_state state;
+    pid_t creator;              /* the process that created tmp */
 };
 
 static struct io_out *outputs;
 static unsigned hold_depth;
-static pid_t owner;
 static unsigned long tmp_serial;
 
 static const int caught[] = {SIGINT, SIGTERM, SIGHUP};
@@ -166,10 +166,11 @@ static void restore_signals(const sigset_t *saved)
 
 static void on_signal(int sig)
 {
-    if (getpid() == owner)
-        for (struct io_out *o = outputs; o; o = o->next)
-            if (o->tmp)
-                unlink(o->tmp);
+    pid_t self = getpid();
+
+    for (struct io_out *o = outputs; o; o = o->next)
+        if (o->tmp && o->creator == self)
+            unlink(o->tmp);
     raise(sig);                 /* SA_RESETHAND: now the default action */
 }
 
@@ -183,7 +184,6 @@ void ns_io_catch_signals(void)
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
         sigaddset(&sa.sa_mask, caught[i]);
-    owner = getpid();
     for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++) {
         struct sigaction was;
         /* Ignored on entry (nohup, a shell's background job): the user's choice stands. */
@@ -299,6 +299,7 @@ int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err)
     block_signals(&saved);
     node->tmp = tmp;
     node->state = IO_OPEN;
+    node->creator = getpid();
     restore_signals(&saved);
 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
