@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -102,6 +103,8 @@ static void exec_child(const char *dir, const char *perturb, const struct cli_op
     }
     if (o && o->hang_guard_s)
         alarm(o->hang_guard_s);
+    if (o && o->ignore_hup)
+        signal(SIGHUP, SIG_IGN);
     if (o && o->in_dir && chdir(dir) != 0)
         _exit(126);
     execv(argv[0], (char *const *)argv);

@@ -447,6 +447,30 @@ Test(hostile, sigint_leaves_no_temporary_file) { signal_leaves_nothing(SIGINT); 
 Test(hostile, sigterm_leaves_no_temporary_file) { signal_leaves_nothing(SIGTERM); }
 Test(hostile, sighup_leaves_no_temporary_file) { signal_leaves_nothing(SIGHUP); }
 
+/*
+ * Under nohup SIGHUP is ignored, and must stay so: the run goes on. SIGHUP is
+ * sent before SIGTERM, and Linux delivers pending signals lowest number
+ * first, so a run that caught SIGHUP would die of it (129), not of SIGTERM.
+ */
+Test(hostile, a_run_under_nohup_survives_sighup)
+{
+    static const struct cli_opts nohup = {.hang_guard_s = GUARD, .in_dir = true,
+                                          .ignore_hup = true};
+    char *d = tmpdir();
+
+    scenario(d, NULL, "workload = \"lmbench-proc\"");
+    int pid = cli_start(d, &nohup, (const char *[]){"run", "s.cfg", "--duration", "1000",
+                        "--quiet", "--trace", "t.bin", NULL});
+    wait_for_temporary(d);
+    kill(pid, SIGHUP);
+    kill(pid, SIGTERM);
+    struct outcome r = cli_finish(d, pid);
+    cr_assert_eq(r.status, 128 + SIGTERM, "exit %d: %s", r.status, r.err);
+    cr_assert_not(has_temporaries(d));
+    outcome_free(&r);
+    done(d);
+}
+
 /* A run that fails after its traces were complete leaves none of its outputs. */
 Test(hostile, a_failed_run_leaves_no_output)
 {
