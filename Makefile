@@ -1,11 +1,11 @@
 # numasched: `make` builds build/numasched; `make run` runs the main example;
 # `make test` builds and runs the test suite under ASan+UBSan; `make bench`
-# prints speed figures; `make fuzz`, `make check-valgrind` and `make soak`
-# check robustness (docs/robustness.md); `make check-xenalyze` reads traces
-# with Xen's own xenalyze (docs/traces.md); `make coverage` prints the test
-# suite's line and branch coverage per part. Missing Debian packages are
-# installed by scripts/deps.sh, which every invocation runs first (it returns
-# at once when everything is there).
+# prints speed figures; `make fuzz`, `make check-valgrind`, `make soak` and
+# `make check-hostile` check robustness (docs/robustness.md); `make
+# check-xenalyze` reads traces with Xen's own xenalyze (docs/traces.md);
+# `make coverage` prints the test suite's line and branch coverage per part.
+# Missing Debian packages are installed by scripts/deps.sh, which every
+# invocation runs first (it returns at once when everything is there).
 
 DEPS_OK := $(shell sh scripts/deps.sh >&2 && echo yes)
 ifneq ($(DEPS_OK),yes)
@@ -35,7 +35,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
 
 .PHONY: all run test bench clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak \
-        check-xenalyze check-arrows same-results
+        check-xenalyze check-arrows same-results check-hostile
 all: $(OPT_DIR)/numasched
 
 $(OPT_DIR)/obj/%.o: %.c
@@ -168,6 +168,13 @@ $(COV_DIR)/numasched-tests: $(TEST_SRC:%.c=$(COV_DIR)/obj/%.o) $(COV_DIR)/libnum
 coverage: $(COV_DIR)/numasched-tests $(COV_DIR)/numasched
 	@sh scripts/deps.sh coverage
 	@COV_DIR=$(COV_DIR) TOPOLOGIES=$(abspath topologies) sh scripts/coverage.sh
+
+# `make check-hostile`: hostile inputs, the slow ones included (GB traces,
+# memory caps), each under a time limit and `ulimit -v`; prints a table per
+# class of issue 13 and fails on any hang, crash, lie or leftover file
+# (scripts/hostile.sh, docs/robustness.md). The fast ones run in `make test`.
+check-hostile: $(OPT_DIR)/numasched
+	@BIN=$(OPT_DIR)/numasched sh scripts/hostile.sh
 
 # `make check-xenalyze`: Xen's xenalyze, built from Debian's source package of
 # Xen, reads the traces of every example and agrees with `numasched analyze`

@@ -6,8 +6,10 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,10 +84,38 @@ static char *output(const char *path)
     return s ? s : ns_xstrdup("");
 }
 
-struct outcome cli_perturbed(const char *dir, const char *perturb, const char *const *args)
+/* The child: stdout and stderr to files of @dir, limits, then numasched. */
+static void exec_child(const char *dir, const char *perturb, const struct cli_opts *o,
+                       const char *const *argv)
 {
     char *out_path = ns_path_join(dir, ".stdout"), *err_path = ns_path_join(dir, ".stderr");
-    const char *argv[32] = {binary()};
+    const char *out = o && o->stdout_path ? o->stdout_path : out_path;
+
+    dup2(open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
+    dup2(open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+    if (perturb)
+        setenv("NUMASCHED_TEST_PERTURB", perturb, 1);
+    else
+        unsetenv("NUMASCHED_TEST_PERTURB");
+    if (o && o->fsize_limit) {
+        struct rlimit lim = {(rlim_t)o->fsize_limit, (rlim_t)o->fsize_limit};
+        setrlimit(RLIMIT_FSIZE, &lim);
+    }
+    if (o && o->hang_guard_s)
+        alarm(o->hang_guard_s);
+    if (o && o->ignore_hup)
+        signal(SIGHUP, SIG_IGN);
+    if (o && o->in_dir && chdir(dir) != 0)
+        _exit(126);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+static int start(const char *dir, const char *perturb, const struct cli_opts *o,
+                 const char *const *args)
+{
+    char *bin = realpath(binary(), NULL);
+    const char *argv[32] = {bin ? bin : binary()};
     size_t n = 1;
 
     for (; args[n - 1]; n++)
@@ -93,17 +123,17 @@ struct outcome cli_perturbed(const char *dir, const char *perturb, const char *c
     argv[n] = NULL;
     pid_t pid = fork();
     cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        dup2(open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
-        dup2(open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
-        if (perturb)
-            setenv("NUMASCHED_TEST_PERTURB", perturb, 1);
-        else
-            unsetenv("NUMASCHED_TEST_PERTURB");
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
+    if (pid == 0)
+        exec_child(dir, perturb, o, argv);
+    free(bin);
+    return pid;
+}
+
+struct outcome cli_finish(const char *dir, int pid)
+{
+    char *out_path = ns_path_join(dir, ".stdout"), *err_path = ns_path_join(dir, ".stderr");
     int st;
+
     waitpid(pid, &st, 0);
     struct outcome r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), output(out_path),
                         output(err_path)};
@@ -112,6 +142,21 @@ struct outcome cli_perturbed(const char *dir, const char *perturb, const char *c
     free(out_path);
     free(err_path);
     return r;
+}
+
+struct outcome cli_perturbed(const char *dir, const char *perturb, const char *const *args)
+{
+    return cli_finish(dir, start(dir, perturb, NULL, args));
+}
+
+int cli_start(const char *dir, const struct cli_opts *o, const char *const *args)
+{
+    return start(dir, NULL, o, args);
+}
+
+struct outcome cli_with(const char *dir, const struct cli_opts *o, const char *const *args)
+{
+    return cli_finish(dir, start(dir, NULL, o, args));
 }
 
 struct outcome cli(const char *dir, const char *const *args)

@@ -32,6 +32,25 @@ struct outcome {
 struct outcome cli(const char *dir, const char *const *args);
 struct outcome cli_perturbed(const char *dir, const char *perturb, const char *const *args);
 void outcome_free(struct outcome *r);
+
+/*
+ * The same, for hostile inputs: stdout to @stdout_path (e.g. /dev/full)
+ * instead of a file, a file-size limit (RLIMIT_FSIZE, 0 = none), and a
+ * guard that kills a hung command after @hang_guard_s seconds (SIGALRM,
+ * status 142), so that a hang fails its test rather than the whole suite;
+ * with @in_dir the command runs in @dir, so that relative paths are there;
+ * with @ignore_hup it starts with SIGHUP ignored, as under nohup.
+ * cli_start/cli_finish split it, for a test that signals the command.
+ */
+struct cli_opts {
+    const char *stdout_path;
+    long fsize_limit;
+    unsigned hang_guard_s;
+    bool in_dir, ignore_hup;
+};
+struct outcome cli_with(const char *dir, const struct cli_opts *o, const char *const *args);
+int cli_start(const char *dir, const struct cli_opts *o, const char *const *args);
+struct outcome cli_finish(const char *dir, int pid);
 /* The numasched binary the command-line tests run. */
 const char *binary(void);
 

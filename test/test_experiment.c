@@ -496,6 +496,9 @@ Test(exp_cli, failed_run_fails_the_command_naming_it)
     cr_assert_eq(r.status, 1, "%s", r.err);
     cr_assert(strstr(r.err, "lmbench-proc-6-pin seed 1 failed"), "%s", r.err);
     cr_assert(strstr(r.err, "examples/numa2013/lmbench-proc-6-pin.cfg"), "%s", r.err);
+    /* One line, the worker's reason in it: not the worker's line, then the batch's. */
+    cr_assert(strstr(r.err, "cannot create directory"), "%s", r.err);
+    cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
     for (const char *const *n = ns_exp_output_names(); *n; n++)
         cr_assert_not(exists(dir, *n), "%s written after a failed run", *n);
     free(r.err);

@@ -346,7 +346,9 @@ Test(topo, xml_distances_follow_logical_node_order)
 
 Test(topo, xml_invalid_firmware_distances_fall_back_to_default)
 {
-    /* Node os2 is nearer to os1 (5) than to itself: Xen ignores such a SLIT. */
+    /* Node os2 is nearer to os1 (5) than to itself: Xen ignores such a SLIT
+     * (slit_valid() wants 10 on the diagonal and more than 10 elsewhere), and
+     * says so: the source is "ignored", not "none". */
     static const unsigned d[] = {
         10, 20, 20,
         20, 10, 20,
@@ -354,7 +356,7 @@ Test(topo, xml_invalid_firmware_distances_fall_back_to_default)
     };
     struct ns_topo *t = load_permuted("10 20 30 21 10 40 31 5 10 ");
     check_matrix(t, d);
-    cr_assert_eq(t->distance_source, NS_DIST_DEFAULT);
+    cr_assert_eq(t->distance_source, NS_DIST_IGNORED);
     ns_topo_free(t);
 }
 

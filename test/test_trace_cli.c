@@ -224,7 +224,7 @@ Test(trace_cli, misuse_is_exit_2_bad_input_exit_1)
     }
     struct outcome r = cli(d, (const char *[]){"analyze", "/nonexistent/t.bin", NULL});
     cr_assert_eq(r.status, 1);
-    cr_assert_not_null(strstr(r.err, "/nonexistent/t.bin: cannot open: No such file"), "%s",
+    cr_assert_not_null(strstr(r.err, "/nonexistent/t.bin: cannot read: No such file"), "%s",
                        r.err);
     outcome_free(&r);
     r = cli(d, (const char *[]){"analyze", "--help", NULL});

@@ -38,6 +38,7 @@ enum ns_distance_source {
     NS_DIST_FIRMWARE,     /* from the XML / live machine (ACPI SLIT) */
     NS_DIST_SCENARIO,     /* from the scenario's `distances` key */
     NS_DIST_DEFAULT,      /* 10 local / 20 remote, as Xen assumes without a SLIT */
+    NS_DIST_IGNORED,      /* the same, because the firmware's SLIT is invalid (Xen ignores it) */
 };
 
 struct ns_topo {
@@ -61,6 +62,9 @@ struct ns_topo {
 #define NS_TOPO_MAX_PCPUS      4096u
 #define NS_TOPO_MAX_NODES      64u
 #define NS_TOPO_MAX_XML_BYTES  (64u << 20)
+/* Memory of one node: 1 PiB, as config/ caps memory sizes; 64 nodes of it
+ * sum to 2^56 bytes, so a host's total never wraps a uint64_t. */
+#define NS_TOPO_MAX_NODE_MEMORY (1ULL << 50)
 #define NS_TOPO_LOAD_TIMEOUT_S 20
 
 /*

@@ -9,7 +9,9 @@
  *  - ns_heap: the event queue, ordered by (time, insertion sequence) so that
  *    ties never depend on pointer values.
  *  - ns_err: one-line errors that carry file, line and key.
- *  - ns_outfile: write to a temporary name, rename when complete.
+ *  - the run's files: inputs that are regular files, outputs written to a
+ *    temporary name and renamed when complete, all or none, and cleaned up
+ *    on a signal.
  *  - ns_registry: a table of named things looked up by name.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -154,11 +156,15 @@ struct ns_event *ns_heap_pop(struct ns_heap *h);
 /*
  * Log-linear histogram of non-negative integers (latencies in ns): exact
  * below 16, then 16 buckets per power of two, so a quantile is within about
- * 6% of the truth. Memory is fixed per histogram (allocated on the first
- * sample), never per sample. Count, sum, min and max are exact.
+ * 6% of the truth. Memory grows with the buckets used, up to a fixed 7.8
+ * KB, never per sample: a histogram of a few samples (one per vCPU of a
+ * short trace) costs a few bytes per sample. Count, sum, min and max are
+ * exact.
  */
 struct ns_hist {
-    uint64_t *bucket;
+    uint64_t *bucket;           /* dense: every bucket's count; else the used ones */
+    uint32_t used, cap;         /* sparse: entries (bucket << 48 | count), sorted */
+    bool dense;
     uint64_t count, min, max;
     double sum;
 };
@@ -172,22 +178,59 @@ double ns_hist_mean(const struct ns_hist *h);
  * to [min, max]; 0 when empty. */
 uint64_t ns_hist_quantile(const struct ns_hist *h, double q);
 
-/* ---- output files ---------------------------------------------------------- */
+/* ---- the run's files (file.c) -------------------------------------------------- */
+
+/*
+ * Inputs: open @path only if it is a regular file (a FIFO or a device would
+ * block or never end), and remember it so that no output of this run can
+ * replace it. Errors name @name: "NAME: cannot read: ..." or "NAME: not a
+ * regular file". ns_input_open returns a file descriptor, or -1.
+ */
+int ns_input_open(const char *path, const char *name, struct ns_err *err);
+FILE *ns_input_fopen(const char *path, const char *name, struct ns_err *err);
 
 /*
  * A file that appears under its final name only once it is complete:
- * written to "NAME.tmp.PID", renamed by ns_outfile_commit, removed by
- * ns_outfile_abort. A half-written results file is never left behind.
+ * written to "NAME.tmp.PID.N", renamed by ns_outfile_commit, removed by
+ * ns_outfile_abort, by ns_outputs_drop, or by SIGINT/SIGTERM/SIGHUP once
+ * ns_io_catch_signals has run. Opening refuses a path that is an input of
+ * the run, another of its outputs, or an existing non-regular file.
  */
+struct io_out;
 struct ns_outfile {
     FILE *f;
     char *path;
     char *tmp;
+    struct io_out *node;
 };
 
 int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err);
 int ns_outfile_commit(struct ns_outfile *o, struct ns_err *err);
 void ns_outfile_abort(struct ns_outfile *o);
+
+/* Reserve @path as an output before the run, with the checks of ns_outfile_open;
+ * ns_outputs_commit or ns_outputs_drop releases it. */
+int ns_output_claim(const char *path, struct ns_err *err);
+
+/*
+ * All or none: after ns_outputs_hold, a committed ns_outfile stays under its
+ * temporary name until the matching ns_outputs_commit renames every one of
+ * them (under an flock of each destination folder, so that two runs cannot
+ * mix their files); ns_outputs_drop removes them all instead. Holds nest:
+ * only the outermost commit renames.
+ */
+void ns_outputs_hold(void);
+int ns_outputs_commit(struct ns_err *err);
+void ns_outputs_drop(void);
+
+/* Remove the temporary files on SIGINT, SIGTERM and SIGHUP; turn SIGXFSZ
+ * into a write error (EFBIG). Once, at the start of the process. */
+void ns_io_catch_signals(void);
+
+/* Standard output flushed without error (a summary on a full disk is lost);
+ * ns_std_close also closes it and checks standard error, at exit. */
+int ns_stdout_check(struct ns_err *err);
+int ns_std_close(struct ns_err *err);
 
 /* ---- registries ------------------------------------------------------------ */
 

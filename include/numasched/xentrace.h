@@ -123,6 +123,7 @@ struct ns_xt_info {
     const unsigned *cpus;     /* [nr_cpus], ascending */
     uint64_t clock_hz;        /* from a numasched CLOCK record, 0 if none */
     uint64_t clock_base;
+    uint64_t headers_read;    /* window headers read so far: at most 2 x windows */
 };
 
 struct ns_xt_reader;

@@ -29,10 +29,10 @@ static void usage(FILE *out)
     fputs("\n`numasched COMMAND --help` describes each command and its options.\n", out);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        fputs("numasched: which command? (see numasched --help)\n", stderr);
         return CLI_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -45,4 +45,22 @@ int main(int argc, char **argv)
             return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "numasched: unknown command \"%s\" (see numasched --help)\n", argv[1]);
     return CLI_USAGE;
+}
+
+/*
+ * A summary written to a full disk or a closed pipe is lost only when
+ * stdout is flushed, after the command returned: that is an error too
+ * (exit 1), as coreutils' close_stdout makes it.
+ */
+int main(int argc, char **argv)
+{
+    struct ns_err err;
+
+    ns_io_catch_signals();
+    int rc = dispatch(argc, argv);
+    if (ns_std_close(&err) < 0 && rc == CLI_OK) {   /* else the command said why */
+        fprintf(stderr, "numasched: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    return rc;
 }

@@ -136,6 +136,40 @@ static int verify(const struct run_opts *o, struct ns_det *det, const struct ns_
     return ns_det_verify(det, o->scenario, load_spec, (void *)o, err);
 }
 
+/*
+ * The run's outputs are claimed before it starts, so that a trace named
+ * like the scenario, like results.json or like the other trace is refused
+ * before an hour of simulation, and held until the end: the traces, the
+ * results and the summary on stdout are all there, or none of the files is.
+ */
+static int claim_outputs(const struct run_opts *o, struct ns_err *err)
+{
+    char *json = o->out ? ns_path_join(o->out, "results.json") : NULL;
+    char *csv = o->out ? ns_path_join(o->out, "results.csv") : NULL;
+    int rc = (o->trace.trace && ns_output_claim(o->trace.trace, err) < 0) ||
+             (o->trace.perfetto && ns_output_claim(o->trace.perfetto, err) < 0) ||
+             (json && ns_output_claim(json, err) < 0) ||
+             (csv && ns_output_claim(csv, err) < 0) ? -1 : 0;
+
+    free(json);
+    free(csv);
+    return rc;
+}
+
+static int report(const struct run_opts *o, const struct ns_sim_spec *spec,
+                  const struct ns_engine *e, struct ns_err *err)
+{
+    const struct ns_results *r = ns_engine_results(e);
+
+    if (!o->quiet)
+        ns_report_summary(r, stdout);
+    if (!o->quiet && spec->check)
+        print_check(e, r);
+    if (ns_stdout_check(err) < 0)
+        return -1;
+    return o->out ? ns_report_write_dir(r, o->out, err) : 0;
+}
+
 static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct ns_err *err)
 {
     struct ns_engine *e = ns_engine_create(spec, err);
@@ -150,19 +184,24 @@ static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct n
     }
     if (det)
         ns_engine_add_sink(e, ns_det_sink(det));
-    if (ns_engine_run(e, err) < 0 || verify(o, det, e, err) < 0) {
+    if (ns_engine_run(e, err) < 0 || verify(o, det, e, err) < 0)
         cli_traces_abort(&traces);
-    } else if (cli_traces_finish(&traces, ns_sim_spec_end(spec), err) == 0) {
-        const struct ns_results *r = ns_engine_results(e);
-        if (!o->quiet)
-            ns_report_summary(r, stdout);
-        if (!o->quiet && spec->check)
-            print_check(e, r);
-        rc = o->out ? ns_report_write_dir(r, o->out, err) : 0;
-    }
+    else if (cli_traces_finish(&traces, ns_sim_spec_end(spec), err) == 0)
+        rc = report(o, spec, e, err);
     ns_det_free(det);
     ns_engine_free(e);
     return rc;
+}
+
+static int simulate_all_or_none(const struct run_opts *o, struct ns_sim_spec *spec,
+                                struct ns_err *err)
+{
+    ns_outputs_hold();
+    if (claim_outputs(o, err) < 0 || simulate(o, spec, err) < 0) {
+        ns_outputs_drop();
+        return -1;
+    }
+    return ns_outputs_commit(err);
 }
 
 int cli_run(int argc, char **argv)
@@ -178,7 +217,7 @@ int cli_run(int argc, char **argv)
         o.trace.hz = NS_TRACE_DEFAULT_HZ;
     if (load_spec(&o, &spec, &err) < 0)
         return cli_fail(&err);
-    rc = simulate(&o, &spec, &err) < 0 ? cli_fail(&err) : CLI_OK;
+    rc = simulate_all_or_none(&o, &spec, &err) < 0 ? cli_fail(&err) : CLI_OK;
     ns_sim_spec_free(&spec);
     return rc;
 }

@@ -20,11 +20,10 @@
  * a scenario naming thousands of domains a few hundred. */
 #define CFG_MAX_BYTES (16u << 20)
 
-/* Slurp @path into a NUL-terminated buffer, up to CFG_MAX_BYTES + 1 bytes;
- * errno set on failure. */
-static char *read_text(const char *path, size_t *len)
+/* Slurp @path into a NUL-terminated buffer, up to CFG_MAX_BYTES + 1 bytes. */
+static char *read_text(const char *path, size_t *len, struct ns_err *err)
 {
-    FILE *in = fopen(path, "r");
+    FILE *in = ns_input_fopen(path, path, err);
     if (!in)
         return NULL;
 
@@ -37,12 +36,12 @@ static char *read_text(const char *path, size_t *len)
         cap *= 2;
         buf = ns_xrealloc(buf, cap);
     }
-    int bad = ferror(in);   /* e.g. EISDIR: fopen of a folder succeeds */
+    int bad = ferror(in);
     int saved = errno;
     fclose(in);
     if (bad) {
         free(buf);
-        errno = saved ? saved : EIO;
+        ns_err_set(err, path, 0, NULL, "cannot read: %s", strerror(saved ? saved : EIO));
         return NULL;
     }
     buf[n] = '\0';
@@ -67,9 +66,9 @@ int cfg_open(struct cfg_file *f, const char *path, struct ns_err *err)
     size_t len;
 
     memset(f, 0, sizeof(*f));
-    f->text = read_text(path, &len);
+    f->text = read_text(path, &len, err);
     if (!f->text)
-        return ns_err_set(err, path, 0, NULL, "cannot read: %s", strerror(errno));
+        return -1;
     /*
      * libxlutil measures quoted strings with strlen and asserts (aborts) when
      * a NUL byte cuts one short (xlu__cfgl_dequote, Xen 4.17): a text file
@@ -235,6 +234,50 @@ int cfg_fail(const struct cfg_file *f, const char *key, struct ns_err *err,
     ns_err_vset(err, f->path, key ? cfg_key_line(f, key) : 0, key, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+/*
+ * The length of the UTF-8 sequence at @s if it is a printable character,
+ * else 0. Names reach results.json (JSON is UTF-8 only: a stray byte makes
+ * the whole file invalid), the summary table and the terminal (an escape
+ * sequence in a name would rewrite the screen), so they must be text:
+ * well-formed UTF-8 (no overlong form, surrogate or code point past
+ * U+10FFFF) and no C0 or C1 control character.
+ */
+static size_t printable_char(const unsigned char *s)
+{
+    unsigned c = s[0], len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                           : (c & 0xf8) == 0xf0 ? 4 : 0;
+    uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+
+    if (len == 0)
+        return 0;
+    for (unsigned i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+        return 0;
+    return len;
+}
+
+int cfg_check_name(const struct cfg_file *f, const char *key, const char *name,
+                   struct ns_err *err)
+{
+    const unsigned char *s = (const unsigned char *)name;
+
+    for (size_t at = 0; s[at];) {
+        size_t n = printable_char(s + at);
+        if (n == 0)
+            return cfg_fail(f, key, err, "byte %zu (0x%02x) is not printable text: a name "
+                            "must be UTF-8 without control characters", at + 1, s[at]);
+        at += n;
+    }
+    return 0;
 }
 
 int cfg_wrap(const struct cfg_file *f, const char *key, struct ns_err *err,

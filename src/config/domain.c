@@ -35,6 +35,8 @@ static int load_name(struct cfg_file *f, const struct cfg_domain_ctx *c,
             return cfg_fail(f, "name", err, "missing: every domain needs a name");
         if (!*name)
             return cfg_fail(f, "name", err, "must not be empty");
+        if (cfg_check_name(f, "name", name, err) < 0)
+            return -1;
         if (strcmp(name, DOM0_NAME) == 0)
             return cfg_fail(f, "name", err, "\"%s\" is dom0's name (a scenario gives dom0 "
                             "with dom0 = \"FILE\")", DOM0_NAME);

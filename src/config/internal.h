@@ -44,6 +44,10 @@ int cfg_each_key(const struct cfg_file *f, cfg_key_fn fn, void *arg);
 /* "FILE:LINE: KEY: message" about @key of @f. Returns -1. */
 int cfg_fail(const struct cfg_file *f, const char *key, struct ns_err *err,
              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A name (of a domain, a cpupool) must be printable text: valid UTF-8 without
+ * control characters. Else -1, naming the first bad byte. */
+int cfg_check_name(const struct cfg_file *f, const char *key, const char *name,
+                   struct ns_err *err);
 /* Wrap an error that knows nothing of files (@inner) with @f, @key's line and @key. */
 int cfg_wrap(const struct cfg_file *f, const char *key, struct ns_err *err,
              const struct ns_err *inner);

@@ -81,6 +81,8 @@ static int pool_name(struct cfg_file *f, const struct ns_sim_spec *s, const char
         *out = base_name(f->path);
     if (!**out)
         return cfg_fail(f, "name", err, "must not be empty");
+    if (cfg_check_name(f, "name", *out, err) < 0)
+        return -1;
     for (size_t i = 0; i < s->nr_pools; i++)
         if (strcmp(s->pool[i].name, *out) == 0)
             return cfg_fail(f, rc ? NULL : "name", err, "a cpupool named \"%s\" exists already",

@@ -24,8 +24,12 @@
  * runs that start on another pCPU than the previous run; with a host
  * topology (--host) they are classified as the engine classifies them.
  *
- * Memory is per vCPU and per pCPU (a histogram per vCPU), whatever the
- * length of the trace.
+ * Memory is per vCPU and per pCPU, whatever the length of the trace, and
+ * bounded by the trace's size too: a vCPU costs its record here (about 200
+ * bytes) and its latency histogram, which grows with the buckets it uses
+ * (8 bytes each, util/hist.c), and appears only with a record of its own
+ * (16 bytes at least); the reader adds at most 8 bytes per window
+ * (trace/reader.c). docs/robustness.md gives the measured bound.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -335,6 +339,7 @@ static int analyze(struct ns_xt_reader *rd, const char *name, const struct ns_an
     s.hz = a->hz;
     if (check_host(info, o, name, err) < 0) {
         ns_xt_close(rd);
+        ns_analysis_free(a);
         return -1;
     }
     s.vtab = ns_trace_vtab_new();

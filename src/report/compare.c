@@ -147,11 +147,11 @@ static int read_lines(FILE *in, const char *path, struct ns_exp_published *out,
 
 int ns_exp_published_read(const char *path, struct ns_exp_published *out, struct ns_err *err)
 {
-    FILE *in = fopen(path, "r");
+    FILE *in = ns_input_fopen(path, path, err);    /* a regular file, not a FIFO */
 
     memset(out, 0, sizeof(*out));
     if (!in)
-        return ns_err_set(err, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return -1;
     int rc = read_lines(in, path, out, err);
     fclose(in);
     if (rc < 0)

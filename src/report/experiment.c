@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "report/report_internal.h"
 
@@ -525,40 +524,12 @@ static ns_report_emit_fn *const emitters[] = {emit_csv, emit_mech, emit_md, emit
                                               emit_compare};
 #define NR_OUTPUTS (sizeof(emitters) / sizeof(emitters[0]))
 
-/*
- * All files are staged before the first rename: an error (full disk) leaves
- * none of them. If a rename fails part-way, the ones already renamed are
- * removed again, so the folder never holds a table without its plot.
- */
+/* All or none, so the folder never holds a table without its plot (ns_report_write_set). */
 int ns_exp_write(const struct ns_exp_table *t, const char *dir, struct ns_err *err)
 {
-    struct ns_outfile o[NR_OUTPUTS];
-    char *path[NR_OUTPUTS] = {0};
-    size_t staged = 0, done = 0, nr = NR_OUTPUTS - (t->published ? 0 : 1);
-    int rc = -1;
-
-    if (ns_exp_check(t, err) < 0 || ns_report_make_dirs(dir, err) < 0)
+    if (ns_exp_check(t, err) < 0)
         return -1;
-    for (; staged < nr; staged++) {
-        path[staged] = ns_path_join(dir, output_names[staged]);
-        if (ns_report_stage(&o[staged], path[staged], emitters[staged], t, err) < 0)
-            break;
-    }
-    if (staged == nr) {
-        while (done < nr && ns_outfile_commit(&o[done], err) == 0)
-            done++;
-        rc = done == nr ? 0 : -1;
-        if (rc < 0) {
-            for (size_t i = done + 1; i < nr; i++)
-                ns_outfile_abort(&o[i]);
-            for (size_t i = 0; i < done; i++)
-                unlink(path[i]);
-        }
-    } else {
-        for (size_t i = 0; i < staged; i++)
-            ns_outfile_abort(&o[i]);
-    }
-    for (size_t i = 0; i < NR_OUTPUTS; i++)
-        free(path[i]);
-    return rc;
+    /* The comparison with the published figures only when there are some. */
+    size_t nr = NR_OUTPUTS - (t->published ? 0 : 1);
+    return ns_report_write_set(dir, output_names, emitters, nr, t, err);
 }

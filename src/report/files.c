@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "report/report_internal.h"
 
@@ -126,36 +125,37 @@ int ns_report_make_dirs(const char *dir, struct ns_err *err)
 }
 
 /*
- * Both files are written in full under temporary names before either is
- * renamed, so a full disk or a permission problem leaves the old pair as it
- * was. Only if the second rename fails is the new results.json removed again.
+ * A set of files in @dir, all or none: each is written in full under a
+ * temporary name, and they are renamed together (ns_outputs_hold), so a
+ * full disk, a permission problem or a signal leaves the old set as it was,
+ * and a run beside this one cannot leave one file of each.
  */
-int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_err *err)
+int ns_report_write_set(const char *dir, const char *const *names, ns_report_emit_fn *const *emit,
+                        size_t n, const void *ctx, struct ns_err *err)
 {
-    char *json_path = ns_path_join(dir, "results.json");
-    char *csv_path = ns_path_join(dir, "results.csv");
-    struct ns_outfile json, csv;
-    int rc = -1;
+    struct ns_outfile o;
+    int rc = 0;
 
     if (ns_report_make_dirs(dir, err) < 0)
-        goto out;
-    if (ns_report_stage(&json, json_path, emit_json, r, err) < 0)
-        goto out;
-    if (ns_report_stage(&csv, csv_path, emit_csv, r, err) < 0) {
-        ns_outfile_abort(&json);
-        goto out;
+        return -1;
+    ns_outputs_hold();
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *path = ns_path_join(dir, names[i]);
+        if (ns_report_stage(&o, path, emit[i], ctx, err) < 0 || ns_outfile_commit(&o, err) < 0)
+            rc = -1;
+        free(path);
     }
-    if (ns_outfile_commit(&json, err) < 0) {
-        ns_outfile_abort(&csv);
-        goto out;
+    if (rc < 0) {
+        ns_outputs_drop();
+        return -1;
     }
-    if (ns_outfile_commit(&csv, err) < 0) {
-        unlink(json_path);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(json_path);
-    free(csv_path);
-    return rc;
+    return ns_outputs_commit(err);
+}
+
+int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_err *err)
+{
+    static const char *const names[] = {"results.json", "results.csv"};
+    static ns_report_emit_fn *const emit[] = {emit_json, emit_csv};
+
+    return ns_report_write_set(dir, names, emit, 2, r, err);
 }

@@ -9,9 +9,17 @@
  * others and the batch fails as a whole, because a table with a hole in it
  * is worse than no table.
  *
+ * One line for a failure. A worker does not print why its job failed: the
+ * others, stopped because of it, would each add a line, and the batch's own
+ * line would follow. It writes its reason to a pipe the parent reads when it
+ * reaps the worker (one message, far below PIPE_BUF, so it is written whole
+ * before the worker exits), and only the first failure's reason is said,
+ * once, in the batch's error.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +34,7 @@
 struct pool {
     const struct ns_batch *b;
     pid_t *pid;                 /* [job]: 0 when not running */
+    int *why;                   /* [job]: the read end of its reason's pipe, while it runs */
     size_t next, done, running;
     unsigned long weight_all, weight_done;
     struct timespec start;
@@ -135,34 +144,61 @@ static void progress(struct pool *pl, size_t last)
 
 /* ---- workers -------------------------------------------------------------------------- */
 
-/* In the child: one job, with the signals as they were before the batch. */
-static _Noreturn void worker(const struct pool *pl, size_t job, const sigset_t *mask)
+/*
+ * In the child: one job, with the signals as they were before the batch, and
+ * a stop signal (the pool's SIGTERM when another job failed) removing the
+ * job's temporary files as it would the command's. Its reason for failing
+ * goes to @why, for the parent to say.
+ */
+static _Noreturn void worker(const struct pool *pl, size_t job, const sigset_t *mask, int why)
 {
     const struct ns_batch *b = pl->b;
     struct ns_err err;
 
     handle_signals(SIG_DFL);
+    ns_io_catch_signals();
     sigprocmask(SIG_SETMASK, mask, NULL);
     int rc = b->run(b->arg, job, &err);
-    if (rc < 0)
-        fprintf(stderr, "%s%s: %s: %s\n", pl->tty ? "\n" : "", b->who, b->name(b->arg, job),
-                err.msg);
-    fflush(stderr);
+    if (rc < 0 && write(why, err.msg, strlen(err.msg)) < 0)
+        rc = -1;                /* the status still says it failed */
+    fflush(NULL);
     _exit(rc < 0 ? 1 : 0);
 }
 
 static int spawn(struct pool *pl, size_t job, const sigset_t *mask, struct ns_err *err)
 {
+    int fds[2];
+
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return ns_err_set(err, NULL, 0, NULL, "%s: cannot start a worker: pipe: %s",
+                          pl->b->name(pl->b->arg, job), strerror(errno));
     fflush(NULL);               /* or the child would print the parent's buffers again */
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
         return ns_err_set(err, NULL, 0, NULL, "%s: cannot start a worker: %s",
                           pl->b->name(pl->b->arg, job), strerror(errno));
-    if (pid == 0)
-        worker(pl, job, mask);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        worker(pl, job, mask, fds[1]);
+    }
+    close(fds[1]);
+    pl->why[job] = fds[0];
     pl->pid[job] = pid;
     pl->running++;
     return 0;
+}
+
+/* What the ended worker of @job said of its failure ("" if nothing), into @buf. */
+static void read_reason(struct pool *pl, size_t job, char *buf, size_t n)
+{
+    ssize_t got = read(pl->why[job], buf, n - 1);
+
+    buf[got > 0 ? got : 0] = '\0';
+    close(pl->why[job]);
+    pl->why[job] = -1;
 }
 
 static void stop_workers(struct pool *pl)
@@ -203,12 +239,18 @@ static void reap(struct pool *pl, bool *failed, struct ns_err *err)
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
         if (!job_of(pl, pid, &job))
             continue;
+        char why[sizeof(err->msg)];
+        read_reason(pl, job, why, sizeof(why));
         pl->pid[job] = 0;
         pl->running--;
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
             pl->done++;
             pl->weight_done += b->weight(b->arg, job);
             progress(pl, job);
+        } else if (!*failed && !stop_signal && why[0]) {
+            ns_err_set(err, NULL, 0, NULL, "%s failed: %s (scenario %s); no tables written",
+                       b->name(b->arg, job), why, b->source(b->arg, job));
+            *failed = true;
         } else if (!*failed && !stop_signal) {
             char how[96];
             describe_status(how, sizeof(how), st);
@@ -262,6 +304,7 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
     int rc;
 
     pl.pid = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(pid_t));
+    pl.why = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(int));
     for (size_t i = 0; i < b->nr_jobs; i++)
         pl.weight_all += b->weight(b->arg, i);
     stop_signal = 0;
@@ -283,6 +326,7 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
     if (!stop_signal)
         sigprocmask(SIG_SETMASK, &old, NULL);
     free(pl.pid);
+    free(pl.why);
     return stop_signal ? (int)stop_signal : rc;
 }
 

@@ -59,34 +59,10 @@ int topo_check_size(const char *spec, unsigned long nr_pus, unsigned long nr_nod
     return 0;
 }
 
-/*
- * Only a regular file: a FIFO or a device would block or never end (opening
- * without blocking lets us look before reading).
- */
-static FILE *open_regular(const char *spec, const char *path, struct ns_err *err)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_NONBLOCK);
-
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        ns_err_set(err, NULL, 0, NULL, "%s: cannot read: %s", spec, strerror(errno));
-    } else if (!S_ISREG(st.st_mode)) {
-        ns_err_set(err, NULL, 0, NULL, "%s: not a regular file", spec);
-    } else {
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-        FILE *in = fdopen(fd, "r");
-        if (in)
-            return in;
-        ns_err_set(err, NULL, 0, NULL, "%s: cannot read: %s", spec, strerror(errno));
-    }
-    if (fd >= 0)
-        close(fd);
-    return NULL;
-}
-
 char *topo_read_xml(const char *spec, const char *path, size_t *len, struct ns_err *err)
 {
-    FILE *in = open_regular(spec, path, err);
+    /* Only a regular file: a FIFO or a device would block or never end. */
+    FILE *in = ns_input_fopen(path, spec, err);
     if (!in)
         return NULL;
     /* Read one byte past the limit to tell "at the limit" from "over it". */
@@ -123,18 +99,46 @@ char *topo_read_xml(const char *spec, const char *path, size_t *len, struct ns_e
  * attributes in parentheses; memory children in brackets ("[numa(...)]")
  * add no PUs. The PUs are the product of the arities: saturate at one past
  * the limit. A malformed string is left for hwloc to refuse.
+ *
+ * The numbers are read exactly as hwloc 2.9 reads them
+ * (hwloc/topology-synthetic.c): an arity with strtoul(..., 0), so "0x200"
+ * and "0200" and "+512" are 512, 128 and 512 to it, and must be to us, or
+ * hwloc is asked to build what the limits forbid; an explicit index list
+ * ("indexes=0,4000000000") with strtoul(..., 10), and hwloc sizes its
+ * bitmaps by the largest index (4 GB for that one, twice).
  */
 static unsigned long level_arity(const char *tok, size_t len)
 {
     const char *colon = memchr(tok, ':', len);
-    const char *p = colon ? colon + 1 : tok, *end = tok + len;
-    unsigned long v = 0;
+    const char *p = colon ? colon + 1 : tok;
+    char *end;
 
-    if (p >= end || *p < '0' || *p > '9')
-        return 1;
-    for (; p < end && *p >= '0' && *p <= '9'; p++)
-        v = v > NS_TOPO_MAX_PCPUS ? v : v * 10 + (unsigned long)(*p - '0');
-    return v;
+    if (!colon && (*p < '0' || *p > '9'))
+        return 1;               /* a type without an arity: hwloc refuses it */
+    unsigned long v = strtoul(p, &end, 0);  /* ULONG_MAX when out of range */
+    return end == p ? 1 : v;
+}
+
+/* Every explicit index of the "indexes=" lists in @tok below the pCPU limit. */
+static int check_indexes(const char *spec, const char *tok, size_t len, struct ns_err *err)
+{
+    const char *p = tok, *stop = tok + len;
+
+    while ((p = memmem(p, (size_t)(stop - p), "indexes=", 8))) {
+        p += 8;
+        size_t n = strcspn(p, " )");
+        if (strspn(p, "0123456789,") < n)
+            continue;           /* an interleaving: indexes derived from the arities */
+        for (const char *q = p; q < p + n; q++) {
+            char *end;
+            unsigned long v = strtoul(q, &end, 10);
+            if (v >= NS_TOPO_MAX_PCPUS)
+                return ns_err_set(err, NULL, 0, NULL, "%s: index %lu in indexes= is beyond "
+                                  "numasched's limit of %u", spec, v, NS_TOPO_MAX_PCPUS - 1);
+            q = end;
+        }
+    }
+    return 0;
 }
 
 int topo_check_synthetic(const char *spec, struct ns_err *err)
@@ -156,6 +160,8 @@ int topo_check_synthetic(const char *spec, struct ns_err *err)
                 depth--;
             p++;
         }
+        if (check_indexes(spec, tok, (size_t)(p - tok), err) < 0)
+            return -1;
         if (*tok == '[')
             continue;
         size_t len = strcspn(tok, "(");

@@ -21,6 +21,7 @@ static const char *distance_source_name(enum ns_distance_source s)
     case NS_DIST_FIRMWARE: return "firmware";
     case NS_DIST_SCENARIO: return "scenario";
     case NS_DIST_DEFAULT:  return "default";
+    case NS_DIST_IGNORED:  return "default-invalid-slit";
     }
     return "unknown";
 }
@@ -31,6 +32,8 @@ static const char *distance_source_text(enum ns_distance_source s)
     case NS_DIST_FIRMWARE: return "firmware, as hwloc reports the SLIT";
     case NS_DIST_SCENARIO: return "scenario";
     case NS_DIST_DEFAULT:  return "default, 10 local and 20 remote as Xen assumes without a SLIT";
+    case NS_DIST_IGNORED:  return "default, 10 local and 20 remote: the firmware's SLIT is invalid "
+                                  "(Xen wants 10 on the diagonal, more elsewhere) and Xen ignores it";
     }
     return "unknown";
 }

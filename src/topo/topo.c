@@ -30,9 +30,11 @@
  *    always partition the pCPUs.
  *  - A node without PUs (memory only) is kept, with an empty mask.
  *  - Distances: hwloc's NUMA node matrices, a latency one preferred, used when
- *    one covers every node and passes the same check as a scenario matrix.
+ *    one covers every node and passes Xen's own check of a SLIT (slit_valid()
+ *    in xen/arch/x86/srat.c: 10 on the diagonal, more than 10 elsewhere).
  *    Otherwise 10 local / 20 remote, as Xen assumes when the SLIT is missing
- *    or invalid.
+ *    or invalid; an invalid one is reported as ignored (NS_DIST_IGNORED),
+ *    not as missing.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -185,7 +187,8 @@ static unsigned node_of_pu(hwloc_obj_t pu)
     return 0;
 }
 
-static void read_nodes(struct ns_topo *t, hwloc_topology_t h)
+/* The nodes, each within NS_TOPO_MAX_NODE_MEMORY, so that sums of them are exact. */
+static int read_nodes(struct ns_topo *t, hwloc_topology_t h, struct ns_err *err)
 {
     t->node = ns_xcalloc(t->nr_nodes, sizeof(*t->node));
     for (unsigned i = 0; i < t->nr_nodes; i++) {
@@ -193,7 +196,12 @@ static void read_nodes(struct ns_topo *t, hwloc_topology_t h)
         t->node[i].os_index = n->os_index;
         t->node[i].memory_bytes = n->attr->numanode.local_memory;
         ns_mask_init(&t->node[i].cpus, t->nr_pcpus);
+        if (t->node[i].memory_bytes > NS_TOPO_MAX_NODE_MEMORY)
+            return ns_err_set(err, NULL, 0, NULL, "%s: NUMA node %u has %llu bytes of memory, "
+                              "more than numasched's limit of 1 PiB per node", t->source, i,
+                              (unsigned long long)t->node[i].memory_bytes);
     }
+    return 0;
 }
 
 /* Fill pcpu[], core[], socket[] and the nodes' masks in one pass over the PUs. */
@@ -250,7 +258,6 @@ static void default_distances(struct ns_topo *t)
     for (unsigned i = 0; i < t->nr_nodes; i++)
         for (unsigned j = 0; j < t->nr_nodes; j++)
             t->distance[(size_t)i * t->nr_nodes + j] = i == j ? LOCAL_DISTANCE : REMOTE_DISTANCE;
-    t->distance_source = NS_DIST_DEFAULT;
 }
 
 /*
@@ -289,27 +296,35 @@ static const struct hwloc_distances_s *pick_matrix(struct hwloc_distances_s **d,
     return best;
 }
 
-/* Take the firmware's matrix when hwloc has a usable one. */
-static bool read_distances(struct ns_topo *t, hwloc_topology_t h)
+/* Xen's test of a firmware SLIT: 10 to itself, more than 10 to any other node. */
+static bool xen_slit_valid(const unsigned *m, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = 0; j < n; j++)
+            if (i == j ? m[(size_t)i * n + j] != LOCAL_DISTANCE : m[(size_t)i * n + j] <= LOCAL_DISTANCE)
+                return false;
+    return true;
+}
+
+/* Take the firmware's matrix when hwloc has one Xen would use; say so when it has
+ * one Xen would ignore. Leaves distance_source at DEFAULT when there is none. */
+static void read_distances(struct ns_topo *t, hwloc_topology_t h)
 {
     unsigned nr = 0;
     if (hwloc_distances_get_by_type(h, HWLOC_OBJ_NUMANODE, &nr, NULL, 0, 0) < 0 || nr == 0)
-        return false;
+        return;
 
     struct hwloc_distances_s **d = ns_xcalloc(nr, sizeof(*d));
-    bool ok = false;
     if (hwloc_distances_get_by_type(h, HWLOC_OBJ_NUMANODE, &nr, d, 0, 0) == 0) {
         const struct hwloc_distances_s *m = pick_matrix(d, nr, t->nr_nodes);
-        struct ns_err ignored;
-        ok = m && copy_hwloc_matrix(m, t->distance) &&
-             check_distances(t->distance, t->nr_nodes, &ignored) == 0;
+        if (m && copy_hwloc_matrix(m, t->distance) && xen_slit_valid(t->distance, t->nr_nodes))
+            t->distance_source = NS_DIST_FIRMWARE;
+        else if (m)
+            t->distance_source = NS_DIST_IGNORED;
         for (unsigned i = 0; i < nr; i++)
             hwloc_distances_release(h, d[i]);
     }
     free(d);
-    if (ok)
-        t->distance_source = NS_DIST_FIRMWARE;
-    return ok;
 }
 
 /* ---- the public part ------------------------------------------------------- */
@@ -331,10 +346,15 @@ static struct ns_topo *build(hwloc_topology_t h, const char *spec, struct ns_err
     t->source = ns_xstrdup(spec);
     t->nr_pcpus = (unsigned)nr_pus;
     t->nr_nodes = (unsigned)nr_nodes;
-    read_nodes(t, h);
+    if (read_nodes(t, h, err) < 0) {
+        ns_topo_free(t);
+        return NULL;
+    }
     read_pcpus(t, h);
     t->distance = ns_xcalloc((size_t)t->nr_nodes * t->nr_nodes, sizeof(*t->distance));
-    if (!read_distances(t, h))
+    t->distance_source = NS_DIST_DEFAULT;
+    read_distances(t, h);
+    if (t->distance_source != NS_DIST_FIRMWARE)
         default_distances(t);
     return t;
 }

@@ -21,9 +21,13 @@ int ns_err_vset(struct ns_err *e, const char *file, int line, const char *key,
         n += (size_t)snprintf(e->msg + n, cap - n, "%s: ", key);
     if (n < cap)
         vsnprintf(e->msg + n, cap - n, fmt, ap);
-    /* A message is one line: fold any newline a library handed us. */
+    /*
+     * A message is one line of plain text: fold any newline a library handed
+     * us, and blank out every other control character a file name or a value
+     * may carry (an escape sequence would rewrite the user's terminal).
+     */
     for (char *p = e->msg; *p; p++)
-        if (*p == '\n' || *p == '\r')
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
     return -1;
 }

@@ -18,6 +18,19 @@
  */
 #define WL_CHUNK_NS 1e6
 
+/*
+ * Bounds on every duration a workload is given (op_us, fork_us, a phase...).
+ * Below 10 ns a step is not work a vCPU does (a context switch costs more),
+ * and `fork_us = "1e-300"` would make 10^300 events per simulated second:
+ * a hang. Above 1,000,000 s it outlasts any run (config/ caps a run there).
+ * With them, every rate derived from a duration (ops per chunk, ops/s, MB/s
+ * with block_kb at most 1 GiB) is finite: nothing reports 0 ops/s for
+ * infinitely many.
+ */
+#define WL_MIN_STEP_NS 10.0
+#define WL_MAX_STEP_NS 1e15
+#define WL_MAX_BLOCK_KB 1048576.0
+
 /* One item of a phase list: "run 2ms", "block ~8ms". */
 struct wl_phase {
     enum ns_step_kind kind;   /* NS_STEP_RUN, NS_STEP_BLOCK or NS_STEP_YIELD */

@@ -23,7 +23,8 @@
 #include "workload/internal.h"
 
 #define PHASE_SYNTAX "expected \"run DURATION\" or \"block DURATION\" with a unit " \
-                     "(ns, us, ms, s), e.g. \"run 2ms\" or \"block ~8ms\", or \"yield\""
+                     "(ns, us, ms, s), from 10ns to 1000000s, e.g. \"run 2ms\" or \"block ~8ms\", " \
+                     "or \"yield\""
 
 static const char *skip_space(const char *s)
 {
@@ -56,7 +57,7 @@ static double unit_ns(const char *u)
     return 0.0;
 }
 
-/* Parse one item; false if it is malformed or not a positive duration. */
+/* Parse one item; false if it is malformed or its duration is out of bounds. */
 static bool parse_phase(const char *item, struct wl_phase *ph)
 {
     const char *s = skip_space(item), *rest;
@@ -80,7 +81,7 @@ static bool parse_phase(const char *item, struct wl_phase *ph)
         return false;
     x = strtod(rest, &end);
     unit = unit_ns(skip_space(end));
-    if (unit == 0.0 || !isfinite(x) || x <= 0.0)
+    if (unit == 0.0 || !isfinite(x) || x * unit < WL_MIN_STEP_NS || x * unit > WL_MAX_STEP_NS)
         return false;
     ph->mean_ns = x * unit;
     return true;

@@ -76,7 +76,7 @@ static int sysbench_memory_parse(struct ns_workload_spec *s, const struct ns_par
     if (parse_ops(s, p, 1800.0, err) < 0)
         return -1;
     s->block_kb = 1.0;
-    if (wl_number(p, "block_kb", 0.0, true, INFINITY, &s->block_kb, err) < 0 ||
+    if (wl_number(p, "block_kb", 0.0, true, WL_MAX_BLOCK_KB, &s->block_kb, err) < 0 ||
         wl_number(p, "threads", 1.0, false, 65536.0, &threads, err) < 0 ||
         (p && p->get_string && p->get_string(p->ctx, "memory_scope", &scope, err) < 0))
         return -1;

@@ -59,7 +59,7 @@ int wl_number(const struct ns_params *p, const char *key, double lo, bool lo_ope
 int wl_micros(const struct ns_params *p, const char *key, double *ns, struct ns_err *err)
 {
     double us = 0.0;
-    int rc = wl_number(p, key, 0.0, true, INFINITY, &us, err);
+    int rc = wl_number(p, key, WL_MIN_STEP_NS / 1e3, false, WL_MAX_STEP_NS / 1e3, &us, err);
 
     if (rc == 0)
         *ns = us * 1e3;
