@@ -109,6 +109,7 @@ struct fk *fk_create(const char *host, const char *sched, unsigned compat)
     };
     f->curr = ns_xcalloc(f->topo->nr_pcpus, sizeof(*f->curr));
     f->slice = ns_xcalloc(f->topo->nr_pcpus, sizeof(*f->slice));
+    f->expires = ns_xcalloc(f->topo->nr_pcpus, sizeof(*f->expires));
     ns_heap_init(&f->timers);
     f->pool.name = "Pool-0";
     ns_mask_init(&f->pool.cpus, f->topo->nr_pcpus);
@@ -151,6 +152,7 @@ void fk_free(struct fk *f)
     ns_mask_free(&f->pool.cpus);
     free(f->curr);
     free(f->slice);
+    free(f->expires);
     ns_topo_free(f->topo);
     free(f);
 }
@@ -217,6 +219,7 @@ struct ns_vcpu *fk_sched(struct fk *f, unsigned cpu)
         }
     struct ns_sched_slice r = f->s.ops->do_schedule(&f->s, cpu, f->now);
     f->slice[cpu] = r.slice;
+    f->expires[cpu] = r.slice == NS_TIME_NEVER ? NS_TIME_NEVER : f->now + r.slice;
     if (r.next != prev) {
         if (prev) {
             prev->is_running = false;
@@ -259,6 +262,37 @@ void fk_advance(struct fk *f, ns_time_t t)
         f->this_cpu = tm->cpu;
         tm->fn(tm, f->now);
         fk_settle(f);
+    }
+    f->now = t;
+}
+
+/* The pCPU whose slice ends first, by @t; NS_MASK_NONE if none does. */
+static size_t fk_next_expiry(const struct fk *f, ns_time_t t)
+{
+    size_t best = NS_MASK_NONE;
+
+    for (unsigned cpu = 0; cpu < f->topo->nr_pcpus; cpu++)
+        if (f->curr[cpu] && f->expires[cpu] <= t &&
+            (best == NS_MASK_NONE || f->expires[cpu] < f->expires[best]))
+            best = cpu;
+    return best;
+}
+
+void fk_play(struct fk *f, ns_time_t t)
+{
+    for (int guard = 0;; guard++) {
+        cr_assert_lt(guard, 1000000);
+        fk_settle(f);
+        struct ns_event *ev = ns_heap_peek(&f->timers);
+        size_t cpu = fk_next_expiry(f, t);
+        if (ev && ev->time <= t && (cpu == NS_MASK_NONE || ev->time <= f->expires[cpu])) {
+            fk_advance(f, ev->time);
+        } else if (cpu != NS_MASK_NONE) {
+            f->now = f->expires[cpu];
+            fk_sched(f, (unsigned)cpu);
+        } else {
+            break;
+        }
     }
     f->now = t;
 }

@@ -22,6 +22,7 @@ struct fk {
     unsigned this_cpu;
     struct ns_vcpu **curr;          /* [nr_pcpus] */
     ns_time_t *slice;               /* [nr_pcpus] */
+    ns_time_t *expires;             /* [nr_pcpus]: when the slice timer fires */
     struct ns_heap timers;
     unsigned tickles[4096];         /* every tickle, in order */
     size_t ntickles;
@@ -50,6 +51,8 @@ struct ns_domain *fk_dom(struct fk *f, unsigned weight, unsigned cap, unsigned n
 struct ns_vcpu *fk_sched(struct fk *f, unsigned cpu);
 void fk_settle(struct fk *f);
 void fk_advance(struct fk *f, ns_time_t t);
+/* As fk_advance, and every slice that expires by @t reschedules its pCPU. */
+void fk_play(struct fk *f, ns_time_t t);
 void fk_up(struct fk *f, struct ns_vcpu *v);
 void fk_block(struct fk *f, struct ns_vcpu *v);
 void fk_wake(struct fk *f, struct ns_vcpu *v);
