@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/engine_impl.h"
 #include "fake_sched.h"
 #include "helpers.h"
 #include "numasched/config.h"
@@ -441,4 +442,77 @@ Test(credit2_e2e, weights_256_512_split_one_to_two)
     cr_assert_float_eq(share(r, 1), 2.0 / 3, 0.01, "weight 512: %.4f", share(r, 1));
     ns_engine_free(e);
     ns_sim_spec_free(&spec);
+}
+
+/* ======================================================================== */
+/* The checker catches a broken credit2 (facts 3.4, 3.7)                     */
+/* ======================================================================== */
+
+/*
+ * credit2 with one thing wrong, installed in an engine in place of the real
+ * one (white box: engine_impl.h for that alone), from 5 ms on: its wake
+ * forgets to tickle, so a woken vCPU waits while a pCPU sits idle; or it
+ * forgets to count the woken vCPU in its runqueue's load.
+ */
+enum c2_breakage { C2_BREAK_NO_TICKLE, C2_BREAK_NO_LOAD };
+
+static struct {
+    enum c2_breakage how;
+    const struct ns_sched_ops *real;
+    bool done;
+} c2_broken;
+
+static void broken_wake(struct ns_sched *s, struct ns_vcpu *v)
+{
+    struct c2_priv *prv = c2_priv(s);
+    struct c2_vcpu *svc = c2_vcpu(v);
+    ns_time_t now = s->env->now(s->env->ctx);
+
+    if (now < 5 * NS_MS || c2_pcpu(prv, v->processor)->curr == svc || c2_on_runq(svc)) {
+        c2_broken.real->wake(s, v);
+        return;
+    }
+    c2_broken.done = true;
+    c2_update_load(prv, svc->rqd, svc, c2_broken.how == C2_BREAK_NO_LOAD ? 0 : 1, now);
+    c2_runq_insert(svc);
+    if (c2_broken.how != C2_BREAK_NO_TICKLE)
+        c2_runq_tickle(prv, svc, now);
+}
+
+static void expect_c2_caught(enum c2_breakage how, const char *needle)
+{
+    static const char *const doms[] = {
+        "name = \"io\"\nvcpus = 2\nmemory = 256\n"
+        "workload = \"phases\"\nphases = [ \"run 200us\", \"block 800us\" ]\n",
+    };
+    static struct ns_sched_ops ops;
+    struct ns_sim_spec spec = {0};
+    struct ns_err err;
+
+    scenario(&spec, "host = \"" H2 "\"\nsched = \"credit2\"\nduration = \"100ms\"\n"
+                    "placement = \"none\"\ndomains = [ \"d1.cfg\" ]\n", doms, 1);
+    spec.check = true;
+    struct ns_engine *e = ns_engine_create(&spec, &err);
+    cr_assert_not_null(e, "%s", err.msg);
+    c2_broken.how = how;
+    c2_broken.real = e->scheds[0].ops;
+    c2_broken.done = false;
+    ops = *c2_broken.real;
+    ops.wake = broken_wake;
+    e->scheds[0].ops = &ops;
+    cr_assert_eq(ns_engine_run(e, &err), -1, "the run went through: %s not caught", needle);
+    cr_assert(c2_broken.done);
+    cr_assert_not_null(strstr(err.msg, needle), "%s", err.msg);
+    ns_engine_free(e);
+    ns_sim_spec_free(&spec);
+}
+
+Test(credit2_check, a_wake_without_tickle_is_caught)
+{
+    expect_c2_caught(C2_BREAK_NO_TICKLE, "is idle and not tickled");
+}
+
+Test(credit2_check, a_wake_left_out_of_the_load_is_caught)
+{
+    expect_c2_caught(C2_BREAK_NO_LOAD, "has load");
 }
