@@ -239,9 +239,9 @@ Test(credit_acct, halving_clamp_and_balance_feedback)
  * ceil(600 x 256 / 256) = 600 >= 150: fair 150.
  *  -400 + 150 = -250 < -150: parked (paused: its pCPU reschedules);
  *  -250 + 150 = -100: OVER, still parked;
- *  -100 + 150 = 50: UNDER, unparked. Up to 4.12 PARKED is cleared before the
- *  unpause, so the wake boosts it (QUIRK unpark_boost); 4.13+ does not, and
- *  neither does 4.3 with the fix.
+ *  -100 + 150 = 50: UNDER, unparked. 4.3 to 4.12 clear PARKED before the
+ *  unpause, so the wake boosts it (QUIRK unpark_boost); 4.2 and 4.13+ clear
+ *  it after (the wake sees PARKED: no BOOST), and so does 4.3 with the fix.
  */
 static int cap_cycle(unsigned compat, unsigned fixes)
 {
@@ -281,6 +281,7 @@ static int cap_cycle(unsigned compat, unsigned fixes)
 
 Test(credit_acct, cap_parks_and_unparks)
 {
+    cr_assert_eq(cap_cycle(402, 0), CS_PRI_UNDER, "4.2 unpauses before clearing PARKED");
     cr_assert_eq(cap_cycle(403, 0), CS_PRI_BOOST, "4.3: unparked vCPUs are boosted");
     cr_assert_eq(cap_cycle(412, 0), CS_PRI_BOOST);
     cr_assert_eq(cap_cycle(403, NS_QUIRK_UNPARK_BOOST), CS_PRI_UNDER, "fixed");
@@ -582,6 +583,45 @@ Test(credit_tickle, last_tickle_cpu_rotates)
     tickle_rotation(409, (unsigned[]){4, 5, 9}, 3);
     tickle_rotation(408, (unsigned[]){4, 5, 9, 4}, 4);
     tickle_rotation(403, (unsigned[]){4, 5, 9, 4}, 4);
+}
+
+/*
+ * 4.2 (facts 2.9; Xen 4.2's __runq_tickle): X (UNDER) runs on 0, idlers
+ * {4, 5, 9}. A waker on 0 that boosts (BOOST > UNDER) preempts 0, and since
+ * 0 is busy one idler is poked as well: the next after pCPU 0's
+ * last_tickle_cpu (0): 4. Tickles 0 and 4. 4.3+ pokes the idler only. A
+ * waker that does not beat X (OVER) pokes the idler alone in both. And an
+ * idler-less pCPU of the waker's hard affinity makes 4.2 preempt without
+ * asking X to move (no kick-away before 4.3).
+ */
+static size_t tickle_42(unsigned compat, int waker_pri, bool pinned0, unsigned *out)
+{
+    struct fk *f = fk_new(H16, compat);
+    fk_start(f);
+    tickle_setup(f, (unsigned[]){4, 5, 9}, 3);
+    struct ns_vcpu *w = waker(f, false, pinned0);
+    SV(w)->pri = waker_pri;
+    fk_wake(f, w);
+    size_t n = f->ntickles;
+    for (size_t i = 0; i < n; i++)
+        out[i] = f->tickles[i];
+    unsigned migrates = f->migrates;
+    fk_free(f);
+    return pinned0 ? migrates : n;
+}
+
+Test(credit_versions, tickle_42_preempts_and_pokes_an_idler)
+{
+    unsigned t[4];
+    cr_assert_eq(tickle_42(402, CS_PRI_UNDER, false, t), 2);
+    cr_assert_eq(t[0], 0);
+    cr_assert_eq(t[1], 4);
+    cr_assert_eq(tickle_42(403, CS_PRI_UNDER, false, t), 1);
+    cr_assert_eq(t[0], 4);
+    cr_assert_eq(tickle_42(402, CS_PRI_OVER, false, t), 1);
+    cr_assert_eq(t[0], 4);
+    cr_assert_eq(tickle_42(402, CS_PRI_UNDER, true, t), 0, "4.2: no kick-away");
+    cr_assert_eq(tickle_42(403, CS_PRI_UNDER, true, t), 1, "4.3: kick-away");
 }
 
 /*
@@ -912,6 +952,70 @@ static bool steal_soft_vs_hard(bool b_soft)
     return is_b;
 }
 
+/*
+ * 4.2 (Xen 4.2's csched_load_balance): the busy pCPUs of the pool in one
+ * round from the thief's next neighbour, no nodes, no steps. Thief 2 with
+ * busy peers 1 (a queued) and 9 (b queued): the next busy pCPU after 2 is 9,
+ * so b; 4.3+ tries its own node first: a.
+ */
+static unsigned steal_neighbour(unsigned compat)
+{
+    struct fk *f = fk_new(H16, compat);
+    fk_start(f);
+    fk_busy(f, (unsigned[]){1, 9}, 2);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    enqueue(f, a, 1);
+    enqueue(f, b, 9);
+    struct ns_vcpu *got = fk_sched(f, 2);
+    fk_check(f);
+    unsigned id = got->dom->id;
+    fk_free(f);
+    return id;
+}
+
+Test(credit_versions, steal_42_from_the_next_neighbour)
+{
+    cr_assert_eq(steal_neighbour(402), 4, "b (domain 4)");
+    cr_assert_eq(steal_neighbour(403), 3, "a (domain 3)");
+}
+
+/*
+ * "Has soft affinity" (facts 2.13; Xen 4.6's __vcpu_has_soft_affinity):
+ * from 4.6 a soft affinity that holds the whole pool means nothing. The
+ * pool is node 0 (pCPUs 0-7); thief 0; 2 runs a hog with a queued (soft
+ * "all"), 4 a hog with b queued, b's soft affinity 0-7 (the pool, not
+ * "all"). 4.5 counts b as soft-affine: the soft step steals b. 4.6 to 4.10
+ * (and 4.11+ with its own rule) do not: the hard step takes the first busy
+ * peer's, a.
+ */
+static unsigned steal_pool_soft(unsigned compat)
+{
+    struct fk *f = fk_new(H16, compat);
+    set_range(&f->pool.cpus, 0, 7);
+    fk_start(f);
+    fk_busy(f, (unsigned[]){2, 4}, 2);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_domain *db = fk_dom_new(f, 256, 0, 1);
+    set_range(&db->vcpu[0]->soft, 0, 7);
+    fk_dom_insert(f, db);
+    enqueue(f, a, 2);
+    enqueue(f, db->vcpu[0], 4);
+    struct ns_vcpu *got = fk_sched(f, 0);
+    fk_check(f);
+    unsigned id = got->dom->id;
+    fk_free(f);
+    return id;
+}
+
+Test(credit_versions, soft_affinity_over_the_pool_means_nothing_from_46)
+{
+    cr_assert_eq(steal_pool_soft(405), 4, "4.5: b (domain 4)");
+    cr_assert_eq(steal_pool_soft(406), 3, "4.6: a (domain 3)");
+    cr_assert_eq(steal_pool_soft(410), 3);
+    cr_assert_eq(steal_pool_soft(422), 3);
+}
+
 Test(credit_steal, soft_affine_anywhere_beats_hard_next_door)
 {
     cr_assert(steal_soft_vs_hard(true), "b (soft-affine, other node) stolen");
@@ -1075,6 +1179,7 @@ Test(credit_params, quirk_names_and_bad_params)
     ns_mask_free(&f->pool.cpus);
     free(f->curr);
     free(f->slice);
+    free(f->expires);
     ns_topo_free(f->topo);
     free(f);
 }
