@@ -516,3 +516,39 @@ Test(credit2_check, a_wake_left_out_of_the_load_is_caught)
 {
     expect_c2_caught(C2_BREAK_NO_LOAD, "has load");
 }
+
+/*
+ * Caps (facts 3.7): cap 50 is a budget of 50 % x 10 ms = 5 ms per 10 ms
+ * period. One vCPU alone on one pCPU: quota max(5 ms / 1, 500 us) = 5 ms;
+ * it runs 5 ms, finds the budget empty and is parked until the refill at the
+ * period boundary: 50 % running, 50 % offline. Cap 150 over 2 vCPUs on 2
+ * pCPUs: 15 ms per period, quota 7.5 ms each: 75 % each.
+ */
+static void capped(const char *host, unsigned cap, unsigned vcpus, double expect)
+{
+    char dom[160];
+    const char *const doms[] = {dom};
+    struct ns_sim_spec spec = {0};
+    char text[256];
+
+    snprintf(dom, sizeof(dom), "name = \"c\"\nvcpus = %u\nmemory = 256\ncap = %u\n"
+                               "workload = \"cpu\"\n", vcpus, cap);
+    snprintf(text, sizeof(text), "host = \"%s\"\nsched = \"credit2\"\nduration = 10\ncheck = 1\n"
+                                 "placement = \"none\"\ndomains = [ \"d1.cfg\" ]\n", host);
+    scenario(&spec, text, doms, 1);
+    struct ns_engine *e = run(&spec);
+    const struct ns_results *r = ns_engine_results(e);
+    for (unsigned v = 0; v < vcpus; v++) {
+        double s = (double)r->dom[0].vcpu[v].runstate_ns[NS_RUNSTATE_RUNNING] /
+                   (double)r->duration_ns;
+        cr_assert_float_eq(s, expect, 0.01, "cap %u, vCPU %u: %.4f", cap, v, s);
+    }
+    ns_engine_free(e);
+    ns_sim_spec_free(&spec);
+}
+
+Test(credit2_e2e, caps_hold_within_a_period)
+{
+    capped(H1, 50, 1, 0.5);
+    capped(H2, 150, 2, 0.75);
+}

@@ -21,10 +21,10 @@
  *                    ops table;
  *   credit2_runq.c   runqueue arrangement, queues, credits, load averages;
  *   credit2_pick.c   tickle, res_pick, moves between runqueues, balancing;
+ *   credit2_cap.c    caps: budgets, parking, replenishment;
  *   credit2_check.c  the invariant checker (--check), dump, stats.
  *
- * Not modelled: caps (budgets and parking), the 4.3-4.9 versions (facts
- * 3.8), tasklets, and the lock contention that makes Xen fall back when a
+ * Not modelled: the 4.3-4.9 versions (facts 3.8), tasklets, and the lock contention that makes Xen fall back when a
  * try-lock fails (numasched's locks always succeed).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -90,6 +90,7 @@ static void credit2_deinit(struct ns_sched *s)
     }
     while (!cs_list_empty(&prv->all_doms)) {
         struct c2_dom *sdom = cs_entry(prv->all_doms.next, struct c2_dom, all_elem);
+        c2_cap_deinit(prv, sdom);
         cs_list_del_init(&sdom->all_elem);
         free(sdom);
     }
@@ -108,6 +109,7 @@ static void c2_vcpu_init(struct c2_vcpu *svc)
     memset(svc, 0, sizeof(*svc));
     cs_list_init(&svc->runq_elem);
     cs_list_init(&svc->rqd_elem);
+    cs_list_init(&svc->parked_elem);
     svc->tickled_cpu = -1;
 }
 
@@ -132,7 +134,10 @@ static struct c2_dom *c2_dom_alloc(struct c2_priv *prv, struct ns_domain *d)
 
     cs_list_add_tail(&sdom->all_elem, &prv->all_doms);
     sdom->dom = d;
+    sdom->prv = prv;
     sdom->weight = d->weight ? d->weight : C2_DEFAULT_WEIGHT;
+    sdom->cap = d->cap;
+    c2_cap_init(prv, sdom);
     d->sched_priv = sdom;
     return sdom;
 }
@@ -146,9 +151,9 @@ static void credit2_remove_domain(struct ns_sched *s, struct ns_domain *d)
 {
     struct c2_dom *sdom = d->sched_priv;
 
-    (void)s;
     if (!sdom)
         return;
+    c2_cap_deinit(c2_priv(s), sdom);
     cs_list_del_init(&sdom->all_elem);
     free(sdom);
     d->sched_priv = NULL;
@@ -166,7 +171,9 @@ static void c2_update_pinned(struct c2_vcpu *svc)
 /*
  * A new vCPU starts an epoch's worth of credit and a load of one half (it
  * has not yet shown whether it runs), and is assigned to the runqueue
- * res_pick chooses: credit2 picks on insert (facts 1.3, 4.8+).
+ * res_pick chooses: credit2 picks on insert (facts 1.3, 4.8+). In a capped
+ * domain it starts without budget and its quota is its share of the
+ * domain's, at least MIN_TIMER.
  */
 static void credit2_insert_vcpu(struct ns_sched *s, struct ns_vcpu *v)
 {
@@ -181,6 +188,9 @@ static void credit2_insert_vcpu(struct ns_sched *s, struct ns_vcpu *v)
     svc->credit = C2_CREDIT_INIT;
     svc->avgload = 1LL << (C2_LOAD_PRECISION_SHIFT - 1);
     svc->load_last_update = (int64_t)(c2_now(prv) >> C2_LOAD_GRANULARITY_SHIFT);
+    svc->budget_quota = sdom->tot_budget / (v->dom->nr_vcpus ? v->dom->nr_vcpus : 1);
+    if (svc->budget_quota < C2_MIN_TIMER)
+        svc->budget_quota = C2_MIN_TIMER;
     v->sched_priv = svc;
     c2_update_pinned(svc);
     v->processor = c2_res_pick(prv, svc);
@@ -197,6 +207,7 @@ static void credit2_remove_vcpu(struct ns_sched *s, struct ns_vcpu *v)
         return;
     if (c2_on_runq(svc))
         c2_runq_remove(svc);
+    cs_list_del_init(&svc->parked_elem);
     if (svc->rqd)
         c2_runq_deassign(prv, svc);
     struct c2_pcpu *spc = c2_pcpu(prv, v->processor);
@@ -298,13 +309,15 @@ static bool c2_kick_away(struct c2_priv *prv, struct c2_vcpu *scurr, unsigned cp
  * skips vCPUs not allowed here, vCPUs a still-pending tickle reserved for
  * another pCPU, and vCPUs last run on another pCPU unless they lead by
  * migrate_resist: moving a vCPU costs its cache, so a small credit lead is
- * not worth it.
+ * not worth it. Last, a capped vCPU must get budget, or it is parked (and
+ * leaves the queue).
  */
 static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
                                     struct c2_vcpu *snext, unsigned cpu, bool yield)
 {
-    for (struct cs_list *it = rqd->runq.next; it != &rqd->runq; it = it->next) {
+    for (struct cs_list *it = rqd->runq.next, *next; it != &rqd->runq; it = next) {
         struct c2_vcpu *svc = c2_runq_elem(it);
+        next = it->next;
         if (!yield && svc->credit <= snext->credit)
             break;
         if (!ns_mask_test(&svc->v->hard, cpu))
@@ -317,6 +330,8 @@ static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
             prv->stats.resisted++;
             continue;
         }
+        if (c2_has_cap(svc) && !c2_grab_budget(prv, svc))
+            continue;
         return svc;
     }
     return snext;
@@ -354,8 +369,9 @@ static struct c2_vcpu *c2_candidate(struct c2_priv *prv, struct c2_rqd *rqd,
 /*
  * How long @snext runs (facts 3.7): until its credit falls to that of the
  * best waiting vCPU (or of the one going back to the queue), or to zero,
- * converted back to time at its burn rate; never less than 500 us nor what
- * is left of its ratelimit, never more than 10 ms.
+ * converted back to time at its burn rate, and no longer than its budget if
+ * capped; never less than 500 us nor what is left of its ratelimit, never
+ * more than 10 ms.
  */
 static ns_time_t c2_runtime(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *snext,
                             bool running, ns_time_t since, ns_time_t now, int64_t inflight)
@@ -376,6 +392,8 @@ static ns_time_t c2_runtime(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_v
     if (swait > 0)
         rt_credit = snext->credit - swait;
     time = rt_credit > 0 ? rt_credit * (int64_t)snext->weight / (int64_t)rqd->max_weight : 0;
+    if (c2_has_cap(snext) && snext->budget < time)
+        time = snext->budget;
     if (time < min_time)
         time = min_time;
     else if (time > C2_MAX_TIMER)
@@ -427,12 +445,15 @@ static void c2_go_idle(struct c2_priv *prv, struct c2_rqd *rqd, unsigned cpu, ns
 }
 
 /*
- * After the switch (Xen's context_saved): a vCPU switched out while still
- * runnable goes back to the queue and is tickled, any other leaves the load.
+ * After the switch (Xen's context_saved): unused budget goes back to the
+ * domain; a vCPU switched out while still runnable goes back to the queue
+ * and is tickled, any other leaves the load.
  */
 static void c2_saved(struct c2_priv *prv, struct c2_vcpu *scurr, bool requeue, ns_time_t now)
 {
     scurr->flags &= ~C2_FLAG_SCHEDULED;
+    if (c2_has_cap(scurr) && scurr->budget > 0)
+        c2_return_budget(prv, scurr);
     if (requeue && ns_vcpu_runnable(scurr->v)) {
         c2_runq_insert(scurr);
         c2_runq_tickle(prv, scurr, now);
@@ -463,6 +484,8 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
         c2_smt_idle_set(prv, cpu, rqd);
     }
     c2_burn_credits(prv, scurr, now);
+    if (c2_has_cap(scurr) && scurr->budget <= 0)
+        c2_grab_budget(prv, scurr);
     snext = c2_candidate(prv, rqd, scurr, cpu, now);
     bool requeue = snext != scurr && !c2_is_idle(scurr) && ns_vcpu_runnable(scurr->v);
     if (!c2_is_idle(snext)) {

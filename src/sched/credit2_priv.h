@@ -33,6 +33,7 @@
 #define C2_MAX_TIMER           C2_CREDIT_INIT
 #define C2_MIGRATE_COMPENSATION ((int64_t)(50 * NS_US))
 #define C2_RATELIMIT_TOLERANCE ((int64_t)(50 * NS_US))
+#define C2_BUDGET_PERIOD       ((int64_t)(10 * NS_MS))  /* credit2_cap_period_ms */
 #define C2_CREDIT_RESET        0
 
 /* Load tracking: time in 1024 ns units, a 2^20-unit window, 18 fraction bits. */
@@ -67,12 +68,22 @@ struct c2_vcpu {
     int64_t load_last_update;     /* in 1024 ns units */
     int tickled_cpu;              /* the pCPU a tickle reserved for it, -1 */
     unsigned flags;
+    /* caps (facts 3.7): what it took from its domain's budget, and how much it takes */
+    int64_t budget, budget_quota;
+    struct cs_list parked_elem;   /* linked while parked for want of budget */
 };
 
 struct c2_dom {
     struct cs_list all_elem;
     struct ns_domain *dom;
+    struct c2_priv *prv;
     unsigned weight;
+    unsigned cap;                 /* percent of one pCPU, 0 = none */
+    int64_t tot_budget;           /* cap% of the 10 ms period */
+    int64_t budget;               /* left this period, for its vCPUs to take */
+    ns_time_t next_repl;
+    struct ns_timer repl_timer;
+    struct cs_list parked;        /* vCPUs waiting for budget */
 };
 
 struct c2_rqd {
@@ -103,6 +114,7 @@ struct c2_pcpu {
 
 struct c2_stats {
     uint64_t tickles, resets, balances, pushes, pulls, kick_aways, ratelimited, resisted;
+    uint64_t parks, unparks;
 };
 
 struct c2_priv {
@@ -173,6 +185,14 @@ void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now);
 unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc);
 void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, ns_time_t now);
 void c2_balance_load(struct c2_priv *prv, unsigned cpu, ns_time_t now);
+
+/* ---- credit2_cap.c: budgets and parking (facts 3.7) ------------------------ */
+
+static inline bool c2_has_cap(const struct c2_vcpu *svc) { return svc->sdom && svc->sdom->cap; }
+void c2_cap_init(struct c2_priv *prv, struct c2_dom *sdom);
+void c2_cap_deinit(struct c2_priv *prv, struct c2_dom *sdom);
+bool c2_grab_budget(struct c2_priv *prv, struct c2_vcpu *svc);
+void c2_return_budget(struct c2_priv *prv, struct c2_vcpu *svc);
 
 /* ---- credit2_check.c: invariants, dump, stats ------------------------------ */
 

@@ -179,6 +179,8 @@ void c2_burn_credits(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
     svc->residual = val % svc->weight;
     int64_t credit = svc->credit - (int64_t)(val / svc->weight);
     svc->credit = credit < C2_CREDIT_MIN ? C2_CREDIT_MIN : credit;
+    if (c2_has_cap(svc))
+        svc->budget -= (int64_t)(now - svc->start_time);
     svc->start_time = now;
 }
 
@@ -188,6 +190,7 @@ void c2_burn_credits(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
  * kept, and what is left over is clipped to CREDIT_INIT + CARRYOVER_MAX so
  * that a vCPU that slept through epochs does not come back with a hoard. A
  * vCPU at the floor gets twice as much, or it would still be in the red.
+ * A running vCPU whose budget the billing used up is told to stop.
  */
 void c2_reset_credit(struct c2_priv *prv, unsigned cpu, ns_time_t now, struct c2_vcpu *snext)
 {
@@ -198,8 +201,11 @@ void c2_reset_credit(struct c2_priv *prv, unsigned cpu, ns_time_t now, struct c2
         reset += C2_CREDIT_INIT;
     for (struct cs_list *it = rqd->svc.next; it != &rqd->svc; it = it->next) {
         struct c2_vcpu *svc = c2_rqd_elem(it);
-        if (c2_pcpu(prv, svc->v->processor)->curr == svc)
+        if (c2_pcpu(prv, svc->v->processor)->curr == svc) {
             c2_burn_credits(prv, svc, now);
+            if (c2_has_cap(svc) && svc->budget <= 0)
+                c2_tickle_cpu(prv, svc->v->processor, rqd);
+        }
         svc->credit += reset;
         if (svc->credit > C2_CREDIT_INIT + C2_CARRYOVER_MAX)
             svc->credit = C2_CREDIT_INIT + C2_CARRYOVER_MAX;
