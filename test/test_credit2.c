@@ -474,7 +474,7 @@ static void broken_wake(struct ns_sched *s, struct ns_vcpu *v)
     }
     c2_broken.done = true;
     c2_update_load(prv, svc->rqd, svc, c2_broken.how == C2_BREAK_NO_LOAD ? 0 : 1, now);
-    c2_runq_insert(svc);
+    c2_runq_insert(prv, svc);
     if (c2_broken.how != C2_BREAK_NO_TICKLE)
         c2_runq_tickle(prv, svc, now);
 }

@@ -34,6 +34,21 @@
 
 #include "credit2_priv.h"
 
+void c2_trace(const struct c2_priv *prv, uint32_t event, unsigned n, const uint32_t *words)
+{
+    const struct ns_sched_env *env = prv->s->env;
+
+    if (env->trace)
+        env->trace(env->ctx, event, n, words);
+}
+
+uint32_t c2_unit_word(const struct c2_vcpu *svc)
+{
+    if (c2_is_idle(svc))
+        return svc->idle_cpu | (0x7fffu << 16);
+    return svc->v->id | (svc->v->dom->id << 16);
+}
+
 /* ---- instance, pCPUs, domains, vCPUs ------------------------------------------ */
 
 static int c2_set_params(struct c2_priv *prv, const struct ns_sched_params *p, struct ns_err *err)
@@ -123,6 +138,7 @@ static void credit2_add_pcpu(struct ns_sched *s, unsigned cpu)
     spc->rqd = c2_rqd_for_cpu(prv, cpu);
     c2_vcpu_init(&spc->idle);
     spc->idle.credit = C2_IDLE_CREDIT;
+    spc->idle.idle_cpu = cpu;
     spc->idle.rqd = spc->rqd;
     spc->curr = &spc->idle;
     spc->curr_since = c2_now(prv);
@@ -253,7 +269,7 @@ static void credit2_wake(struct ns_sched *s, struct ns_vcpu *v)
     if (c2_pcpu(prv, v->processor)->curr == svc || c2_on_runq(svc))
         return;
     c2_update_load(prv, svc->rqd, svc, 1, now);
-    c2_runq_insert(svc);
+    c2_runq_insert(prv, svc);
     c2_runq_tickle(prv, svc, now);
 }
 
@@ -318,6 +334,7 @@ static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
     for (struct cs_list *it = rqd->runq.next, *next; it != &rqd->runq; it = next) {
         struct c2_vcpu *svc = c2_runq_elem(it);
         next = it->next;
+        c2_trace(prv, C2_TRC_RUNQ_CAND_CHECK, 1, (uint32_t[]){c2_unit_word(svc)});
         if (!yield && svc->credit <= snext->credit)
             break;
         if (!ns_mask_test(&svc->v->hard, cpu))
@@ -356,6 +373,8 @@ static struct c2_vcpu *c2_candidate(struct c2_priv *prv, struct c2_rqd *rqd,
         bool runnable = ns_vcpu_runnable(scurr->v);
         if (!yield && prv->ratelimit && runnable && now - spc->curr_since < prv->ratelimit) {
             prv->stats.ratelimited++;
+            c2_trace(prv, C2_TRC_RATELIMIT, 2,
+                     (uint32_t[]){c2_unit_word(scurr), (uint32_t)(now - spc->curr_since)});
             return scurr;
         }
         bool kick = runnable && c2_kick_away(prv, scurr, cpu);
@@ -363,7 +382,10 @@ static struct c2_vcpu *c2_candidate(struct c2_priv *prv, struct c2_rqd *rqd,
         if (!runnable || kick)
             snext = &spc->idle;
     }
-    return c2_scan_runq(prv, rqd, snext, cpu, yield);
+    snext = c2_scan_runq(prv, rqd, snext, cpu, yield);
+    c2_trace(prv, C2_TRC_RUNQ_CANDIDATE, 3,
+             (uint32_t[]){c2_unit_word(snext), (uint32_t)snext->tickled_cpu, c2_lo(snext->credit)});
+    return snext;
 }
 
 /*
@@ -455,7 +477,7 @@ static void c2_saved(struct c2_priv *prv, struct c2_vcpu *scurr, bool requeue, n
     if (c2_has_cap(scurr) && scurr->budget > 0)
         c2_return_budget(prv, scurr);
     if (requeue && ns_vcpu_runnable(scurr->v)) {
-        c2_runq_insert(scurr);
+        c2_runq_insert(prv, scurr);
         c2_runq_tickle(prv, scurr, now);
     } else {
         c2_update_load(prv, scurr->rqd, scurr, -1, now);
@@ -479,10 +501,16 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     int64_t inflight = 0;
 
     c2_deferred_migrate(prv, scurr);
-    if (ns_mask_test(&rqd->tickled, cpu)) {
+    bool tickled = ns_mask_test(&rqd->tickled, cpu);
+    if (tickled) {
         ns_mask_clear(&rqd->tickled, cpu);
         c2_smt_idle_set(prv, cpu, rqd);
     }
+    c2_trace(prv, C2_TRC_SCHEDULE, 2,
+             (uint32_t[]){cpu | (rqd->id << 16),
+                          ((uint32_t)c2_is_idle(scurr) << 8) |
+                              ((uint32_t)ns_mask_test(&rqd->smt_idle, cpu) << 16) |
+                              ((uint32_t)tickled << 24)});
     c2_burn_credits(prv, scurr, now);
     if (c2_has_cap(scurr) && scurr->budget <= 0)
         c2_grab_budget(prv, scurr);

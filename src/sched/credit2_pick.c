@@ -86,6 +86,8 @@ static int64_t c2_tickle_score(struct c2_priv *prv, struct c2_vcpu *svc, unsigne
         if (!ns_mask_test(&cur->v->soft, cpu))
             score += C2_CREDIT_INIT;
     }
+    c2_trace(prv, C2_TRC_TICKLE_CHECK, 3,
+             (uint32_t[]){c2_unit_word(cur), c2_lo(cur->credit), c2_lo(score)});
     return score;
 }
 
@@ -174,6 +176,7 @@ void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
     unsigned cpu = svc->v->processor;
     size_t target;
 
+    c2_trace(prv, C2_TRC_TICKLE_NEW, 3, (uint32_t[]){c2_unit_word(svc), cpu, c2_lo(svc->credit)});
     if ((svc->flags & C2_FLAG_PINNED) && ns_mask_test(&rqd->idle, cpu) &&
         !ns_mask_test(&rqd->tickled, cpu))
         target = cpu;
@@ -181,6 +184,7 @@ void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
         target = c2_tickle_busy(prv, svc, now);
     if (target == NS_MASK_NONE)
         return;
+    c2_trace(prv, C2_TRC_TICKLE, 1, (uint32_t[]){(uint32_t)target});
     c2_tickle_cpu(prv, (unsigned)target, rqd);
     svc->tickled_cpu = (int)target;
 }
@@ -247,6 +251,9 @@ unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc)
     svc->flags &= ~C2_FLAG_MIGRATE_REQ;
     ns_mask_free(&hard);
     rqd->pick_bias = (unsigned)ns_mask_cycle(&prv->pk_mask, rqd->pick_bias);
+    c2_trace(prv, C2_TRC_PICKED_CPU, 4,
+             (uint32_t[]){c2_lo(rqd->b_avgload), c2_hi(rqd->b_avgload), c2_unit_word(svc),
+                          rqd->id | (rqd->pick_bias << 16)});
     return rqd->pick_bias;
 }
 
@@ -264,6 +271,7 @@ void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, n
     struct ns_vcpu *v = svc->v;
     bool on_runq = c2_on_runq(svc);
 
+    c2_trace(prv, C2_TRC_MIGRATE, 2, (uint32_t[]){c2_unit_word(svc), svc->rqd->id | (trqd->id << 16)});
     if (svc->flags & C2_FLAG_SCHEDULED) {
         svc->migrate_rqd = trqd;
         svc->flags |= C2_FLAG_MIGRATE_REQ;
@@ -285,7 +293,7 @@ void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, n
     c2_runq_assign(prv, svc, trqd);
     if (on_runq) {
         c2_update_load(prv, trqd, NULL, 1, now);
-        c2_runq_insert(svc);
+        c2_runq_insert(prv, svc);
         c2_runq_tickle(prv, svc, now);
     }
 }
@@ -355,6 +363,8 @@ static struct c2_rqd *c2_balance_target(struct c2_priv *prv, struct c2_balance *
     }
     if (!max_rqd)
         return NULL;
+    c2_trace(prv, C2_TRC_LOAD_CHECK, 2,
+             (uint32_t[]){st->lrqd->id | (last->id << 16), c2_lo(st->delta)});
     int64_t load_max = st->lrqd->b_avgload > last->b_avgload ? st->lrqd->b_avgload
                                                                : last->b_avgload;
     unsigned cpus_max = st->lrqd->nr_cpus > last->nr_cpus ? st->lrqd->nr_cpus : last->nr_cpus;
@@ -383,6 +393,10 @@ void c2_balance_load(struct c2_priv *prv, unsigned cpu, ns_time_t now)
     if (!st.orqd)
         return;
     prv->stats.balances++;
+    c2_trace(prv, C2_TRC_LOAD_BALANCE, 6,
+             (uint32_t[]){c2_lo(st.lrqd->b_avgload), c2_hi(st.lrqd->b_avgload),
+                          c2_lo(st.orqd->b_avgload), c2_hi(st.orqd->b_avgload),
+                          st.lrqd->id | (st.orqd->id << 16), 0});
     /* Xen refreshes the other side's vCPU loads in the first swap round
      * only, so with nothing to push they stay as they were: so here. */
     for (pi = st.lrqd->svc.next; pi != &st.lrqd->svc; pi = pi->next) {

@@ -49,6 +49,31 @@
 #define C2_FLAG_YIELD          (1u << 2)
 #define C2_FLAG_PINNED         (1u << 3)  /* hard affinity is one pCPU */
 
+/*
+ * TRC_SCHED_CLASS events of credit2 (scheduler id 1), with the payloads of
+ * Xen's packed structs as little-endian words (facts/xentrace.md 3.4).
+ */
+#define C2_TRC(n)                 (0x00022000u | (1u << 9) | (n))
+#define C2_TRC_RUNQ_POS           C2_TRC(2)
+#define C2_TRC_CREDIT_BURN        C2_TRC(3)
+#define C2_TRC_TICKLE_CHECK       C2_TRC(5)
+#define C2_TRC_TICKLE             C2_TRC(6)
+#define C2_TRC_CREDIT_RESET       C2_TRC(7)
+#define C2_TRC_UPDATE_LOAD        C2_TRC(9)
+#define C2_TRC_RUNQ_ASSIGN        C2_TRC(10)
+#define C2_TRC_UPDATE_UNIT_LOAD   C2_TRC(11)
+#define C2_TRC_UPDATE_RUNQ_LOAD   C2_TRC(12)
+#define C2_TRC_TICKLE_NEW         C2_TRC(13)
+#define C2_TRC_RUNQ_MAX_WEIGHT    C2_TRC(14)
+#define C2_TRC_MIGRATE            C2_TRC(15)
+#define C2_TRC_LOAD_CHECK         C2_TRC(16)
+#define C2_TRC_LOAD_BALANCE       C2_TRC(17)
+#define C2_TRC_PICKED_CPU         C2_TRC(19)
+#define C2_TRC_RUNQ_CANDIDATE     C2_TRC(20)
+#define C2_TRC_SCHEDULE           C2_TRC(21)
+#define C2_TRC_RATELIMIT          C2_TRC(22)
+#define C2_TRC_RUNQ_CAND_CHECK    C2_TRC(23)
+
 /* ---- the objects ------------------------------------------------------------ */
 
 struct c2_rqd;
@@ -57,6 +82,7 @@ struct c2_vcpu {
     struct cs_list runq_elem;     /* linked while waiting in its runqueue */
     struct cs_list rqd_elem;      /* linked while assigned to a runqueue */
     struct ns_vcpu *v;            /* NULL: a pCPU's idle vCPU */
+    unsigned idle_cpu;            /* an idle vCPU's pCPU */
     struct c2_dom *sdom;
     struct c2_rqd *rqd;           /* the runqueue it is assigned to */
     struct c2_rqd *migrate_rqd;   /* with C2_FLAG_MIGRATE_REQ: where to go */
@@ -161,13 +187,19 @@ static inline const struct ns_mask *c2_pool_cpus(const struct c2_priv *prv)
     return &prv->s->pool->cpus;
 }
 
+void c2_trace(const struct c2_priv *prv, uint32_t event, unsigned n, const uint32_t *words);
+/* unit | dom << 16, as Xen packs them; a pCPU's idle vCPU is unit cpu of DOMID_IDLE. */
+uint32_t c2_unit_word(const struct c2_vcpu *svc);
+static inline uint32_t c2_lo(int64_t x) { return (uint32_t)(uint64_t)x; }
+static inline uint32_t c2_hi(int64_t x) { return (uint32_t)((uint64_t)x >> 32); }
+
 /* ---- credit2_runq.c: arrangement, queues, credits, load (facts 3.2-3.4) ---- */
 
 struct c2_rqd *c2_rqd_for_cpu(struct c2_priv *prv, unsigned cpu);
 void c2_rqd_free(struct c2_rqd *rqd);
 void c2_runq_assign(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *rqd);
 void c2_runq_deassign(struct c2_priv *prv, struct c2_vcpu *svc);
-void c2_runq_insert(struct c2_vcpu *svc);
+void c2_runq_insert(struct c2_priv *prv, struct c2_vcpu *svc);
 void c2_runq_remove(struct c2_vcpu *svc);
 void c2_burn_credits(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now);
 void c2_reset_credit(struct c2_priv *prv, unsigned cpu, ns_time_t now, struct c2_vcpu *snext);

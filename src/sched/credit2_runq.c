@@ -115,7 +115,8 @@ struct c2_rqd *c2_rqd_for_cpu(struct c2_priv *prv, unsigned cpu)
  * weight is kept up to date as vCPUs come and go; only losing the largest
  * one needs a scan.
  */
-static void c2_update_max_weight(struct c2_rqd *rqd, unsigned new_weight, unsigned old_weight)
+static void c2_update_max_weight(struct c2_priv *prv, struct c2_rqd *rqd, unsigned new_weight,
+                                 unsigned old_weight)
 {
     if (new_weight > rqd->max_weight) {
         rqd->max_weight = new_weight;
@@ -126,43 +127,57 @@ static void c2_update_max_weight(struct c2_rqd *rqd, unsigned new_weight, unsign
                 max = c2_rqd_elem(it)->weight;
         rqd->max_weight = max;
     }
+    c2_trace(prv, C2_TRC_RUNQ_MAX_WEIGHT, 1, (uint32_t[]){rqd->id | (rqd->max_weight << 16)});
 }
 
 /* b_avgload follows assignments at once, so balancing sees a move at once. */
 void c2_runq_assign(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *rqd)
 {
-    (void)prv;
     svc->rqd = rqd;
     cs_list_add_tail(&svc->rqd_elem, &rqd->svc);
-    c2_update_max_weight(rqd, svc->weight, 0);
+    c2_update_max_weight(prv, rqd, svc->weight, 0);
     rqd->b_avgload += svc->avgload;
+    c2_trace(prv, C2_TRC_RUNQ_ASSIGN, 2, (uint32_t[]){c2_unit_word(svc), rqd->id});
 }
 
 void c2_runq_deassign(struct c2_priv *prv, struct c2_vcpu *svc)
 {
     struct c2_rqd *rqd = svc->rqd;
 
-    (void)prv;
     cs_list_del_init(&svc->rqd_elem);
-    c2_update_max_weight(rqd, 0, svc->weight);
+    c2_update_max_weight(prv, rqd, 0, svc->weight);
     rqd->b_avgload = rqd->b_avgload > svc->avgload ? rqd->b_avgload - svc->avgload : 0;
     svc->rqd = NULL;
 }
 
 /* Highest credit first, FIFO among equals (facts 3.3). */
-void c2_runq_insert(struct c2_vcpu *svc)
+void c2_runq_insert(struct c2_priv *prv, struct c2_vcpu *svc)
 {
     struct cs_list *runq = &svc->rqd->runq, *it;
+    uint32_t pos = 0;
 
-    for (it = runq->next; it != runq; it = it->next)
+    for (it = runq->next; it != runq; it = it->next, pos++)
         if (svc->credit > c2_runq_elem(it)->credit)
             break;
     cs_list_add_tail(&svc->runq_elem, it);
+    c2_trace(prv, C2_TRC_RUNQ_POS, 2, (uint32_t[]){c2_unit_word(svc), pos});
 }
 
 void c2_runq_remove(struct c2_vcpu *svc) { cs_list_del_init(&svc->runq_elem); }
 
 /* ---- credits (facts 3.3) -------------------------------------------------------- */
+
+/* Bill @svc up to @now: credit at the weight ratio, budget one for one. */
+static void c2_charge(struct c2_vcpu *svc, ns_time_t now)
+{
+    uint64_t val = (now - svc->start_time) * svc->rqd->max_weight + svc->residual;
+    svc->residual = val % svc->weight;
+    int64_t credit = svc->credit - (int64_t)(val / svc->weight);
+    svc->credit = credit < C2_CREDIT_MIN ? C2_CREDIT_MIN : credit;
+    if (c2_has_cap(svc))
+        svc->budget -= (int64_t)(now - svc->start_time);
+    svc->start_time = now;
+}
 
 /*
  * The running vCPU pays elapsed x max_weight / weight: the heaviest vCPU of
@@ -172,16 +187,14 @@ void c2_runq_remove(struct c2_vcpu *svc) { cs_list_del_init(&svc->runq_elem); }
  */
 void c2_burn_credits(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
 {
-    (void)prv;
-    if (c2_is_idle(svc) || now <= svc->start_time)
+    if (c2_is_idle(svc))
         return;
-    uint64_t val = (now - svc->start_time) * svc->rqd->max_weight + svc->residual;
-    svc->residual = val % svc->weight;
-    int64_t credit = svc->credit - (int64_t)(val / svc->weight);
-    svc->credit = credit < C2_CREDIT_MIN ? C2_CREDIT_MIN : credit;
-    if (c2_has_cap(svc))
-        svc->budget -= (int64_t)(now - svc->start_time);
-    svc->start_time = now;
+    int64_t delta = (int64_t)now - (int64_t)svc->start_time;
+    if (delta > 0)
+        c2_charge(svc, now);
+    c2_trace(prv, C2_TRC_CREDIT_BURN, 4,
+             (uint32_t[]){c2_unit_word(svc), c2_lo(svc->credit),
+                          c2_has_cap(svc) ? c2_lo(svc->budget) : 0x80000000u, c2_lo(delta)});
 }
 
 /*
@@ -206,10 +219,13 @@ void c2_reset_credit(struct c2_priv *prv, unsigned cpu, ns_time_t now, struct c2
             if (c2_has_cap(svc) && svc->budget <= 0)
                 c2_tickle_cpu(prv, svc->v->processor, rqd);
         }
+        int64_t start = svc->credit;
         svc->credit += reset;
         if (svc->credit > C2_CREDIT_INIT + C2_CARRYOVER_MAX)
             svc->credit = C2_CREDIT_INIT + C2_CARRYOVER_MAX;
         svc->start_time = now;
+        c2_trace(prv, C2_TRC_CREDIT_RESET, 3,
+                 (uint32_t[]){c2_unit_word(svc), c2_lo(start), c2_lo(svc->credit)});
     }
     prv->stats.resets++;
 }
@@ -234,7 +250,6 @@ void c2_update_runq_load(struct c2_priv *prv, struct c2_rqd *rqd, int change, ns
 {
     int64_t t = (int64_t)(now >> C2_LOAD_GRANULARITY_SHIFT);
 
-    (void)prv;
     if (rqd->load_last_update + (1LL << C2_LOAD_WINDOW_SHIFT) < t) {
         rqd->avgload = rqd->b_avgload = (int64_t)rqd->load << C2_LOAD_PRECISION_SHIFT;
     } else {
@@ -244,6 +259,12 @@ void c2_update_runq_load(struct c2_priv *prv, struct c2_rqd *rqd, int change, ns
     }
     rqd->load += change;
     rqd->load_last_update = t;
+    c2_trace(prv, C2_TRC_UPDATE_RUNQ_LOAD, 6,
+             (uint32_t[]){c2_lo(rqd->avgload), c2_hi(rqd->avgload), c2_lo(rqd->b_avgload),
+                          c2_hi(rqd->b_avgload),
+                          ((uint32_t)rqd->load & 0xffff) | ((rqd->id & 0xff) << 16) |
+                              ((uint32_t)C2_LOAD_PRECISION_SHIFT << 24),
+                          0});
 }
 
 /*
@@ -255,7 +276,6 @@ void c2_update_svc_load(struct c2_priv *prv, struct c2_vcpu *svc, int change, ns
     int64_t t = (int64_t)(now >> C2_LOAD_GRANULARITY_SHIFT);
     int64_t load = change == -1 ? 1 : change == 1 ? 0 : ns_vcpu_runnable(svc->v);
 
-    (void)prv;
     if (svc->load_last_update + (1LL << C2_LOAD_WINDOW_SHIFT) < t) {
         svc->avgload = load << C2_LOAD_PRECISION_SHIFT;
     } else {
@@ -263,11 +283,15 @@ void c2_update_svc_load(struct c2_priv *prv, struct c2_vcpu *svc, int change, ns
         svc->avgload = c2_ewma(svc->avgload, load, delta);
     }
     svc->load_last_update = t;
+    c2_trace(prv, C2_TRC_UPDATE_UNIT_LOAD, 4,
+             (uint32_t[]){c2_lo(svc->avgload), c2_hi(svc->avgload), c2_unit_word(svc),
+                          C2_LOAD_PRECISION_SHIFT});
 }
 
 void c2_update_load(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *svc, int change,
                     ns_time_t now)
 {
+    c2_trace(prv, C2_TRC_UPDATE_LOAD, 0, NULL);
     c2_update_runq_load(prv, rqd, change, now);
     if (svc)
         c2_update_svc_load(prv, svc, change, now);
