@@ -103,6 +103,38 @@ Test(credit2_arrangement, sixteen_cpus_at_most_on_96)
 }
 
 /*
+ * credit2_compat (facts 3.8): before 4.14 there is no limit, so "all" on
+ * the 96-pCPU host is one runqueue of 96; from 4.14, six of 16.
+ */
+Test(credit2_arrangement, no_limit_before_414)
+{
+    char *host = ns_path_join(getenv("TOPOLOGIES"), "96em64t-4n4d3ca2co-pci.xml");
+    struct fk *f = fk_new(host);
+    f->s.params.credit2_runqueue = NS_C2_RUNQ_ALL;
+    f->s.params.credit2_compat = 413;
+    fk_start(f);
+    cr_assert_str_eq(rqds(f), "0-95");
+    fk_free(f);
+    f = fk_new(host);
+    f->s.params.credit2_runqueue = NS_C2_RUNQ_ALL;
+    f->s.params.credit2_compat = 414;
+    fk_start(f);
+    cr_assert_eq(P(f)->nr_rqd, 6);
+    fk_free(f);
+    free(host);
+
+    struct ns_err err;
+    f = fk_new(H2);
+    f->s.params.credit2_compat = 407;
+    cr_assert_lt(f->s.ops->init(&f->s, &err), 0);
+    cr_assert(strstr(err.msg, "credit2_compat") != NULL, "%s", err.msg);
+    cr_assert(strstr(err.msg, "4.7 is not modelled") != NULL, "%s", err.msg);
+    f->s.params.credit2_compat = 422;
+    fk_start(f);
+    fk_free(f);
+}
+
+/*
  * 20 pCPUs in one socket of 10 two-thread cores: max_cpus_runq = 20 /
  * ((20 - 1) / 16 + 1) = 10, so the socket splits evenly in two (0-9, 10-19)
  * rather than 16 + 4. With the limit at 3, the siblings rule keeps cores
@@ -172,9 +204,12 @@ Test(credit2_credit, burn_scales_by_weight_and_reset_clips)
  * The soft step looks at the fully idle cores of node 1 first: {14,15}; the
  * next after pCPU 0 is 14. (credit1 would run it on pCPU 0, facts 2.9.)
  */
-Test(credit2_tickle, soft_affinity_wake_lands_on_an_idle_core_of_its_node)
+static unsigned soft_wake(unsigned compat)
 {
-    struct fk *f = arranged(H16, NS_C2_RUNQ_ALL);
+    struct fk *f = fk_new(H16);
+    f->s.params.credit2_runqueue = NS_C2_RUNQ_ALL;
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
     const unsigned busy[] = {8, 10, 12};
     for (size_t i = 0; i < 3; i++) {
         struct ns_domain *d = fk_dom_new(f, 256, 0, 1);
@@ -188,12 +223,21 @@ Test(credit2_tickle, soft_affinity_wake_lands_on_an_idle_core_of_its_node)
     fk_dom_insert(f, d);
     v->processor = 0;
     fk_up(f, v);
-    cr_assert_eq(f->tickles[f->ntickles - 1], 14);
+    unsigned cpu = f->tickles[f->ntickles - 1];
     fk_settle(f);
-    cr_assert_eq(f->curr[14], v);
-    cr_assert_null(f->curr[0]);
+    cr_assert_eq(f->curr[cpu], v);
     fk_check(f);
     fk_free(f);
+    return cpu;
+}
+
+/* Before 4.10 (facts 3.8) soft affinity means nothing: the hard step finds
+ * pCPU 0 itself on a fully idle core. */
+Test(credit2_tickle, soft_affinity_wake_lands_on_an_idle_core_of_its_node)
+{
+    cr_assert_eq(soft_wake(422), 14);
+    cr_assert_eq(soft_wake(410), 14);
+    cr_assert_eq(soft_wake(409), 0);
 }
 
 /*

@@ -120,6 +120,7 @@ struct ns_sched_params {
     bool no_boost;                /* test switch: never BOOST */
     unsigned quirk_fixes;         /* bit per QUIRK whose fix is switched on */
     /* credit2 (facts 3.1, 3.2), named as Xen's boot options */
+    unsigned credit2_compat;               /* credit2's Xen version, 408 .. 422 */
     enum ns_c2_runqueue credit2_runqueue;  /* credit2_runqueue, default socket */
     unsigned credit2_max_cpus_runqueue;    /* sched_credit2_max_cpus_runqueue, 16 */
     unsigned credit2_migrate_resist_us;    /* sched_credit2_migrate_resist, 500 */

@@ -21,7 +21,7 @@
 static const char *const scenario_keys[] = {
     "host", "distances", "memory_per_node",
     "sched", "tslice_ms", "ratelimit_us", "migration_delay_us", "credit_compat",
-    "quirk_fixes", "credit2_runqueue", "sched_credit2_max_cpus_runqueue",
+    "quirk_fixes", "credit2_compat", "credit2_runqueue", "sched_credit2_max_cpus_runqueue",
     "sched_credit2_migrate_resist", "duration", "warmup", "create_gap", "seed", "check",
     "dom0", "dom0_memory", "domains", "placement", "placement_version", "pools", "cpupool_numa_split",
     NULL,
@@ -335,6 +335,7 @@ static int load_sched(struct cfg_file *f, const struct ns_topo *t,
     ns_sched_params_default(&params);
     if (cfg_sched_params(f, &params, err) ||
         load_version(f, "credit_compat", &params.compat, err) ||
+        load_version(f, "credit2_compat", &params.credit2_compat, err) ||
         load_credit2(f, &params, err) ||
         load_quirk_fixes(f, &params, &s->placement_fixes, err))
         return -1;

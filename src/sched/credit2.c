@@ -51,15 +51,26 @@ uint32_t c2_unit_word(const struct c2_vcpu *svc)
 
 /* ---- instance, pCPUs, domains, vCPUs ------------------------------------------ */
 
+/*
+ * Versions (facts 3.8): 4.8 brought today's load math, ratelimit, SMT-aware
+ * tickling and per-socket runqueues; 4.10 soft affinity and caps; 4.14 the
+ * limit of pCPUs per runqueue; 4.18 made "all" one runqueue whatever the
+ * SMT siblings. Older credit2 was experimental and is not modelled.
+ */
 static int c2_set_params(struct c2_priv *prv, const struct ns_sched_params *p, struct ns_err *err)
 {
     unsigned n = prv->topo->nr_pcpus, max = p->credit2_max_cpus_runqueue;
 
+    if (p->credit2_compat < 408 || p->credit2_compat > 422)
+        return ns_err_set(err, NULL, 0, "credit2_compat",
+                          "credit2: Xen version 4.%u is not modelled (4.8 to 4.22)",
+                          p->credit2_compat >= 400 ? p->credit2_compat - 400 : p->credit2_compat);
     if (max < 1)
         return ns_err_set(err, NULL, 0, "sched_credit2_max_cpus_runqueue",
                           "credit2: at least 1 pCPU per runqueue");
+    prv->compat = p->credit2_compat;
     /* Spread evenly: as many runqueues as the limit needs, as equal as can be. */
-    prv->max_cpus_runq = n / ((n - 1) / max + 1);
+    prv->max_cpus_runq = c2_compat_ge(prv, 414) ? n / ((n - 1) / max + 1) : n;
     prv->arrangement = p->credit2_runqueue;
     prv->ratelimit = (ns_time_t)p->ratelimit_us * NS_US;
     prv->migrate_resist = (ns_time_t)p->credit2_migrate_resist_us * NS_US;
@@ -152,7 +163,7 @@ static struct c2_dom *c2_dom_alloc(struct c2_priv *prv, struct ns_domain *d)
     sdom->dom = d;
     sdom->prv = prv;
     sdom->weight = d->weight ? d->weight : C2_DEFAULT_WEIGHT;
-    sdom->cap = d->cap;
+    sdom->cap = c2_compat_ge(prv, 410) ? d->cap : 0;
     c2_cap_init(prv, sdom);
     d->sched_priv = sdom;
     return sdom;
@@ -309,7 +320,7 @@ static bool c2_kick_away(struct c2_priv *prv, struct c2_vcpu *scurr, unsigned cp
     struct ns_mask *m = &prv->sc_mask;
     struct c2_rqd *rqd = scurr->rqd;
 
-    if (!ns_vcpu_has_soft_affinity(scurr->v, c2_pool_cpus(prv)))
+    if (!c2_has_soft(prv, scurr->v))
         return false;
     ns_balance_mask(scurr->v, NS_BALANCE_SOFT, m);
     if (ns_mask_test(m, cpu))

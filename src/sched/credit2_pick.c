@@ -80,7 +80,7 @@ static int64_t c2_tickle_score(struct c2_priv *prv, struct c2_vcpu *svc, unsigne
     int64_t score = svc->credit - cur->credit;
     if (svc->v->processor != cpu)
         score -= (int64_t)prv->migrate_resist;
-    if (score > 0) {
+    if (score > 0 && c2_compat_ge(prv, 410)) {
         if (ns_mask_test(&svc->v->soft, cpu))
             score += C2_CREDIT_INIT;
         if (!ns_mask_test(&cur->v->soft, cpu))
@@ -112,7 +112,7 @@ static size_t c2_tickle_idle(struct c2_priv *prv, struct c2_vcpu *svc)
     size_t i;
 
     for (int bs = NS_BALANCE_SOFT; bs <= NS_BALANCE_HARD; bs++) {
-        if (bs == NS_BALANCE_SOFT && !ns_vcpu_has_soft_affinity(v, pool))
+        if (bs == NS_BALANCE_SOFT && !c2_has_soft(prv, v))
             continue;
         ns_balance_mask(v, (enum ns_balance_step)bs, step);
         ns_mask_and(step, step, pool);
@@ -147,7 +147,7 @@ static size_t c2_tickle_busy(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t
         ns_mask_clear(mask, own);
         int64_t score = c2_tickle_score(prv, svc, own, now);
         if (score > 0) {
-            if (ns_mask_test(&svc->v->soft, own))
+            if (c2_compat_ge(prv, 410) && ns_mask_test(&svc->v->soft, own))
                 return own;
             max = score;
             best = own;
@@ -204,7 +204,7 @@ static struct c2_rqd *c2_pick_rqd(struct c2_priv *prv, struct c2_vcpu *svc,
 {
     struct c2_rqd *min_rqd = NULL, *min_s_rqd = NULL;
     int64_t min = INT64_MAX, min_s = INT64_MAX;
-    bool has_soft = ns_vcpu_has_soft_affinity(svc->v, c2_pool_cpus(prv));
+    bool has_soft = c2_has_soft(prv, svc->v);
 
     for (unsigned i = 0; i < prv->nr_rqd; i++) {
         struct c2_rqd *rqd = prv->rqd[i];

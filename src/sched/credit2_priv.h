@@ -151,6 +151,7 @@ struct c2_priv {
     unsigned nr_rqd;
     unsigned max_cpus_runq;       /* evened out over the host (facts 3.2) */
     enum ns_c2_runqueue arrangement;
+    unsigned compat;              /* credit2_compat: 408 .. 422 */
     ns_time_t ratelimit, migrate_resist;
     struct cs_list all_doms;
     /* scratch masks, one per user */
@@ -169,6 +170,13 @@ static inline struct c2_rqd *c2_rqd_of(const struct c2_priv *prv, unsigned cpu)
     return prv->pcpu[cpu].rqd;
 }
 static inline bool c2_is_idle(const struct c2_vcpu *svc) { return svc->v == NULL; }
+/* Behaviour as of Xen 4.(v - 400) (facts 3.8). */
+static inline bool c2_compat_ge(const struct c2_priv *prv, unsigned v) { return prv->compat >= v; }
+/* Soft affinity counts from 4.10 (facts 3.8), with the has-soft rule of 2.13. */
+static inline bool c2_has_soft(const struct c2_priv *prv, const struct ns_vcpu *v)
+{
+    return c2_compat_ge(prv, 410) && ns_vcpu_has_soft_affinity(v, &prv->s->pool->cpus);
+}
 static inline bool c2_on_runq(const struct c2_vcpu *svc) { return !cs_list_empty(&svc->runq_elem); }
 static inline struct c2_vcpu *c2_runq_elem(struct cs_list *l)
 {

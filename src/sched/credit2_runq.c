@@ -17,7 +17,8 @@
  * each; 20 pCPUs make 2, so 10 each) so that runqueues come out balanced.
  * SMT siblings always share a runqueue (unless each pCPU has its own), even
  * past the limit: splitting a core would make the threads compete from two
- * queues for one set of execution units.
+ * queues for one set of execution units. Before 4.14 there is no limit;
+ * before 4.18 "all" too must leave room for whole cores.
  */
 static bool c2_topology_match(const struct c2_priv *prv, const struct c2_rqd *rqd, unsigned cpu)
 {
@@ -93,7 +94,8 @@ struct c2_rqd *c2_rqd_for_cpu(struct c2_priv *prv, unsigned cpu)
             break;
         }
         if (rqd->nr_cpus < prv->max_cpus_runq &&
-            (c2_siblings_fit(prv, rqd, cpu) || prv->arrangement == NS_C2_RUNQ_ALL) &&
+            (c2_siblings_fit(prv, rqd, cpu) ||
+             (prv->arrangement == NS_C2_RUNQ_ALL && c2_compat_ge(prv, 418))) &&
             (!best || rqd->nr_cpus < best->nr_cpus))
             best = rqd;
     }

@@ -31,6 +31,7 @@ void ns_sched_params_default(struct ns_sched_params *p)
     p->ratelimit_us = 1000;
     p->migration_delay_us = 0;
     p->compat = 422;
+    p->credit2_compat = 422;
     p->credit2_runqueue = NS_C2_RUNQ_SOCKET;
     p->credit2_max_cpus_runqueue = 16;
     p->credit2_migrate_resist_us = 500;
