@@ -1158,7 +1158,7 @@ Test(credit_params, quirk_names_and_bad_params)
     size_t n = 0;
     for (const char *const *q = ns_sched_quirk_names(); *q; q++, n++)
         cr_assert_geq(ns_sched_quirk_bit(*q), 1);
-    cr_assert_eq(n, 4);
+    cr_assert_eq(n, 5);
 
     struct fk *f = fk_new(H1, 430);
     struct ns_err err;

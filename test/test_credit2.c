@@ -405,6 +405,39 @@ Test(credit2_balance, three_busy_vcpus_push_one_to_the_idle_runqueue)
 }
 
 /*
+ * The balancing threshold, QUIRK credit2_balance_last (facts 3.6): three
+ * runqueues of 2 pCPUs; ours (0) at 1.5 vCPUs of load, runqueue 1 at 2.2,
+ * runqueue 2 at 1.5. The furthest is 1 (0.7 apart). Xen takes "the other"
+ * load for the threshold from the last runqueue iterated, 2: max(1.5, 1.5)
+ * is under the 2 pCPUs, so the difference must reach a whole vCPU: 0.7 does
+ * not, no balancing. With the fix, runqueue 1's 2.2 is at or over capacity,
+ * so an eighth suffices: balancing runs.
+ */
+static uint64_t balances(unsigned fixes)
+{
+    struct fk *f = fk_new("pack:3 core:2 pu:1");
+    f->s.params.quirk_fixes = fixes;
+    fk_start(f);
+    const int64_t one = 1 << C2_LOAD_PRECISION_SHIFT;
+    const int64_t load[3] = {one * 15 / 10, one * 22 / 10, one * 15 / 10};
+    cr_assert_eq(P(f)->nr_rqd, 3);
+    for (int i = 0; i < 3; i++) {
+        P(f)->rqd[i]->b_avgload = load[i];
+        P(f)->rqd[i]->load_last_update = 0;
+    }
+    c2_balance_load(P(f), 0, 0);
+    uint64_t n = P(f)->stats.balances;
+    fk_free(f);
+    return n;
+}
+
+Test(credit2_balance, threshold_reads_the_last_runqueue)
+{
+    cr_assert_eq(balances(0), 0);
+    cr_assert_eq(balances(NS_QUIRK_C2_BALANCE_LAST), 1);
+}
+
+/*
  * Load average arithmetic (facts 3.4): a runqueue at load 2 with average 0
  * for half a window (2^19 units of 1024 ns) gets avg = 0 + 2^19 x (2 << 18)
  * / 2^20 - 0 = 1 << 18, i.e. 1.0 vCPU; after more than a whole window

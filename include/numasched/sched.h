@@ -136,6 +136,7 @@ void ns_sched_params_default(struct ns_sched_params *p);
 #define NS_QUIRK_RATELIMIT_MIN    (1u << 1)  /* "ratelimit_min": credit 2.7, 4.8+ */
 #define NS_QUIRK_TICKLE_IDLERS_46 (1u << 2)  /* "tickle_idlers_46": credit 2.9, 4.6-4.7 */
 #define NS_QUIRK_KICK_AWAY_413    (1u << 3)  /* "kick_away_413": credit 2.9, 4.13+ */
+#define NS_QUIRK_C2_BALANCE_LAST  (1u << 4)  /* "credit2_balance_last": credit2 3.6 */
 /* The bit of a quirk's scenario name, -1 if unknown. */
 int ns_sched_quirk_bit(const char *name);
 /* All quirk names, NULL-terminated (for error messages). */

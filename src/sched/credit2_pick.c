@@ -338,9 +338,10 @@ static bool c2_migrateable(struct c2_priv *prv, const struct c2_vcpu *svc,
 /*
  * The runqueue whose load differs most from ours, and whether the difference
  * is worth a move: a whole vCPU of load while both are under full load,
- * an eighth of one above it. QUIRK (facts 3.6): the "other" load and pCPU
- * count in that threshold are the last runqueue's looked at, not those of
- * the runqueue found, as in Xen.
+ * an eighth of one above it. QUIRK "credit2_balance_last" (facts 3.6): the
+ * "other" load and pCPU count in that threshold are the last runqueue's
+ * looked at, not those of the runqueue found, as in Xen; the fix
+ * (NS_QUIRK_C2_BALANCE_LAST) uses the runqueue found.
  */
 static struct c2_rqd *c2_balance_target(struct c2_priv *prv, struct c2_balance *st, ns_time_t now)
 {
@@ -363,6 +364,8 @@ static struct c2_rqd *c2_balance_target(struct c2_priv *prv, struct c2_balance *
     }
     if (!max_rqd)
         return NULL;
+    if (prv->s->params.quirk_fixes & NS_QUIRK_C2_BALANCE_LAST)
+        last = max_rqd;
     c2_trace(prv, C2_TRC_LOAD_CHECK, 2,
              (uint32_t[]){st->lrqd->id | (last->id << 16), c2_lo(st->delta)});
     int64_t load_max = st->lrqd->b_avgload > last->b_avgload ? st->lrqd->b_avgload
