@@ -291,7 +291,8 @@ static int load_quirk_fixes(struct cfg_file *f, struct ns_sched_params *params,
 }
 
 /*
- * credit2's boot options, under Xen's names (facts 3.1, 3.2): the runqueue
+ * credit2's version (4.8 to 4.22: older credit2 was experimental) and boot
+ * options, under Xen's names (facts 3.1, 3.2, 3.8): the runqueue
  * arrangement, the most pCPUs per runqueue, migrate_resist in us.
  */
 static int load_credit2(const struct cfg_file *f, struct ns_sched_params *params,
@@ -300,8 +301,14 @@ static int load_credit2(const struct cfg_file *f, struct ns_sched_params *params
     const char *arrangement;
     long max = params->credit2_max_cpus_runqueue, resist = params->credit2_migrate_resist_us;
     char known[128];
-    int rc = cfg_get_string(f, "credit2_runqueue", &arrangement, err);
+    int rc;
 
+    if (load_version(f, "credit2_compat", &params->credit2_compat, err))
+        return -1;
+    if (params->credit2_compat < 408)
+        return cfg_fail(f, "credit2_compat", err, "credit2 is modelled from Xen 4.8 (\"4.8\" "
+                        "to \"4.22\"), not 4.%u", params->credit2_compat - 400);
+    rc = cfg_get_string(f, "credit2_runqueue", &arrangement, err);
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -335,7 +342,6 @@ static int load_sched(struct cfg_file *f, const struct ns_topo *t,
     ns_sched_params_default(&params);
     if (cfg_sched_params(f, &params, err) ||
         load_version(f, "credit_compat", &params.compat, err) ||
-        load_version(f, "credit2_compat", &params.credit2_compat, err) ||
         load_credit2(f, &params, err) ||
         load_quirk_fixes(f, &params, &s->placement_fixes, err))
         return -1;
