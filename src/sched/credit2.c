@@ -90,8 +90,8 @@ static int credit2_init(struct ns_sched *s, struct ns_err *err)
     }
     prv->pcpu = ns_xcalloc(t->nr_pcpus, sizeof(*prv->pcpu));
     cs_list_init(&prv->all_doms);
-    struct ns_mask *scratch[] = {&prv->tk_mask, &prv->tk_step, &prv->pk_mask, &prv->sc_mask,
-                                 &prv->ck_mask};
+    struct ns_mask *scratch[] = {&prv->tk_mask, &prv->tk_step, &prv->pk_mask, &prv->pk_hard,
+                                 &prv->sc_mask, &prv->ck_mask};
     for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
         ns_mask_init(scratch[i], t->nr_pcpus);
     s->priv = prv;
@@ -120,8 +120,8 @@ static void credit2_deinit(struct ns_sched *s)
         cs_list_del_init(&sdom->all_elem);
         free(sdom);
     }
-    struct ns_mask *scratch[] = {&prv->tk_mask, &prv->tk_step, &prv->pk_mask, &prv->sc_mask,
-                                 &prv->ck_mask};
+    struct ns_mask *scratch[] = {&prv->tk_mask, &prv->tk_step, &prv->pk_mask, &prv->pk_hard,
+                                 &prv->sc_mask, &prv->ck_mask};
     for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
         ns_mask_free(scratch[i]);
     free(prv->rqd);

@@ -236,20 +236,18 @@ static struct c2_rqd *c2_pick_rqd(struct c2_priv *prv, struct c2_vcpu *svc,
 
 unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc)
 {
-    struct ns_mask hard;
+    struct ns_mask *hard = &prv->pk_hard;
     struct c2_rqd *rqd;
 
-    ns_mask_init(&hard, prv->topo->nr_pcpus);
-    ns_mask_and(&hard, &svc->v->hard, c2_pool_cpus(prv));
+    ns_mask_and(hard, &svc->v->hard, c2_pool_cpus(prv));
     if ((svc->flags & C2_FLAG_MIGRATE_REQ) &&
-        ns_mask_intersects(&hard, &svc->migrate_rqd->active)) {
+        ns_mask_intersects(hard, &svc->migrate_rqd->active)) {
         rqd = svc->migrate_rqd;
-        ns_mask_and(&prv->pk_mask, &hard, &rqd->active);
+        ns_mask_and(&prv->pk_mask, hard, &rqd->active);
     } else {
-        rqd = c2_pick_rqd(prv, svc, &hard);
+        rqd = c2_pick_rqd(prv, svc, hard);
     }
     svc->flags &= ~C2_FLAG_MIGRATE_REQ;
-    ns_mask_free(&hard);
     rqd->pick_bias = (unsigned)ns_mask_cycle(&prv->pk_mask, rqd->pick_bias);
     c2_trace(prv, C2_TRC_PICKED_CPU, 4,
              (uint32_t[]){c2_lo(rqd->b_avgload), c2_hi(rqd->b_avgload), c2_unit_word(svc),

@@ -155,7 +155,7 @@ struct c2_priv {
     ns_time_t ratelimit, migrate_resist;
     struct cs_list all_doms;
     /* scratch masks, one per user */
-    struct ns_mask tk_mask, tk_step, pk_mask, sc_mask, ck_mask;
+    struct ns_mask tk_mask, tk_step, pk_mask, pk_hard, sc_mask, ck_mask;
     struct c2_stats stats;
 };
 
