@@ -345,6 +345,32 @@ Test(credit2_schedule, ratelimit_holds_then_lets_go)
     fk_free(f);
 }
 
+/*
+ * Yield (facts 3.7): one pCPU, a runs with 9 ms of credit, b waits with 5 ms.
+ * At 0.5 ms a schedule keeps a (ratelimit, and a leads anyway); after a
+ * yield the ratelimit does not hold and the scan does not stop at lower
+ * credit: b runs.
+ */
+Test(credit2_schedule, yield_passes_the_ratelimit_and_lower_credit)
+{
+    struct fk *f = fk_new(H1);
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    SV(a)->credit = 9 * (int64_t)NS_MS;
+    SV(b)->credit = 5 * (int64_t)NS_MS;
+    b->processor = 0;
+    fk_up(f, b);
+    f->npending = 0;
+    f->now = 500 * NS_US;
+    cr_assert_eq(fk_sched(f, 0), a);
+    f->s.ops->yield(&f->s, a);
+    cr_assert_eq(fk_sched(f, 0), b);
+    fk_check(f);
+    fk_free(f);
+}
+
 /* ======================================================================== */
 /* Load balancing (facts 3.4, 3.6)                                           */
 /* ======================================================================== */

@@ -299,11 +299,12 @@ static void credit2_sleep(struct ns_sched *s, struct ns_vcpu *v)
     }
 }
 
-/* A yield makes the next schedule look at the whole queue, ratelimit or not. */
+/* A yield makes the next schedule (which the core asks for, as Xen's
+ * do_yield does) look at the whole queue, ratelimit or not. */
 static void credit2_yield(struct ns_sched *s, struct ns_vcpu *v)
 {
+    (void)s;
     c2_vcpu(v)->flags |= C2_FLAG_YIELD;
-    s->env->tickle(s->env->ctx, v->processor);
 }
 
 /* ---- schedule (facts 3.3, 3.7) ----------------------------------------------------- */
