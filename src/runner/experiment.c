@@ -55,7 +55,7 @@ const struct ns_exp_axes *ns_experiment_find(const char *name)
 void ns_experiment_list(FILE *out)
 {
     for (size_t i = 0; i < COUNT(experiments); i++)
-        fprintf(out, "  %-10s %s\n", experiments[i].name, experiments[i].summary);
+        fprintf(out, "  %-13s %s\n", experiments[i].name, experiments[i].summary);
 }
 
 /* One run: a cell's scenario with one seed. */
