@@ -138,19 +138,22 @@ done
 for s in specjbb-10-numa lmbench-proc-10-none sysbench-memory-6-pin; do
     check "numa2013-$s" "examples/numa2013/$s.cfg" || status=1
 done
-# A 4-node host of 96 pCPUs (a real one, topologies/) under credit, with
-# busy and fork-heavy guests placed by libxl.
+# A 4-node host of 96 pCPUs (a real one, topologies/) under credit and under
+# credit2 (its 16-pCPU runqueues), with busy and fork-heavy guests placed by
+# libxl.
 four=$DIR/4-node
 mkdir -p "$four"
-{
-    echo "host = \"$PWD/topologies/96em64t-4n4d3ca2co-pci.xml\""
-    echo 'sched = "credit"'
-    echo 'domains = [ "jbb1.cfg", "jbb2.cfg", "jbb3.cfg", "fork1.cfg", "fork2.cfg" ]'
-} > "$four/scenario.cfg"
 for d in jbb1 jbb2 jbb3 fork1 fork2; do
     case $d in jbb*) w=specjbb ;; *) w=lmbench-proc ;; esac
     printf 'name = "%s"\nvcpus = 8\nmemory = 2048\nworkload = "%s"\n' $d $w > "$four/$d.cfg"
 done
-check 4-node "$four/scenario.cfg" || status=1
+for sched in credit credit2; do
+    {
+        echo "host = \"$PWD/topologies/96em64t-4n4d3ca2co-pci.xml\""
+        echo "sched = \"$sched\""
+        echo 'domains = [ "jbb1.cfg", "jbb2.cfg", "jbb3.cfg", "fork1.cfg", "fork2.cfg" ]'
+    } > "$four/$sched.cfg"
+    check "4-node-$sched" "$four/$sched.cfg" || status=1
+done
 [ $status -eq 0 ] && echo "xenalyze: every trace read, every runstate total agrees"
 exit $status

@@ -355,6 +355,31 @@ static void scenario_fails(const char *line5, const char *key, const char *what)
     load_fails("scn.cfg", where, what);
 }
 
+/* credit2's keys reach Pool-0's parameters, with Xen's defaults when absent. */
+Test(config, credit2_keys)
+{
+    struct ns_sim_spec s;
+
+    scenario("sched = \"credit2\"");
+    domain("vm1.cfg", "vm1", "");
+    load_ok("scn.cfg", &s);
+    cr_expect_str_eq(s.pool[0].sched, "credit2");
+    cr_expect_eq(s.pool[0].params.credit2_compat, 422);
+    cr_expect_eq(s.pool[0].params.credit2_runqueue, NS_C2_RUNQ_SOCKET);
+    cr_expect_eq(s.pool[0].params.credit2_max_cpus_runqueue, 16);
+    cr_expect_eq(s.pool[0].params.credit2_migrate_resist_us, 500);
+    ns_sim_spec_free(&s);
+
+    scenario("sched = \"credit2\"\ncredit2_compat = \"4.10\"\ncredit2_runqueue = \"node\"\n"
+             "sched_credit2_max_cpus_runqueue = 8\nsched_credit2_migrate_resist = 0\n");
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.pool[0].params.credit2_compat, 410);
+    cr_expect_eq(s.pool[0].params.credit2_runqueue, NS_C2_RUNQ_NODE);
+    cr_expect_eq(s.pool[0].params.credit2_max_cpus_runqueue, 8);
+    cr_expect_eq(s.pool[0].params.credit2_migrate_resist_us, 0);
+    ns_sim_spec_free(&s);
+}
+
 Test(config, complete_scenario)
 {
     put("scn.cfg",
@@ -742,6 +767,14 @@ Test(config, bad_scenario_values)
     scenario_fails("credit_compat = \"4.23\"", "credit_compat", "from \"4.2\" to \"4.22\"");
     scenario_fails("credit_compat = \"4.03\"", "credit_compat", "from \"4.2\" to \"4.22\"");
     scenario_fails("credit_compat = \"5.0\"", "credit_compat", "from \"4.2\" to \"4.22\"");
+    scenario_fails("credit2_compat = \"4.7\"", "credit2_compat", "modelled from Xen 4.8");
+    scenario_fails("credit2_compat = \"4.23\"", "credit2_compat", "from \"4.2\" to \"4.22\"");
+    scenario_fails("credit2_runqueue = \"die\"", "credit2_runqueue",
+                   "unknown arrangement \"die\" (known: cpu, core, socket, node, all)");
+    scenario_fails("sched_credit2_max_cpus_runqueue = 0", "sched_credit2_max_cpus_runqueue",
+                   "between 1 and 4096");
+    scenario_fails("sched_credit2_migrate_resist = 1000001", "sched_credit2_migrate_resist",
+                   "between 0 and 1000000");
     scenario_fails("placement = \"best\"", "placement", "use \"auto\"");
     scenario_fails("placement_version = \"4.1\"", "placement_version", "from \"4.2\" to \"4.22\"");
     scenario_fails("quirk_fixes = [ \"nope\" ]", "quirk_fixes", "unknown quirk \"nope\" (known: ");

@@ -1,11 +1,9 @@
 /*
  * credit: Xen's credit1 scheduler, unit by unit, against a fake environment
- * (a tiny Xen core: clock, timers, current vCPU per pCPU, recorded tickles,
- * migrate/pause like vcpu_migrate and vcpu_pause), which pokes the
- * scheduler's private state through sched/credit_priv.h: accounting
- * arithmetic, runqueue order, cpu_pick, tickle, stealing, the tick,
- * ratelimit, version switches and quirks. test_credit_e2e.c runs credit
- * whole, through the engine.
+ * (fake_sched.h), which pokes the scheduler's private state through
+ * sched/credit_priv.h: accounting arithmetic, runqueue order, cpu_pick,
+ * tickle, stealing, the tick, ratelimit, version switches and quirks.
+ * test_credit_e2e.c runs credit whole, through the engine.
  *
  * Every expected value is derived by hand from facts/xen-scheduling.md
  * section 2; the arithmetic is in the comments.
@@ -20,301 +18,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "numasched/engine.h"
+#include "fake_sched.h"
 #include "sched/credit_priv.h"
 
 #define H16 "pack:2 [numa(memory=6GiB)] core:4 pu:2"
 #define H4 "pack:1 [numa(memory=4GiB)] core:4 pu:1"
 #define H2 "pack:1 core:2 pu:1"
 #define H1 "pack:1 core:1 pu:1"
-#define MAXV 64
-
-/* ======================================================================== */
-/* The fake environment                                                      */
-/* ======================================================================== */
-
-struct fk {
-    struct ns_topo *topo;
-    struct ns_sched_env env;
-    struct ns_pool pool;
-    struct ns_sched s;
-    ns_time_t now;
-    unsigned this_cpu;
-    struct ns_vcpu **curr;          /* [nr_pcpus] */
-    ns_time_t *slice;               /* [nr_pcpus] */
-    struct ns_heap timers;
-    unsigned tickles[4096];         /* every tickle, in order */
-    size_t ntickles;
-    unsigned pending[4096];         /* schedule requests not yet served */
-    size_t npending;
-    unsigned migrates;              /* env->migrate calls */
-    unsigned traces[16];            /* per credit event number */
-    struct ns_domain dom[MAXV];
-    size_t ndom;
-    struct ns_vcpu vcpu[MAXV];
-    size_t nvcpu;
-};
-
-static void set_range(struct ns_mask *m, unsigned lo, unsigned hi)
-{
-    ns_mask_zero(m);
-    for (unsigned c = lo; c <= hi; c++)
-        ns_mask_set(m, c);
-}
-
-static struct fk *F(void *ctx) { return ctx; }
-static ns_time_t fk_now(void *c) { return F(c)->now; }
-static unsigned fk_this_cpu(void *c) { return F(c)->this_cpu; }
-static struct ns_vcpu *fk_curr(void *c, unsigned cpu) { return F(c)->curr[cpu]; }
-
-static void fk_tickle(void *c, unsigned cpu)
-{
-    struct fk *f = F(c);
-
-    cr_assert_lt(f->ntickles, 4096);
-    f->tickles[f->ntickles++] = cpu;
-    for (size_t i = 0; i < f->npending; i++)
-        if (f->pending[i] == cpu)
-            return;                     /* coalesced, like a softirq bit */
-    f->pending[f->npending++] = cpu;
-}
-
-static void fk_timer_set(void *c, struct ns_timer *t, ns_time_t when)
-{
-    ns_heap_schedule(&F(c)->timers, &t->ev, when);
-}
-
-static void fk_timer_stop(void *c, struct ns_timer *t) { ns_heap_cancel(&F(c)->timers, &t->ev); }
-
-static void fk_clear_flag(struct fk *f, struct ns_vcpu *v, unsigned flag);
-
-/* vcpu_migrate: flag, put to sleep, and move at once when not running. */
-static void fk_finish_migrate(struct fk *f, struct ns_vcpu *v)
-{
-    v->processor = f->s.ops->pick_cpu(&f->s, v);
-    fk_clear_flag(f, v, NS_VPF_MIGRATING);
-}
-
-static void fk_set_flag(struct fk *f, struct ns_vcpu *v, unsigned flag)
-{
-    bool was = ns_vcpu_runnable(v);
-
-    v->pause_flags |= flag;
-    if (was)
-        f->s.ops->sleep(&f->s, v);
-}
-
-static void fk_clear_flag(struct fk *f, struct ns_vcpu *v, unsigned flag)
-{
-    if (!(v->pause_flags & flag))
-        return;
-    v->pause_flags &= ~flag;
-    if (ns_vcpu_runnable(v) && !v->is_running) {
-        v->runstate = NS_RUNSTATE_RUNNABLE;
-        f->s.ops->wake(&f->s, v);
-    }
-}
-
-static void fk_migrate(void *c, struct ns_vcpu *v)
-{
-    struct fk *f = F(c);
-
-    f->migrates++;
-    if (v->pause_flags & NS_VPF_MIGRATING)
-        return;
-    fk_set_flag(f, v, NS_VPF_MIGRATING);
-    if (!v->is_running)
-        fk_finish_migrate(f, v);
-}
-
-static void fk_pause(void *c, struct ns_vcpu *v) { fk_set_flag(F(c), v, NS_VPF_PAUSED); }
-static void fk_unpause(void *c, struct ns_vcpu *v) { fk_clear_flag(F(c), v, NS_VPF_PAUSED); }
-
-static void fk_trace(void *c, uint32_t event, unsigned n, const uint32_t *words)
-{
-    (void)n;
-    (void)words;
-    cr_assert_eq(event & ~0x1ffu, 0x00022000u, "credit traces TRC_SCHED_CLASS id 0: %#x", event);
-    F(c)->traces[event & 0xf]++;
-}
 
 static struct fk *fk_new(const char *host, unsigned compat)
 {
-    struct fk *f = ns_xcalloc(1, sizeof(*f));
-    struct ns_err err;
-
-    f->topo = ns_topo_load(host, NULL, &err);
-    cr_assert_not_null(f->topo, "%s", err.msg);
-    f->env = (struct ns_sched_env){
-        .ctx = f, .topo = f->topo, .now = fk_now, .this_cpu = fk_this_cpu, .curr = fk_curr,
-        .tickle = fk_tickle, .timer_set = fk_timer_set, .timer_stop = fk_timer_stop,
-        .migrate = fk_migrate, .pause = fk_pause, .unpause = fk_unpause, .trace = fk_trace,
-    };
-    f->curr = ns_xcalloc(f->topo->nr_pcpus, sizeof(*f->curr));
-    f->slice = ns_xcalloc(f->topo->nr_pcpus, sizeof(*f->slice));
-    ns_heap_init(&f->timers);
-    f->pool.name = "Pool-0";
-    ns_mask_init(&f->pool.cpus, f->topo->nr_pcpus);
-    ns_mask_fill(&f->pool.cpus);
-    f->pool.sched = &f->s;
-    f->s.ops = ns_sched_find("credit");
-    cr_assert_not_null(f->s.ops);
-    f->s.env = &f->env;
-    f->s.pool = &f->pool;
-    ns_sched_params_default(&f->s.params);
-    f->s.params.compat = compat;
-    return f;
-}
-
-/* init + add_pcpu for every pCPU, after any params tweaks. */
-static void fk_start(struct fk *f)
-{
-    struct ns_err err;
-
-    cr_assert_eq(f->s.ops->init(&f->s, &err), 0, "%s", err.msg);
-    ns_mask_for_each(cpu, &f->pool.cpus)
-        f->s.ops->add_pcpu(&f->s, (unsigned)cpu);
-}
-
-static void fk_free(struct fk *f)
-{
-    for (size_t i = 0; i < f->nvcpu; i++)
-        f->s.ops->remove_vcpu(&f->s, &f->vcpu[i]);
-    for (size_t i = 0; i < f->ndom; i++) {
-        f->s.ops->remove_domain(&f->s, &f->dom[i]);
-        ns_mask_free(&f->dom[i].node_affinity);
-        free(f->dom[i].vcpu);
-    }
-    f->s.ops->deinit(&f->s);
-    for (size_t i = 0; i < f->nvcpu; i++) {
-        ns_mask_free(&f->vcpu[i].hard);
-        ns_mask_free(&f->vcpu[i].soft);
-    }
-    ns_heap_free(&f->timers);
-    ns_mask_free(&f->pool.cpus);
-    free(f->curr);
-    free(f->slice);
-    ns_topo_free(f->topo);
-    free(f);
+    return fk_create(host, "credit", compat);
 }
 
 static struct cs_priv *P(struct fk *f) { return cs_priv(&f->s); }
 static struct cs_vcpu *SV(struct ns_vcpu *v) { return cs_vcpu(v); }
-
-/* A domain with @nv vCPUs, hard and soft "all", node affinity automatic
- * (all nodes), vCPUs down on pCPU 0: not yet handed to the scheduler. */
-static struct ns_domain *fk_dom_new(struct fk *f, unsigned weight, unsigned cap, unsigned nv)
-{
-    cr_assert_lt(f->ndom, MAXV);
-    struct ns_domain *d = &f->dom[f->ndom];
-
-    d->id = (unsigned)++f->ndom;
-    d->name = "d";
-    d->weight = weight;
-    d->cap = cap;
-    ns_mask_init(&d->node_affinity, f->topo->nr_nodes);
-    ns_mask_fill(&d->node_affinity);
-    d->auto_node_affinity = true;
-    d->nr_vcpus = nv;
-    d->vcpu = ns_xcalloc(nv, sizeof(*d->vcpu));
-    d->pool = &f->pool;
-    for (unsigned i = 0; i < nv; i++) {
-        cr_assert_lt(f->nvcpu, MAXV);
-        struct ns_vcpu *v = &f->vcpu[f->nvcpu];
-        v->id = i;
-        v->uid = (unsigned)f->nvcpu++;
-        v->dom = d;
-        ns_mask_init(&v->hard, f->topo->nr_pcpus);
-        ns_mask_fill(&v->hard);
-        ns_mask_init(&v->soft, f->topo->nr_pcpus);
-        ns_mask_fill(&v->soft);
-        v->pause_flags = NS_VPF_DOWN;
-        v->runstate = NS_RUNSTATE_OFFLINE;
-        d->vcpu[i] = v;
-    }
-    return d;
-}
-
-static void fk_dom_insert(struct fk *f, struct ns_domain *d)
-{
-    f->s.ops->add_domain(&f->s, d);
-    for (unsigned i = 0; i < d->nr_vcpus; i++)
-        f->s.ops->insert_vcpu(&f->s, d->vcpu[i]);
-}
-
-static struct ns_domain *fk_dom(struct fk *f, unsigned weight, unsigned cap, unsigned nv)
-{
-    struct ns_domain *d = fk_dom_new(f, weight, cap, nv);
-    fk_dom_insert(f, d);
-    return d;
-}
-
-/* Schedule @cpu now and switch to what it returns, like the engine does. */
-static struct ns_vcpu *fk_sched(struct fk *f, unsigned cpu)
-{
-    struct ns_vcpu *prev = f->curr[cpu];
-
-    f->this_cpu = cpu;
-    for (size_t i = 0; i < f->npending; i++)
-        if (f->pending[i] == cpu) {
-            memmove(&f->pending[i], &f->pending[i + 1], (f->npending - i - 1) * sizeof(unsigned));
-            f->npending--;
-            break;
-        }
-    struct ns_sched_slice r = f->s.ops->do_schedule(&f->s, cpu, f->now);
-    f->slice[cpu] = r.slice;
-    if (r.next != prev) {
-        if (prev) {
-            prev->is_running = false;
-            prev->last_desched = f->now;
-            prev->runstate = ns_vcpu_runnable(prev) ? NS_RUNSTATE_RUNNABLE : NS_RUNSTATE_BLOCKED;
-        }
-        f->curr[cpu] = r.next;
-        if (r.next) {
-            cr_assert_eq(r.next->processor, cpu, "d%uv%u runs on %u but processor %u",
-                         r.next->dom->id, r.next->id, cpu, r.next->processor);
-            cr_assert(ns_vcpu_runnable(r.next));
-            r.next->is_running = true;
-            r.next->runstate = NS_RUNSTATE_RUNNING;
-        }
-        if (prev && (prev->pause_flags & NS_VPF_MIGRATING))
-            fk_finish_migrate(f, prev);
-    }
-    return r.next;
-}
-
-/* Serve schedule requests until there are none (all at the current time). */
-static void fk_settle(struct fk *f)
-{
-    for (int guard = 0; f->npending > 0; guard++) {
-        cr_assert_lt(guard, 10000);
-        fk_sched(f, f->pending[0]);
-    }
-}
-
-/* Fire timers up to @t in order (their tickles are served at once). */
-static void fk_advance(struct fk *f, ns_time_t t)
-{
-    struct ns_event *ev;
-
-    fk_settle(f);
-    while ((ev = ns_heap_peek(&f->timers)) && ev->time <= t) {
-        ns_heap_pop(&f->timers);
-        struct ns_timer *tm = (struct ns_timer *)((char *)ev - offsetof(struct ns_timer, ev));
-        f->now = ev->time;
-        f->this_cpu = tm->cpu;
-        tm->fn(tm, f->now);
-        fk_settle(f);
-    }
-    f->now = t;
-}
-
-/* Bring a down vCPU up (the wake runs on its processor). */
-static void fk_up(struct fk *f, struct ns_vcpu *v)
-{
-    f->this_cpu = v->processor;
-    fk_clear_flag(f, v, NS_VPF_DOWN);
-}
 
 /* Put @v on @cpu and let it run there (cpu idle before). */
 static void fk_run_on(struct fk *f, struct ns_vcpu *v, unsigned cpu)
@@ -342,24 +60,6 @@ static void fk_busy_pinned(struct fk *f, const unsigned *cpus, size_t n)
         fk_dom_insert(f, d);
         fk_run_on(f, d->vcpu[0], cpus[i]);
     }
-}
-
-static void fk_block(struct fk *f, struct ns_vcpu *v)
-{
-    f->this_cpu = v->processor;
-    fk_set_flag(f, v, NS_VPF_BLOCKED);
-}
-
-static void fk_wake(struct fk *f, struct ns_vcpu *v)
-{
-    f->this_cpu = v->processor;
-    fk_clear_flag(f, v, NS_VPF_BLOCKED);
-}
-
-static void fk_check(struct fk *f)
-{
-    struct ns_err err;
-    cr_assert_eq(f->s.ops->check(&f->s, &err), 0, "%s", err.msg);
 }
 
 /* The vCPUs on @cpu's runqueue, head first, as "d1v0 d2v0 idle". */
@@ -539,9 +239,9 @@ Test(credit_acct, halving_clamp_and_balance_feedback)
  * ceil(600 x 256 / 256) = 600 >= 150: fair 150.
  *  -400 + 150 = -250 < -150: parked (paused: its pCPU reschedules);
  *  -250 + 150 = -100: OVER, still parked;
- *  -100 + 150 = 50: UNDER, unparked. Up to 4.12 PARKED is cleared before the
- *  unpause, so the wake boosts it (QUIRK unpark_boost); 4.13+ does not, and
- *  neither does 4.3 with the fix.
+ *  -100 + 150 = 50: UNDER, unparked. 4.3 to 4.12 clear PARKED before the
+ *  unpause, so the wake boosts it (QUIRK unpark_boost); 4.2 and 4.13+ clear
+ *  it after (the wake sees PARKED: no BOOST), and so does 4.3 with the fix.
  */
 static int cap_cycle(unsigned compat, unsigned fixes)
 {
@@ -581,6 +281,7 @@ static int cap_cycle(unsigned compat, unsigned fixes)
 
 Test(credit_acct, cap_parks_and_unparks)
 {
+    cr_assert_eq(cap_cycle(402, 0), CS_PRI_UNDER, "4.2 unpauses before clearing PARKED");
     cr_assert_eq(cap_cycle(403, 0), CS_PRI_BOOST, "4.3: unparked vCPUs are boosted");
     cr_assert_eq(cap_cycle(412, 0), CS_PRI_BOOST);
     cr_assert_eq(cap_cycle(403, NS_QUIRK_UNPARK_BOOST), CS_PRI_UNDER, "fixed");
@@ -882,6 +583,45 @@ Test(credit_tickle, last_tickle_cpu_rotates)
     tickle_rotation(409, (unsigned[]){4, 5, 9}, 3);
     tickle_rotation(408, (unsigned[]){4, 5, 9, 4}, 4);
     tickle_rotation(403, (unsigned[]){4, 5, 9, 4}, 4);
+}
+
+/*
+ * 4.2 (facts 2.9; Xen 4.2's __runq_tickle): X (UNDER) runs on 0, idlers
+ * {4, 5, 9}. A waker on 0 that boosts (BOOST > UNDER) preempts 0, and since
+ * 0 is busy one idler is poked as well: the next after pCPU 0's
+ * last_tickle_cpu (0): 4. Tickles 0 and 4. 4.3+ pokes the idler only. A
+ * waker that does not beat X (OVER) pokes the idler alone in both. And an
+ * idler-less pCPU of the waker's hard affinity makes 4.2 preempt without
+ * asking X to move (no kick-away before 4.3).
+ */
+static size_t tickle_42(unsigned compat, int waker_pri, bool pinned0, unsigned *out)
+{
+    struct fk *f = fk_new(H16, compat);
+    fk_start(f);
+    tickle_setup(f, (unsigned[]){4, 5, 9}, 3);
+    struct ns_vcpu *w = waker(f, false, pinned0);
+    SV(w)->pri = waker_pri;
+    fk_wake(f, w);
+    size_t n = f->ntickles;
+    for (size_t i = 0; i < n; i++)
+        out[i] = f->tickles[i];
+    unsigned migrates = f->migrates;
+    fk_free(f);
+    return pinned0 ? migrates : n;
+}
+
+Test(credit_versions, tickle_42_preempts_and_pokes_an_idler)
+{
+    unsigned t[4];
+    cr_assert_eq(tickle_42(402, CS_PRI_UNDER, false, t), 2);
+    cr_assert_eq(t[0], 0);
+    cr_assert_eq(t[1], 4);
+    cr_assert_eq(tickle_42(403, CS_PRI_UNDER, false, t), 1);
+    cr_assert_eq(t[0], 4);
+    cr_assert_eq(tickle_42(402, CS_PRI_OVER, false, t), 1);
+    cr_assert_eq(t[0], 4);
+    cr_assert_eq(tickle_42(402, CS_PRI_UNDER, true, t), 0, "4.2: no kick-away");
+    cr_assert_eq(tickle_42(403, CS_PRI_UNDER, true, t), 1, "4.3: kick-away");
 }
 
 /*
@@ -1212,6 +952,70 @@ static bool steal_soft_vs_hard(bool b_soft)
     return is_b;
 }
 
+/*
+ * 4.2 (Xen 4.2's csched_load_balance): the busy pCPUs of the pool in one
+ * round from the thief's next neighbour, no nodes, no steps. Thief 2 with
+ * busy peers 1 (a queued) and 9 (b queued): the next busy pCPU after 2 is 9,
+ * so b; 4.3+ tries its own node first: a.
+ */
+static unsigned steal_neighbour(unsigned compat)
+{
+    struct fk *f = fk_new(H16, compat);
+    fk_start(f);
+    fk_busy(f, (unsigned[]){1, 9}, 2);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    enqueue(f, a, 1);
+    enqueue(f, b, 9);
+    struct ns_vcpu *got = fk_sched(f, 2);
+    fk_check(f);
+    unsigned id = got->dom->id;
+    fk_free(f);
+    return id;
+}
+
+Test(credit_versions, steal_42_from_the_next_neighbour)
+{
+    cr_assert_eq(steal_neighbour(402), 4, "b (domain 4)");
+    cr_assert_eq(steal_neighbour(403), 3, "a (domain 3)");
+}
+
+/*
+ * "Has soft affinity" (facts 2.13; Xen 4.6's __vcpu_has_soft_affinity):
+ * from 4.6 a soft affinity that holds the whole pool means nothing. The
+ * pool is node 0 (pCPUs 0-7); thief 0; 2 runs a hog with a queued (soft
+ * "all"), 4 a hog with b queued, b's soft affinity 0-7 (the pool, not
+ * "all"). 4.5 counts b as soft-affine: the soft step steals b. 4.6 to 4.10
+ * (and 4.11+ with its own rule) do not: the hard step takes the first busy
+ * peer's, a.
+ */
+static unsigned steal_pool_soft(unsigned compat)
+{
+    struct fk *f = fk_new(H16, compat);
+    set_range(&f->pool.cpus, 0, 7);
+    fk_start(f);
+    fk_busy(f, (unsigned[]){2, 4}, 2);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_domain *db = fk_dom_new(f, 256, 0, 1);
+    set_range(&db->vcpu[0]->soft, 0, 7);
+    fk_dom_insert(f, db);
+    enqueue(f, a, 2);
+    enqueue(f, db->vcpu[0], 4);
+    struct ns_vcpu *got = fk_sched(f, 0);
+    fk_check(f);
+    unsigned id = got->dom->id;
+    fk_free(f);
+    return id;
+}
+
+Test(credit_versions, soft_affinity_over_the_pool_means_nothing_from_46)
+{
+    cr_assert_eq(steal_pool_soft(405), 4, "4.5: b (domain 4)");
+    cr_assert_eq(steal_pool_soft(406), 3, "4.6: a (domain 3)");
+    cr_assert_eq(steal_pool_soft(410), 3);
+    cr_assert_eq(steal_pool_soft(422), 3);
+}
+
 Test(credit_steal, soft_affine_anywhere_beats_hard_next_door)
 {
     cr_assert(steal_soft_vs_hard(true), "b (soft-affine, other node) stolen");
@@ -1354,7 +1158,7 @@ Test(credit_params, quirk_names_and_bad_params)
     size_t n = 0;
     for (const char *const *q = ns_sched_quirk_names(); *q; q++, n++)
         cr_assert_geq(ns_sched_quirk_bit(*q), 1);
-    cr_assert_eq(n, 4);
+    cr_assert_eq(n, 5);
 
     struct fk *f = fk_new(H1, 430);
     struct ns_err err;
@@ -1375,6 +1179,7 @@ Test(credit_params, quirk_names_and_bad_params)
     ns_mask_free(&f->pool.cpus);
     free(f->curr);
     free(f->slice);
+    free(f->expires);
     ns_topo_free(f->topo);
     free(f);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/engine_impl.h"
 #include "numasched/engine.h"
 
 /* Two nodes of 4 cores x 2 threads (pCPUs 0-7 and 8-15); 4, 2 and 1 cores. */
@@ -144,6 +145,50 @@ static double share(const struct ns_results *r, size_t d, unsigned v)
 }
 
 #define CPU_DOM(w) {"cpu", NULL, 0, 1, (w), 0, -1, -1, -1, -1, false, -1}
+
+/*
+ * Initial pCPUs (facts 1.3; Xen 4.8-4.12's XEN_DOMCTL_max_vcpus): vCPU 0 on
+ * cpumask_any() of the pool, a pseudo-random pCPU. On an idle host the
+ * insert's cpu_pick keeps it (its own pCPU is idle, and so is everything
+ * else: no core or socket is more idle). Eight 1-vCPU domains at 4.10: their
+ * vCPU 0s do not all start on one pCPU; at 4.22 each starts on the first
+ * pCPU of its node affinity (all nodes: pCPU 0), and stays there. The same
+ * seed gives the same pCPUs.
+ */
+static unsigned vcpu0_spread(unsigned compat, unsigned *first)
+{
+    const struct edom doms[8] = {CPU_DOM(256), CPU_DOM(256), CPU_DOM(256), CPU_DOM(256),
+                                 CPU_DOM(256), CPU_DOM(256), CPU_DOM(256), CPU_DOM(256)};
+    struct ns_sim_spec s;
+    struct ns_err err;
+    bool seen[16] = {false};
+    unsigned distinct = 0;
+
+    espec(&s, H16, doms, 8, 1.0, compat);
+    struct ns_engine *e = ns_engine_create(&s, &err);
+    cr_assert_not_null(e, "%s", err.msg);
+    for (size_t d = 0; d < 8; d++) {
+        unsigned cpu = e->doms[d].vcpus[0].v.processor;
+        distinct += !seen[cpu];
+        seen[cpu] = true;
+    }
+    *first = e->doms[0].vcpus[0].v.processor;
+    ns_engine_free(e);
+    ns_sim_spec_free(&s);
+    return distinct;
+}
+
+Test(credit_versions, vcpu0_starts_anywhere_in_the_pool_48_to_412)
+{
+    unsigned a, b;
+    cr_assert_gt(vcpu0_spread(410, &a), 1);
+    cr_assert_gt(vcpu0_spread(408, &b), 1);
+    cr_assert_eq(vcpu0_spread(410, &b), vcpu0_spread(410, &b));
+    vcpu0_spread(410, &b);
+    cr_assert_eq(a, b, "same seed, same pCPU");
+    cr_assert_eq(vcpu0_spread(422, &a), 1);
+    cr_assert_eq(a, 0);
+}
 
 /*
  * Weights 256/256/512, three CPU-bound 1-vCPU domains, 2 pCPUs: fair

@@ -103,6 +103,14 @@ struct ns_sched_env {
     void (*trace)(void *ctx, uint32_t event, unsigned n, const uint32_t *words);
 };
 
+/* How credit2 groups pCPUs into runqueues (credit2_runqueue=, facts 3.2). */
+enum ns_c2_runqueue { NS_C2_RUNQ_CPU, NS_C2_RUNQ_CORE, NS_C2_RUNQ_SOCKET, NS_C2_RUNQ_NODE,
+                      NS_C2_RUNQ_ALL };
+/* The arrangement named @name ("cpu", "core", ...), -1 if unknown; the names,
+ * NULL-terminated, for error messages. */
+int ns_c2_runqueue_parse(const char *name);
+const char *const *ns_c2_runqueue_names(void);
+
 /* Tunables, per pool. Each scheduler reads those that mean something to it. */
 struct ns_sched_params {
     unsigned tslice_ms;           /* credit timeslice / rr slice, default 30 */
@@ -111,6 +119,11 @@ struct ns_sched_params {
     unsigned compat;              /* Xen version semantics: 403 = 4.3, 422 = 4.22 */
     bool no_boost;                /* test switch: never BOOST */
     unsigned quirk_fixes;         /* bit per QUIRK whose fix is switched on */
+    /* credit2 (facts 3.1, 3.2), named as Xen's boot options */
+    unsigned credit2_compat;               /* credit2's Xen version, 408 .. 422 */
+    enum ns_c2_runqueue credit2_runqueue;  /* credit2_runqueue, default socket */
+    unsigned credit2_max_cpus_runqueue;    /* sched_credit2_max_cpus_runqueue, 16 */
+    unsigned credit2_migrate_resist_us;    /* sched_credit2_migrate_resist, 500 */
 };
 void ns_sched_params_default(struct ns_sched_params *p);
 
@@ -123,6 +136,7 @@ void ns_sched_params_default(struct ns_sched_params *p);
 #define NS_QUIRK_RATELIMIT_MIN    (1u << 1)  /* "ratelimit_min": credit 2.7, 4.8+ */
 #define NS_QUIRK_TICKLE_IDLERS_46 (1u << 2)  /* "tickle_idlers_46": credit 2.9, 4.6-4.7 */
 #define NS_QUIRK_KICK_AWAY_413    (1u << 3)  /* "kick_away_413": credit 2.9, 4.13+ */
+#define NS_QUIRK_C2_BALANCE_LAST  (1u << 4)  /* "credit2_balance_last": credit2 3.6 */
 /* The bit of a quirk's scenario name, -1 if unknown. */
 int ns_sched_quirk_bit(const char *name);
 /* All quirk names, NULL-terminated (for error messages). */

@@ -21,7 +21,8 @@
 static const char *const scenario_keys[] = {
     "host", "distances", "memory_per_node",
     "sched", "tslice_ms", "ratelimit_us", "migration_delay_us", "credit_compat",
-    "quirk_fixes", "duration", "warmup", "create_gap", "seed", "check",
+    "quirk_fixes", "credit2_compat", "credit2_runqueue", "sched_credit2_max_cpus_runqueue",
+    "sched_credit2_migrate_resist", "duration", "warmup", "create_gap", "seed", "check",
     "dom0", "dom0_memory", "domains", "placement", "placement_version", "pools", "cpupool_numa_split",
     NULL,
 };
@@ -289,6 +290,42 @@ static int load_quirk_fixes(struct cfg_file *f, struct ns_sched_params *params,
     return 0;
 }
 
+/*
+ * credit2's version (4.8 to 4.22: older credit2 was experimental) and boot
+ * options, under Xen's names (facts 3.1, 3.2, 3.8): the runqueue
+ * arrangement, the most pCPUs per runqueue, migrate_resist in us.
+ */
+static int load_credit2(const struct cfg_file *f, struct ns_sched_params *params,
+                        struct ns_err *err)
+{
+    const char *arrangement;
+    long max = params->credit2_max_cpus_runqueue, resist = params->credit2_migrate_resist_us;
+    char known[128];
+    int rc;
+
+    if (load_version(f, "credit2_compat", &params->credit2_compat, err))
+        return -1;
+    if (params->credit2_compat < 408)
+        return cfg_fail(f, "credit2_compat", err, "credit2 is modelled from Xen 4.8 (\"4.8\" "
+                        "to \"4.22\"), not 4.%u", params->credit2_compat - 400);
+    rc = cfg_get_string(f, "credit2_runqueue", &arrangement, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        int a = ns_c2_runqueue_parse(arrangement);
+        if (a < 0)
+            return cfg_fail(f, "credit2_runqueue", err, "unknown arrangement \"%s\" (known: %s)",
+                            arrangement, cfg_join(ns_c2_runqueue_names(), known, sizeof(known)));
+        params->credit2_runqueue = (enum ns_c2_runqueue)a;
+    }
+    if (cfg_get_long(f, "sched_credit2_max_cpus_runqueue", 1, NS_TOPO_MAX_PCPUS, &max, err) < 0 ||
+        cfg_get_long(f, "sched_credit2_migrate_resist", 0, 1000000, &resist, err) < 0)
+        return -1;
+    params->credit2_max_cpus_runqueue = (unsigned)max;
+    params->credit2_migrate_resist_us = (unsigned)resist;
+    return 0;
+}
+
 static int load_sched(struct cfg_file *f, const struct ns_topo *t,
                       struct ns_sim_spec *s, struct ns_err *err)
 {
@@ -305,6 +342,7 @@ static int load_sched(struct cfg_file *f, const struct ns_topo *t,
     ns_sched_params_default(&params);
     if (cfg_sched_params(f, &params, err) ||
         load_version(f, "credit_compat", &params.compat, err) ||
+        load_credit2(f, &params, err) ||
         load_quirk_fixes(f, &params, &s->placement_fixes, err))
         return -1;
 

@@ -51,9 +51,12 @@ static struct ns_pool *pool_of(struct ns_engine *e, size_t idx)
 /*
  * Where a new vCPU starts (facts 1.3). Up to 4.7 Xen put vCPU 0 on the least
  * loaded core of the pool (one thread per core considered, the second one,
- * CPU 0's core last resort) and vCPU i after vCPU i-1; from 4.8 it starts
- * from the node affinity and the scheduler's insert re-picks. Dom0 is built
- * by the hypervisor itself: vCPU 0 on the first CPU, the others after it.
+ * CPU 0's core last resort) and vCPU i after vCPU i-1; 4.8 to 4.12
+ * (d5438accce) on cpumask_any() of the pool, a pseudo-random pCPU, and the
+ * others after it in the pool; from 4.13 on the first pCPU of the node
+ * affinity and the others after it there. From 4.8 the scheduler's insert
+ * re-picks. Dom0 is built by the hypervisor itself: vCPU 0 on the first CPU,
+ * the others after it.
  */
 static unsigned least_loaded_cpu(struct ns_engine *e, const struct ns_pool *pool,
                                  const unsigned *load)
@@ -84,22 +87,39 @@ static bool is_dom0(const struct ns_engine *e, const struct edomain *d)
     return ns_spec_is_dom0(e->spec, (size_t)(d - e->doms));
 }
 
+/* cpumask_any (4.8-4.12): the k-th member of @m, k drawn from the domain's
+ * own stream, so that runs stay reproducible. */
+static unsigned any_cpu(const struct ns_engine *e, const struct edomain *d,
+                        const struct ns_mask *m)
+{
+    struct ns_rng rng;
+    size_t cpu = ns_mask_first(m);
+
+    ns_rng_seed(&rng, e->spec->seed, ns_rng_stream_id("vcpu0", d->d.id, 0));
+    for (uint64_t k = ns_rng_u64(&rng) % ns_mask_weight(m); k > 0; k--)
+        cpu = ns_mask_next(m, cpu);
+    return (unsigned)cpu;
+}
+
 static void initial_cpus(struct ns_engine *e, struct edomain *d, unsigned *load)
 {
     struct ns_pool *pool = d->d.pool;
+    unsigned compat = pool->sched->params.compat;
     struct ns_mask cand;
     unsigned cpu;
 
     ns_mask_init(&cand, e->topo->nr_pcpus);
-    if (pool->sched->params.compat >= 408) {
+    if (compat >= 413) {
         ns_mask_for_each(n, &d->d.node_affinity)
             ns_mask_or(&cand, &cand, &e->topo->node[n].cpus);
         ns_mask_and(&cand, &cand, &pool->cpus);
     }
     if (ns_mask_empty(&cand))
         ns_mask_copy(&cand, &pool->cpus);
-    if (is_dom0(e, d) || pool->sched->params.compat >= 408)
+    if (is_dom0(e, d) || compat >= 413)
         cpu = (unsigned)ns_mask_first(&cand);
+    else if (compat >= 408)
+        cpu = any_cpu(e, d, &cand);
     else
         cpu = least_loaded_cpu(e, pool, load);
     for (unsigned i = 0; i < d->d.nr_vcpus; i++) {

@@ -39,6 +39,9 @@ static const struct ns_exp_axes experiments[] = {
     {"numa2013", "no affinity vs pinning vs NUMA-aware credit (Xen 4.3), 2-node Westmere-EP",
      numa2013_workloads, COUNT(numa2013_workloads), numa2013_vms, COUNT(numa2013_vms),
      numa2013_policies, COUNT(numa2013_policies), "numa", "published.csv"},
+    {"numa-credit2", "the same cells under credit2 (Xen 4.22): no affinity vs pinning vs soft",
+     numa2013_workloads, COUNT(numa2013_workloads), numa2013_vms, COUNT(numa2013_vms),
+     numa2013_policies, COUNT(numa2013_policies), "numa", NULL},
 };
 
 const struct ns_exp_axes *ns_experiment_find(const char *name)
@@ -52,7 +55,7 @@ const struct ns_exp_axes *ns_experiment_find(const char *name)
 void ns_experiment_list(FILE *out)
 {
     for (size_t i = 0; i < COUNT(experiments); i++)
-        fprintf(out, "  %-10s %s\n", experiments[i].name, experiments[i].summary);
+        fprintf(out, "  %-13s %s\n", experiments[i].name, experiments[i].summary);
 }
 
 /* One run: a cell's scenario with one seed. */

@@ -651,6 +651,7 @@ static const struct cs_quirk quirks[] = {
     {"ratelimit_min", NS_QUIRK_RATELIMIT_MIN},
     {"tickle_idlers_46", NS_QUIRK_TICKLE_IDLERS_46},
     {"kick_away_413", NS_QUIRK_KICK_AWAY_413},
+    {"credit2_balance_last", NS_QUIRK_C2_BALANCE_LAST},
 };
 static const struct ns_registry quirk_registry = NS_REGISTRY(quirks);
 

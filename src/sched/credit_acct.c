@@ -81,15 +81,16 @@ static uint64_t div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
  * QUIRK "unpark_boost" (facts 2.4, 4.3-4.12): PARKED is cleared *before*
  * the unpause, so the wake that the unpause causes sees an UNDER vCPU that
  * is not parked and boosts it: a capped vCPU comes back from parking with
- * the highest priority. 4.13 (5c8c0ae7c4) clears the flag after the unpause;
- * NS_QUIRK_UNPARK_BOOST does that for older versions too.
+ * the highest priority. 4.2 cleared it after the unpause, on purpose (its
+ * csched_acct says so); 4.13 (5c8c0ae7c4) went back to that order;
+ * NS_QUIRK_UNPARK_BOOST does it for 4.3-4.12 too.
  */
 static void cs_unpark(struct cs_priv *prv, struct cs_vcpu *svc)
 {
     const struct ns_sched_env *env = prv->s->env;
 
     prv->stats.unparks++;
-    if (compat_lt(prv, 413) && !quirk_fixed(prv, NS_QUIRK_UNPARK_BOOST)) {
+    if (compat_ge(prv, 403) && compat_lt(prv, 413) && !quirk_fixed(prv, NS_QUIRK_UNPARK_BOOST)) {
         svc->flags &= ~CS_FLAG_PARKED;
         env->unpause(env->ctx, svc->v);
     } else {

@@ -44,7 +44,9 @@ void cs_dom_update_node_cpus(const struct cs_priv *prv, struct cs_dom *sdom)
  * affinity in the pool (pick).
  *  - 4.3/4.4: only an explicitly set node affinity that is not "all" and
  *    overlaps the vCPU's affinity; pinning alone never creates a preference;
- *  - 4.5-4.10: a soft affinity that is not "all" and overlaps @mask;
+ *  - 4.5: a soft affinity that is not "all" and overlaps @mask;
+ *  - 4.6-4.10 (3582093e01): the pool not inside soft, hard not inside soft,
+ *    and soft overlapping @mask;
  *  - 4.11+ (5e9e3f88fb): soft & hard not empty, hard not inside soft, the
  *    pool not inside soft.
  */
@@ -58,8 +60,11 @@ bool cs_has_soft(const struct cs_priv *prv, const struct cs_vcpu *svc, const str
         const struct ns_mask *nc = &svc->sdom->node_cpus;
         return !v->dom->auto_node_affinity && !ns_mask_full(nc) && ns_mask_intersects(nc, mask);
     }
-    if (compat_lt(prv, 411))
+    if (compat_lt(prv, 406))
         return !ns_mask_full(&v->soft) && ns_mask_intersects(&v->soft, mask);
+    if (compat_lt(prv, 411))
+        return !ns_mask_subset(&prv->s->pool->cpus, &v->soft) &&
+               !ns_mask_subset(&v->hard, &v->soft) && ns_mask_intersects(&v->soft, mask);
     return ns_vcpu_has_soft_affinity(v, &prv->s->pool->cpus);
 }
 
@@ -251,6 +256,27 @@ static unsigned cs_tickle_choose(struct cs_priv *prv, const struct ns_mask *step
  * wake or pick sees them busy; before, they stayed idlers until they ran
  * their schedule. No version prefers idle cores here; only cpu_pick does.
  */
+/*
+ * 4.2's tickle (before ebce2d836c, facts 2.9), simpler than what followed: a
+ * waker of higher priority than cur preempts it, and if cur is busy one idler
+ * the waker may run on is also poked (it will find the waker's queue and
+ * steal). No preference step, and cur is never asked to move.
+ */
+static void cs_runq_tickle_42(struct cs_priv *prv, struct cs_vcpu *new, struct cs_vcpu *cur,
+                              struct ns_mask *mask)
+{
+    struct ns_vcpu *v = new->v;
+    struct ns_mask *S = &prv->tk_step;
+
+    if (new->pri > cur->pri)
+        ns_mask_set(mask, v->processor);
+    if (cur->pri == CS_PRI_IDLE)
+        return;
+    ns_mask_and(S, &prv->idlers, &v->hard);
+    if (!ns_mask_empty(S))
+        ns_mask_set(mask, cs_tickle_choose(prv, S, S));
+}
+
 void cs_runq_tickle(struct cs_priv *prv, struct cs_vcpu *new)
 {
     const struct ns_sched_env *env = prv->s->env;
@@ -266,7 +292,9 @@ void cs_runq_tickle(struct cs_priv *prv, struct cs_vcpu *new)
     ns_mask_and(idle_mask, &prv->idlers, &prv->s->pool->cpus);
     idlers_empty = ns_mask_empty(idle_mask);
 
-    if (compat_ge(prv, 411) && ns_mask_weight(&v->hard) == 1 && ns_mask_test(idle_mask, cpu)) {
+    if (compat_lt(prv, 403)) {
+        cs_runq_tickle_42(prv, new, cur, mask);
+    } else if (compat_ge(prv, 411) && ns_mask_weight(&v->hard) == 1 && ns_mask_test(idle_mask, cpu)) {
         ns_mask_set(mask, cpu);
     } else if (cur->pri == CS_PRI_IDLE || (idlers_empty && new->pri > cur->pri)) {
         ns_mask_set(mask, cpu);
@@ -361,10 +389,33 @@ static unsigned cs_next_node(const struct cs_priv *prv, unsigned node)
  * (4.9+, 89216c7999, so the same peer is not always robbed first). 4.9+
  * also skips peers whose nr_runnable says nothing is queued. The first
  * stealable vCPU is taken and run at once; otherwise snext is dequeued and
- * run. So soft-affine work anywhere beats hard-only work next door. Xen
+ * run. So soft-affine work anywhere beats hard-only work next door (4.3+;
+ * 4.2 in cs_load_balance_42). Xen
  * only try-locks peers and skips those it cannot lock; in a sequential
  * simulation the lock is always free.
  */
+/*
+ * 4.2's stealing (facts 2.11): no steps and no node order, just every busy
+ * pCPU of the pool once, from the thief's next neighbour round.
+ */
+static struct cs_vcpu *cs_load_balance_42(struct cs_priv *prv, unsigned cpu, int pri,
+                                          ns_time_t now)
+{
+    struct ns_mask *workers = &prv->lb_workers;
+    size_t peer = cpu;
+
+    ns_mask_andnot(workers, &prv->s->pool->cpus, &prv->idlers);
+    ns_mask_clear(workers, cpu);
+    while (!ns_mask_empty(workers)) {
+        peer = ns_mask_cycle(workers, peer);
+        ns_mask_clear(workers, peer);
+        struct cs_vcpu *speer = cs_runq_steal(prv, (unsigned)peer, cpu, pri, CS_STEP_HARD, now);
+        if (speer)
+            return speer;
+    }
+    return NULL;
+}
+
 struct cs_vcpu *cs_load_balance(struct cs_priv *prv, unsigned cpu, struct cs_vcpu *snext,
                                 ns_time_t now)
 {
@@ -372,6 +423,13 @@ struct cs_vcpu *cs_load_balance(struct cs_priv *prv, unsigned cpu, struct cs_vcp
     struct ns_mask *workers = &prv->lb_workers;
     unsigned node = ns_topo_node_of(t, cpu);
 
+    if (compat_lt(prv, 403)) {
+        struct cs_vcpu *speer = cs_load_balance_42(prv, cpu, snext->pri, now);
+        if (speer)
+            return speer;
+        cs_runq_remove_nocount(prv, snext);
+        return snext;
+    }
     for (int step = CS_STEP_SOFT; step <= CS_STEP_HARD; step++) {
         if (step == CS_STEP_SOFT && !cs_soft_steps(prv))
             continue;

@@ -10,6 +10,7 @@
 
 static const struct ns_sched_ops *const schedulers[] = {
     &ns_sched_credit,
+    &ns_sched_credit2,
     &ns_sched_rr,
 };
 
@@ -22,7 +23,7 @@ const struct ns_sched_ops *ns_sched_find(const char *name)
 
 const char *const *ns_sched_names(void) { return ns_registry_names(&registry); }
 
-/* Xen's boot defaults (facts 1.4 and 2.1); compat = today's Xen. */
+/* Xen's boot defaults (facts 1.4, 2.1 and 3.1); compat = today's Xen. */
 void ns_sched_params_default(struct ns_sched_params *p)
 {
     memset(p, 0, sizeof(*p));
@@ -30,6 +31,10 @@ void ns_sched_params_default(struct ns_sched_params *p)
     p->ratelimit_us = 1000;
     p->migration_delay_us = 0;
     p->compat = 422;
+    p->credit2_compat = 422;
+    p->credit2_runqueue = NS_C2_RUNQ_SOCKET;
+    p->credit2_max_cpus_runqueue = 16;
+    p->credit2_migrate_resist_us = 500;
 }
 
 const char *ns_runstate_name(enum ns_runstate s)
@@ -60,3 +65,22 @@ void ns_balance_mask(const struct ns_vcpu *v, enum ns_balance_step step, struct 
     }
     ns_mask_copy(out, &v->hard);
 }
+
+/* credit2's runqueue arrangements, as credit2_runqueue= names them. */
+struct c2_runqueue_name {
+    const char *name;
+    enum ns_c2_runqueue arrangement;
+};
+static const struct c2_runqueue_name c2_runqueues[] = {
+    {"cpu", NS_C2_RUNQ_CPU},   {"core", NS_C2_RUNQ_CORE}, {"socket", NS_C2_RUNQ_SOCKET},
+    {"node", NS_C2_RUNQ_NODE}, {"all", NS_C2_RUNQ_ALL},
+};
+static const struct ns_registry c2_runqueue_registry = NS_REGISTRY(c2_runqueues);
+
+int ns_c2_runqueue_parse(const char *name)
+{
+    const struct c2_runqueue_name *r = ns_registry_find(&c2_runqueue_registry, name);
+    return r ? (int)r->arrangement : -1;
+}
+
+const char *const *ns_c2_runqueue_names(void) { return ns_registry_names(&c2_runqueue_registry); }

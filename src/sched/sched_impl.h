@@ -9,6 +9,7 @@
 #include "numasched/sched.h"
 
 extern const struct ns_sched_ops ns_sched_credit;
+extern const struct ns_sched_ops ns_sched_credit2;
 extern const struct ns_sched_ops ns_sched_rr;
 
 #endif

@@ -1,0 +1,568 @@
+/*
+ * credit2: Xen's credit2 scheduler ("sched=credit2", the default since Xen
+ * 4.12), re-implemented from facts/xen-scheduling.md section 3 with the
+ * semantics of Xen 4.22's xen/common/sched/credit2.c.
+ *
+ * The mechanism, in one paragraph: pCPUs are grouped into runqueues (one per
+ * socket by default, at most 16 pCPUs each), and a vCPU belongs to one
+ * runqueue at a time. Credit is time: every vCPU starts an epoch with 10 ms,
+ * the running one pays for what it runs, scaled so that a vCPU of half the
+ * runqueue's largest weight pays double, and the runqueue's queue is ordered
+ * by credit. When the best vCPU that wants to run has none left, the epoch
+ * ends for the whole runqueue: everybody gets 10 ms more, and the pCPU that
+ * noticed balances load against the runqueue furthest from its own. A
+ * waking vCPU queues in its own runqueue and one pCPU there is tickled:
+ * an idle one (whole idle cores first, soft affinity first), else the busy
+ * one it beats by the widest credit margin. A pCPU runs a vCPU until its
+ * credit falls to that of the next in line, between 500 us and 10 ms.
+ *
+ * Files:
+ *   credit2.c        this file: lifecycle, wake/sleep/yield, schedule, the
+ *                    ops table;
+ *   credit2_runq.c   runqueue arrangement, queues, credits, load averages;
+ *   credit2_pick.c   tickle, res_pick, moves between runqueues, balancing;
+ *   credit2_cap.c    caps: budgets, parking, replenishment;
+ *   credit2_check.c  the invariant checker (--check), dump, stats.
+ *
+ * Not modelled: the 4.3-4.9 versions (facts 3.8), tasklets, and the lock contention that makes Xen fall back when a
+ * try-lock fails (numasched's locks always succeed).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "credit2_priv.h"
+
+void c2_trace(const struct c2_priv *prv, uint32_t event, unsigned n, const uint32_t *words)
+{
+    const struct ns_sched_env *env = prv->s->env;
+
+    if (env->trace)
+        env->trace(env->ctx, event, n, words);
+}
+
+uint32_t c2_unit_word(const struct c2_vcpu *svc)
+{
+    if (c2_is_idle(svc))
+        return svc->idle_cpu | (0x7fffu << 16);
+    return svc->v->id | (svc->v->dom->id << 16);
+}
+
+/* ---- instance, pCPUs, domains, vCPUs ------------------------------------------ */
+
+/*
+ * Versions (facts 3.8): 4.8 brought today's load math, ratelimit, SMT-aware
+ * tickling and per-socket runqueues; 4.10 soft affinity and caps; 4.14 the
+ * limit of pCPUs per runqueue; 4.18 made "all" one runqueue whatever the
+ * SMT siblings. Older credit2 was experimental and is not modelled.
+ */
+static int c2_set_params(struct c2_priv *prv, const struct ns_sched_params *p, struct ns_err *err)
+{
+    unsigned n = prv->topo->nr_pcpus, max = p->credit2_max_cpus_runqueue;
+
+    if (p->credit2_compat < 408 || p->credit2_compat > 422)
+        return ns_err_set(err, NULL, 0, "credit2_compat",
+                          "credit2: Xen version 4.%u is not modelled (4.8 to 4.22)",
+                          p->credit2_compat >= 400 ? p->credit2_compat - 400 : p->credit2_compat);
+    if (max < 1)
+        return ns_err_set(err, NULL, 0, "sched_credit2_max_cpus_runqueue",
+                          "credit2: at least 1 pCPU per runqueue");
+    prv->compat = p->credit2_compat;
+    /* Spread evenly: as many runqueues as the limit needs, as equal as can be. */
+    prv->max_cpus_runq = c2_compat_ge(prv, 414) ? n / ((n - 1) / max + 1) : n;
+    prv->arrangement = p->credit2_runqueue;
+    prv->ratelimit = (ns_time_t)p->ratelimit_us * NS_US;
+    prv->migrate_resist = (ns_time_t)p->credit2_migrate_resist_us * NS_US;
+    return 0;
+}
+
+static int credit2_init(struct ns_sched *s, struct ns_err *err)
+{
+    const struct ns_topo *t = s->env->topo;
+    struct c2_priv *prv = ns_xcalloc(1, sizeof(*prv));
+
+    prv->s = s;
+    prv->topo = t;
+    if (c2_set_params(prv, &s->params, err) < 0) {
+        free(prv);
+        return -1;
+    }
+    prv->pcpu = ns_xcalloc(t->nr_pcpus, sizeof(*prv->pcpu));
+    cs_list_init(&prv->all_doms);
+    struct ns_mask *scratch[] = {&prv->tk_mask, &prv->tk_step, &prv->pk_mask, &prv->pk_hard,
+                                 &prv->sc_mask, &prv->ck_mask};
+    for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
+        ns_mask_init(scratch[i], t->nr_pcpus);
+    s->priv = prv;
+    return 0;
+}
+
+/* vCPUs the engine did not remove (their ns_vcpu may be gone: not touched). */
+static void credit2_deinit(struct ns_sched *s)
+{
+    struct c2_priv *prv = c2_priv(s);
+
+    if (!prv)
+        return;
+    for (unsigned i = 0; i < prv->nr_rqd; i++) {
+        struct c2_rqd *rqd = prv->rqd[i];
+        while (!cs_list_empty(&rqd->svc)) {
+            struct c2_vcpu *svc = c2_rqd_elem(rqd->svc.next);
+            cs_list_del_init(&svc->rqd_elem);
+            free(svc);
+        }
+        c2_rqd_free(rqd);
+    }
+    while (!cs_list_empty(&prv->all_doms)) {
+        struct c2_dom *sdom = cs_entry(prv->all_doms.next, struct c2_dom, all_elem);
+        c2_cap_deinit(prv, sdom);
+        cs_list_del_init(&sdom->all_elem);
+        free(sdom);
+    }
+    struct ns_mask *scratch[] = {&prv->tk_mask, &prv->tk_step, &prv->pk_mask, &prv->pk_hard,
+                                 &prv->sc_mask, &prv->ck_mask};
+    for (size_t i = 0; i < sizeof(scratch) / sizeof(scratch[0]); i++)
+        ns_mask_free(scratch[i]);
+    free(prv->rqd);
+    free(prv->pcpu);
+    free(prv);
+    s->priv = NULL;
+}
+
+static void c2_vcpu_init(struct c2_vcpu *svc)
+{
+    memset(svc, 0, sizeof(*svc));
+    cs_list_init(&svc->runq_elem);
+    cs_list_init(&svc->rqd_elem);
+    cs_list_init(&svc->parked_elem);
+    svc->tickled_cpu = -1;
+}
+
+/* A pCPU joins its runqueue (facts 3.2) idle, with an idle vCPU below every credit. */
+static void credit2_add_pcpu(struct ns_sched *s, unsigned cpu)
+{
+    struct c2_priv *prv = c2_priv(s);
+    struct c2_pcpu *spc = c2_pcpu(prv, cpu);
+
+    spc->in_pool = true;
+    spc->rqd = c2_rqd_for_cpu(prv, cpu);
+    c2_vcpu_init(&spc->idle);
+    spc->idle.credit = C2_IDLE_CREDIT;
+    spc->idle.idle_cpu = cpu;
+    spc->idle.rqd = spc->rqd;
+    spc->curr = &spc->idle;
+    spc->curr_since = c2_now(prv);
+}
+
+static struct c2_dom *c2_dom_alloc(struct c2_priv *prv, struct ns_domain *d)
+{
+    struct c2_dom *sdom = ns_xcalloc(1, sizeof(*sdom));
+
+    cs_list_add_tail(&sdom->all_elem, &prv->all_doms);
+    sdom->dom = d;
+    sdom->prv = prv;
+    sdom->weight = d->weight ? d->weight : C2_DEFAULT_WEIGHT;
+    sdom->cap = c2_compat_ge(prv, 410) ? d->cap : 0;
+    c2_cap_init(prv, sdom);
+    d->sched_priv = sdom;
+    return sdom;
+}
+
+static void credit2_add_domain(struct ns_sched *s, struct ns_domain *d)
+{
+    c2_dom_alloc(c2_priv(s), d);
+}
+
+static void credit2_remove_domain(struct ns_sched *s, struct ns_domain *d)
+{
+    struct c2_dom *sdom = d->sched_priv;
+
+    if (!sdom)
+        return;
+    c2_cap_deinit(c2_priv(s), sdom);
+    cs_list_del_init(&sdom->all_elem);
+    free(sdom);
+    d->sched_priv = NULL;
+}
+
+/* Xen's fast path for a vCPU pinned to a single pCPU (facts 3.7, step 1). */
+static void c2_update_pinned(struct c2_vcpu *svc)
+{
+    if (ns_mask_weight(&svc->v->hard) == 1)
+        svc->flags |= C2_FLAG_PINNED;
+    else
+        svc->flags &= ~C2_FLAG_PINNED;
+}
+
+/*
+ * A new vCPU starts an epoch's worth of credit and a load of one half (it
+ * has not yet shown whether it runs), and is assigned to the runqueue
+ * res_pick chooses: credit2 picks on insert (facts 1.3, 4.8+). In a capped
+ * domain it starts without budget and its quota is its share of the
+ * domain's, at least MIN_TIMER.
+ */
+static void credit2_insert_vcpu(struct ns_sched *s, struct ns_vcpu *v)
+{
+    struct c2_priv *prv = c2_priv(s);
+    struct c2_dom *sdom = v->dom->sched_priv ? v->dom->sched_priv : c2_dom_alloc(prv, v->dom);
+    struct c2_vcpu *svc = ns_xmalloc(sizeof(*svc));
+
+    c2_vcpu_init(svc);
+    svc->v = v;
+    svc->sdom = sdom;
+    svc->weight = sdom->weight;
+    svc->credit = C2_CREDIT_INIT;
+    svc->avgload = 1LL << (C2_LOAD_PRECISION_SHIFT - 1);
+    svc->load_last_update = (int64_t)(c2_now(prv) >> C2_LOAD_GRANULARITY_SHIFT);
+    svc->budget_quota = sdom->tot_budget / (v->dom->nr_vcpus ? v->dom->nr_vcpus : 1);
+    if (svc->budget_quota < C2_MIN_TIMER)
+        svc->budget_quota = C2_MIN_TIMER;
+    v->sched_priv = svc;
+    c2_update_pinned(svc);
+    v->processor = c2_res_pick(prv, svc);
+    c2_runq_assign(prv, svc, c2_rqd_of(prv, v->processor));
+}
+
+/* Only at teardown: the engine never removes a vCPU while the host runs. */
+static void credit2_remove_vcpu(struct ns_sched *s, struct ns_vcpu *v)
+{
+    struct c2_priv *prv = c2_priv(s);
+    struct c2_vcpu *svc = c2_vcpu(v);
+
+    if (!svc)
+        return;
+    if (c2_on_runq(svc))
+        c2_runq_remove(svc);
+    cs_list_del_init(&svc->parked_elem);
+    if (svc->rqd)
+        c2_runq_deassign(prv, svc);
+    struct c2_pcpu *spc = c2_pcpu(prv, v->processor);
+    if (spc->in_pool && spc->curr == svc)
+        spc->curr = &spc->idle;
+    free(svc);
+    v->sched_priv = NULL;
+}
+
+/*
+ * The core moves a vCPU (facts 1.2): res_pick chooses, and, as Xen's
+ * csched2_unit_migrate right after it, a change of runqueue is made now
+ * (the vCPU is off its pCPU and off the queue at this point).
+ */
+static unsigned credit2_pick_cpu(struct ns_sched *s, struct ns_vcpu *v)
+{
+    struct c2_priv *prv = c2_priv(s);
+    struct c2_vcpu *svc = c2_vcpu(v);
+    unsigned cpu;
+
+    c2_update_pinned(svc);
+    cpu = c2_res_pick(prv, svc);
+    if (c2_rqd_of(prv, cpu) != svc->rqd)
+        c2_migrate(prv, svc, c2_rqd_of(prv, cpu), c2_now(prv));
+    else
+        v->processor = cpu;
+    return v->processor;
+}
+
+/* ---- wake, sleep, yield (facts 3.4, 3.7) ---------------------------------------- */
+
+/*
+ * A waking vCPU joins the queue of the runqueue it is assigned to (credit2
+ * never changes runqueue on wake) and counts in its load; tickle finds it a
+ * pCPU there.
+ */
+static void credit2_wake(struct ns_sched *s, struct ns_vcpu *v)
+{
+    struct c2_priv *prv = c2_priv(s);
+    struct c2_vcpu *svc = c2_vcpu(v);
+    ns_time_t now = c2_now(prv);
+
+    if (c2_pcpu(prv, v->processor)->curr == svc || c2_on_runq(svc))
+        return;
+    c2_update_load(prv, svc->rqd, svc, 1, now);
+    c2_runq_insert(prv, svc);
+    c2_runq_tickle(prv, svc, now);
+}
+
+/* A running vCPU gets its pCPU rescheduled (its load drops when it is off);
+ * a queued one leaves the queue and the load now. */
+static void credit2_sleep(struct ns_sched *s, struct ns_vcpu *v)
+{
+    struct c2_priv *prv = c2_priv(s);
+    struct c2_vcpu *svc = c2_vcpu(v);
+
+    if (c2_pcpu(prv, v->processor)->curr == svc) {
+        c2_tickle_cpu(prv, v->processor, svc->rqd);
+    } else if (c2_on_runq(svc)) {
+        c2_update_load(prv, svc->rqd, svc, -1, c2_now(prv));
+        c2_runq_remove(svc);
+    }
+}
+
+/* A yield makes the next schedule (which the core asks for, as Xen's
+ * do_yield does) look at the whole queue, ratelimit or not. */
+static void credit2_yield(struct ns_sched *s, struct ns_vcpu *v)
+{
+    (void)s;
+    c2_vcpu(v)->flags |= C2_FLAG_YIELD;
+}
+
+/* ---- schedule (facts 3.3, 3.7) ----------------------------------------------------- */
+
+/*
+ * Soft-affinity kick-away (4.10+): a vCPU running outside its soft affinity
+ * while a soft-affine pCPU of its runqueue sits idle and untickled is
+ * treated as not runnable here, so it goes back to the queue and tickle
+ * sends it to that pCPU. Without the rule it would stay wherever it first
+ * landed for as long as it kept running.
+ */
+static bool c2_kick_away(struct c2_priv *prv, struct c2_vcpu *scurr, unsigned cpu)
+{
+    struct ns_mask *m = &prv->sc_mask;
+    struct c2_rqd *rqd = scurr->rqd;
+
+    if (!c2_has_soft(prv, scurr->v))
+        return false;
+    ns_balance_mask(scurr->v, NS_BALANCE_SOFT, m);
+    if (ns_mask_test(m, cpu))
+        return false;
+    ns_mask_and(m, m, &rqd->idle);
+    ns_mask_andnot(m, m, &rqd->tickled);
+    return ns_mask_intersects(m, c2_pool_cpus(prv));
+}
+
+/*
+ * Which waiting vCPU beats @snext here: the queue is in credit order, so the
+ * scan stops at the first with no more credit (a yield scans it all). It
+ * skips vCPUs not allowed here, vCPUs a still-pending tickle reserved for
+ * another pCPU, and vCPUs last run on another pCPU unless they lead by
+ * migrate_resist: moving a vCPU costs its cache, so a small credit lead is
+ * not worth it. Last, a capped vCPU must get budget, or it is parked (and
+ * leaves the queue).
+ */
+static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
+                                    struct c2_vcpu *snext, unsigned cpu, bool yield)
+{
+    for (struct cs_list *it = rqd->runq.next, *next; it != &rqd->runq; it = next) {
+        struct c2_vcpu *svc = c2_runq_elem(it);
+        next = it->next;
+        c2_trace(prv, C2_TRC_RUNQ_CAND_CHECK, 1, (uint32_t[]){c2_unit_word(svc)});
+        if (!yield && svc->credit <= snext->credit)
+            break;
+        if (!ns_mask_test(&svc->v->hard, cpu))
+            continue;
+        if (svc->tickled_cpu != -1 && (unsigned)svc->tickled_cpu != cpu &&
+            ns_mask_test(&rqd->tickled, (unsigned)svc->tickled_cpu))
+            continue;
+        if (svc->v->processor != cpu &&
+            snext->credit + (int64_t)prv->migrate_resist > svc->credit) {
+            prv->stats.resisted++;
+            continue;
+        }
+        if (c2_has_cap(svc) && !c2_grab_budget(prv, svc))
+            continue;
+        return svc;
+    }
+    return snext;
+}
+
+/*
+ * The candidate: the current vCPU while it is within its ratelimit (and did
+ * not yield), so wake-up storms cannot make a pCPU thrash; else the best of
+ * the current vCPU (unless kicked away or not runnable, then idle) and the
+ * queue.
+ */
+static struct c2_vcpu *c2_candidate(struct c2_priv *prv, struct c2_rqd *rqd,
+                                    struct c2_vcpu *scurr, unsigned cpu, ns_time_t now)
+{
+    struct c2_pcpu *spc = c2_pcpu(prv, cpu);
+    struct c2_vcpu *snext = scurr;
+    bool yield = false;
+
+    if (!c2_is_idle(scurr)) {
+        yield = scurr->flags & C2_FLAG_YIELD;
+        scurr->flags &= ~C2_FLAG_YIELD;
+        bool runnable = ns_vcpu_runnable(scurr->v);
+        if (!yield && prv->ratelimit && runnable && now - spc->curr_since < prv->ratelimit) {
+            prv->stats.ratelimited++;
+            c2_trace(prv, C2_TRC_RATELIMIT, 2,
+                     (uint32_t[]){c2_unit_word(scurr), (uint32_t)(now - spc->curr_since)});
+            return scurr;
+        }
+        bool kick = runnable && c2_kick_away(prv, scurr, cpu);
+        prv->stats.kick_aways += kick;
+        if (!runnable || kick)
+            snext = &spc->idle;
+    }
+    snext = c2_scan_runq(prv, rqd, snext, cpu, yield);
+    c2_trace(prv, C2_TRC_RUNQ_CANDIDATE, 3,
+             (uint32_t[]){c2_unit_word(snext), (uint32_t)snext->tickled_cpu, c2_lo(snext->credit)});
+    return snext;
+}
+
+/*
+ * How long @snext runs (facts 3.7): until its credit falls to that of the
+ * best waiting vCPU (or of the one going back to the queue), or to zero,
+ * converted back to time at its burn rate, and no longer than its budget if
+ * capped; never less than 500 us nor what is left of its ratelimit, never
+ * more than 10 ms.
+ */
+static ns_time_t c2_runtime(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *snext,
+                            bool running, ns_time_t since, ns_time_t now, int64_t inflight)
+{
+    int64_t min_time = C2_MIN_TIMER, rt_credit = snext->credit, swait = 0, time;
+
+    if (prv->ratelimit) {
+        int64_t rl = (int64_t)prv->ratelimit;
+        if (running)
+            rl = (int64_t)(since + prv->ratelimit) - (int64_t)now;
+        if (rl > min_time)
+            min_time = rl;
+    }
+    if (!cs_list_empty(&rqd->runq) && c2_runq_elem(rqd->runq.next)->credit > 0)
+        swait = c2_runq_elem(rqd->runq.next)->credit;
+    if (swait < inflight)
+        swait = inflight;
+    if (swait > 0)
+        rt_credit = snext->credit - swait;
+    time = rt_credit > 0 ? rt_credit * (int64_t)snext->weight / (int64_t)rqd->max_weight : 0;
+    if (c2_has_cap(snext) && snext->budget < time)
+        time = snext->budget;
+    if (time < min_time)
+        time = min_time;
+    else if (time > C2_MAX_TIMER)
+        time = C2_MAX_TIMER;
+    return (ns_time_t)time;
+}
+
+/*
+ * A real vCPU goes on @cpu: off the queue, the pCPU leaves the idle masks,
+ * and if the best credit that wants to run is gone the epoch ends (reset,
+ * then balancing). A vCPU pulled from another pCPU is compensated for the
+ * cache it leaves behind.
+ */
+static void c2_run(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *scurr,
+                   struct c2_vcpu *snext, unsigned cpu, ns_time_t now)
+{
+    if (snext != scurr) {
+        c2_runq_remove(snext);
+        snext->flags |= C2_FLAG_SCHEDULED;
+    } else {
+        c2_update_load(prv, rqd, snext, 0, now);
+    }
+    if (ns_mask_test(&rqd->idle, cpu)) {
+        ns_mask_clear(&rqd->idle, cpu);
+        c2_smt_idle_clear(prv, cpu, rqd);
+    }
+    int64_t top = snext->credit;
+    if (!cs_list_empty(&rqd->runq) && c2_runq_elem(rqd->runq.next)->credit > top)
+        top = c2_runq_elem(rqd->runq.next)->credit;
+    if (top <= C2_CREDIT_RESET) {
+        c2_reset_credit(prv, cpu, now, snext);
+        c2_balance_load(prv, cpu, now);
+    }
+    snext->start_time = now;
+    snext->tickled_cpu = -1;
+    if (snext->v->processor != cpu) {
+        snext->credit += C2_MIGRATE_COMPENSATION;
+        snext->v->processor = cpu;
+    }
+}
+
+static void c2_go_idle(struct c2_priv *prv, struct c2_rqd *rqd, unsigned cpu, ns_time_t now)
+{
+    if (!ns_mask_test(&rqd->idle, cpu)) {
+        ns_mask_set(&rqd->idle, cpu);
+        c2_smt_idle_set(prv, cpu, rqd);
+    }
+    c2_update_load(prv, rqd, NULL, 0, now);
+}
+
+/*
+ * After the switch (Xen's context_saved): unused budget goes back to the
+ * domain; a vCPU switched out while still runnable goes back to the queue
+ * and is tickled, any other leaves the load.
+ */
+static void c2_saved(struct c2_priv *prv, struct c2_vcpu *scurr, bool requeue, ns_time_t now)
+{
+    scurr->flags &= ~C2_FLAG_SCHEDULED;
+    if (c2_has_cap(scurr) && scurr->budget > 0)
+        c2_return_budget(prv, scurr);
+    if (requeue && ns_vcpu_runnable(scurr->v)) {
+        c2_runq_insert(prv, scurr);
+        c2_runq_tickle(prv, scurr, now);
+    } else {
+        c2_update_load(prv, scurr->rqd, scurr, -1, now);
+    }
+}
+
+/* A move balancing asked of the vCPU this pCPU had just chosen (see c2_migrate). */
+static void c2_deferred_migrate(struct c2_priv *prv, struct c2_vcpu *scurr)
+{
+    if (!c2_is_idle(scurr) && (scurr->flags & C2_FLAG_MIGRATE_REQ) &&
+        !(scurr->v->pause_flags & NS_VPF_MIGRATING))
+        prv->s->env->migrate(prv->s->env->ctx, scurr->v);
+}
+
+static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cpu, ns_time_t now)
+{
+    struct c2_priv *prv = c2_priv(s);
+    struct c2_pcpu *spc = c2_pcpu(prv, cpu);
+    struct c2_rqd *rqd = spc->rqd;
+    struct c2_vcpu *scurr = spc->curr, *snext;
+    int64_t inflight = 0;
+
+    c2_deferred_migrate(prv, scurr);
+    bool tickled = ns_mask_test(&rqd->tickled, cpu);
+    if (tickled) {
+        ns_mask_clear(&rqd->tickled, cpu);
+        c2_smt_idle_set(prv, cpu, rqd);
+    }
+    c2_trace(prv, C2_TRC_SCHEDULE, 2,
+             (uint32_t[]){cpu | (rqd->id << 16),
+                          ((uint32_t)c2_is_idle(scurr) << 8) |
+                              ((uint32_t)ns_mask_test(&rqd->smt_idle, cpu) << 16) |
+                              ((uint32_t)tickled << 24)});
+    c2_burn_credits(prv, scurr, now);
+    if (c2_has_cap(scurr) && scurr->budget <= 0)
+        c2_grab_budget(prv, scurr);
+    snext = c2_candidate(prv, rqd, scurr, cpu, now);
+    bool requeue = snext != scurr && !c2_is_idle(scurr) && ns_vcpu_runnable(scurr->v);
+    if (!c2_is_idle(snext)) {
+        c2_run(prv, rqd, scurr, snext, cpu, now);
+        if (requeue)
+            inflight = scurr->credit;
+    } else {
+        c2_go_idle(prv, rqd, cpu, now);
+    }
+    ns_time_t slice = c2_is_idle(snext) ? NS_TIME_NEVER
+                                        : c2_runtime(prv, rqd, snext, snext == scurr,
+                                                     spc->curr_since, now, inflight);
+    if (snext != scurr) {
+        spc->curr = snext;
+        spc->curr_since = now;
+        if (!c2_is_idle(scurr))
+            c2_saved(prv, scurr, requeue, now);
+    }
+    return (struct ns_sched_slice){c2_is_idle(snext) ? NULL : snext->v, slice};
+}
+
+const struct ns_sched_ops ns_sched_credit2 = {
+    .name = "credit2",
+    .trace_id = 1,
+    .init = credit2_init,
+    .deinit = credit2_deinit,
+    .add_pcpu = credit2_add_pcpu,
+    .add_domain = credit2_add_domain,
+    .insert_vcpu = credit2_insert_vcpu,
+    .remove_vcpu = credit2_remove_vcpu,
+    .remove_domain = credit2_remove_domain,
+    .sleep = credit2_sleep,
+    .wake = credit2_wake,
+    .yield = credit2_yield,
+    .do_schedule = credit2_do_schedule,
+    .pick_cpu = credit2_pick_cpu,
+    .check = c2_check,
+    .dump = c2_dump,
+    .stats = c2_stats,
+};

@@ -1,0 +1,428 @@
+/*
+ * credit2: where vCPUs go. Tickling a pCPU of the vCPU's runqueue when it
+ * wakes, picking a runqueue when it moves, and balancing load between
+ * runqueues at each credit reset (facts 3.5-3.7).
+ *
+ * The split of work, as in Xen: a vCPU's runqueue is chosen rarely and with
+ * care (res_pick and balancing compare loads), and within its runqueue the
+ * pCPU is chosen by tickling, every time it wakes. Soft affinity enters
+ * both: res_pick prefers the least loaded runqueue that has soft-affine
+ * pCPUs, and tickle tries soft-affine pCPUs first.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "credit2_priv.h"
+
+/* ---- idle cores (facts 3.2) -------------------------------------------------- */
+
+/*
+ * smt_idle marks the pCPUs of cores whose threads (those in this runqueue)
+ * are all idle and none tickled: the best places to wake a vCPU, where it
+ * shares its core's execution units with nobody.
+ */
+static void c2_core_in_rqd(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd,
+                           struct ns_mask *out)
+{
+    ns_mask_and(out, ns_topo_siblings(prv->topo, cpu), &rqd->active);
+}
+
+void c2_smt_idle_set(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd)
+{
+    struct ns_mask *core = &prv->sc_mask;
+
+    c2_core_in_rqd(prv, cpu, rqd, core);
+    for (size_t c = ns_mask_first(core); c != NS_MASK_NONE; c = ns_mask_next(core, c))
+        if (!ns_mask_test(&rqd->idle, c) || ns_mask_test(&rqd->tickled, c))
+            return;
+    ns_mask_or(&rqd->smt_idle, &rqd->smt_idle, core);
+}
+
+void c2_smt_idle_clear(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd)
+{
+    c2_core_in_rqd(prv, cpu, rqd, &prv->sc_mask);
+    ns_mask_andnot(&rqd->smt_idle, &rqd->smt_idle, &prv->sc_mask);
+}
+
+void c2_tickle_cpu(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd)
+{
+    ns_mask_set(&rqd->tickled, cpu);
+    c2_smt_idle_clear(prv, cpu, rqd);
+    prv->stats.tickles++;
+    prv->s->env->tickle(prv->s->env->ctx, cpu);
+}
+
+/* ---- tickle (facts 3.7) ----------------------------------------------------------- */
+
+/* A vCPU that ran less than the ratelimit (less a 50 us tolerance) is not preempted. */
+static bool c2_preemptable(const struct c2_priv *prv, const struct c2_pcpu *spc, ns_time_t now)
+{
+    if (prv->ratelimit <= (ns_time_t)C2_RATELIMIT_TOLERANCE)
+        return true;
+    return now - spc->curr_since > prv->ratelimit - (ns_time_t)C2_RATELIMIT_TOLERANCE;
+}
+
+/*
+ * How much @svc deserves busy pCPU @cpu: its credit lead over what runs there,
+ * less migrate_resist if it would change pCPU. A positive lead earns
+ * CREDIT_INIT for landing in its soft affinity and another for not evicting
+ * the current vCPU from its own, so preemptions that help both soft
+ * affinities win over mere credit differences.
+ */
+static int64_t c2_tickle_score(struct c2_priv *prv, struct c2_vcpu *svc, unsigned cpu,
+                               ns_time_t now)
+{
+    struct c2_pcpu *spc = c2_pcpu(prv, cpu);
+    struct c2_vcpu *cur = spc->curr;
+
+    if (c2_is_idle(cur) || !c2_preemptable(prv, spc, now))
+        return -1;
+    c2_burn_credits(prv, cur, now);
+    int64_t score = svc->credit - cur->credit;
+    if (svc->v->processor != cpu)
+        score -= (int64_t)prv->migrate_resist;
+    if (score > 0 && c2_compat_ge(prv, 410)) {
+        if (ns_mask_test(&svc->v->soft, cpu))
+            score += C2_CREDIT_INIT;
+        if (!ns_mask_test(&cur->v->soft, cpu))
+            score += C2_CREDIT_INIT;
+    }
+    c2_trace(prv, C2_TRC_TICKLE_CHECK, 3,
+             (uint32_t[]){c2_unit_word(cur), c2_lo(cur->credit), c2_lo(score)});
+    return score;
+}
+
+/* @cpu if it is in @m, else the next member of @m after it (Xen's cpumask_test_or_cycle). */
+static size_t c2_test_or_cycle(unsigned cpu, const struct ns_mask *m)
+{
+    return ns_mask_test(m, cpu) ? cpu : ns_mask_cycle(m, cpu);
+}
+
+/*
+ * An idle pCPU for @svc within its runqueue, soft step then hard step: first
+ * a pCPU of a fully idle core (its own pCPU if it is one), then any idle,
+ * untickled pCPU. NS_MASK_NONE if there is none; prv->tk_step then holds the
+ * hard-step mask (hard & pool) for the busy search.
+ */
+static size_t c2_tickle_idle(struct c2_priv *prv, struct c2_vcpu *svc)
+{
+    struct c2_rqd *rqd = svc->rqd;
+    struct ns_vcpu *v = svc->v;
+    const struct ns_mask *pool = c2_pool_cpus(prv);
+    struct ns_mask *mask = &prv->tk_mask, *step = &prv->tk_step;
+    size_t i;
+
+    for (int bs = NS_BALANCE_SOFT; bs <= NS_BALANCE_HARD; bs++) {
+        if (bs == NS_BALANCE_SOFT && !c2_has_soft(prv, v))
+            continue;
+        ns_balance_mask(v, (enum ns_balance_step)bs, step);
+        ns_mask_and(step, step, pool);
+        ns_mask_and(mask, &rqd->smt_idle, step);
+        if ((i = c2_test_or_cycle(v->processor, mask)) != NS_MASK_NONE)
+            return i;
+        ns_mask_andnot(mask, &rqd->idle, &rqd->tickled);
+        ns_mask_and(mask, mask, step);
+        if ((i = c2_test_or_cycle(v->processor, mask)) != NS_MASK_NONE)
+            return i;
+    }
+    return NS_MASK_NONE;
+}
+
+/*
+ * A busy, untickled pCPU of the runqueue @svc should preempt, by score. Its
+ * own pCPU is scored first and taken at once if the score is positive and
+ * it is soft-affine; otherwise the best positive score wins.
+ */
+static size_t c2_tickle_busy(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
+{
+    struct c2_rqd *rqd = svc->rqd;
+    unsigned own = svc->v->processor;
+    struct ns_mask *mask = &prv->tk_mask;
+    size_t best = NS_MASK_NONE;
+    int64_t max = 0;
+
+    ns_mask_andnot(mask, &rqd->active, &rqd->idle);
+    ns_mask_andnot(mask, mask, &rqd->tickled);
+    ns_mask_and(mask, mask, &prv->tk_step);
+    if (ns_mask_test(mask, own)) {
+        ns_mask_clear(mask, own);
+        int64_t score = c2_tickle_score(prv, svc, own, now);
+        if (score > 0) {
+            if (c2_compat_ge(prv, 410) && ns_mask_test(&svc->v->soft, own))
+                return own;
+            max = score;
+            best = own;
+        }
+    }
+    ns_mask_for_each(cpu, mask) {
+        int64_t score = c2_tickle_score(prv, svc, (unsigned)cpu, now);
+        if (score > max) {
+            max = score;
+            best = cpu;
+        }
+    }
+    return best;
+}
+
+/*
+ * Poke a pCPU of @svc's runqueue to run it (facts 3.7): an exclusively
+ * pinned vCPU whose pCPU is idle goes there; else an idle pCPU, soft
+ * affinity first; else the busy pCPU it beats by the widest margin. The
+ * pCPU is marked tickled, so that other wake-ups look elsewhere, and
+ * reserved for @svc until it schedules.
+ */
+void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
+{
+    struct c2_rqd *rqd = svc->rqd;
+    unsigned cpu = svc->v->processor;
+    size_t target;
+
+    c2_trace(prv, C2_TRC_TICKLE_NEW, 3, (uint32_t[]){c2_unit_word(svc), cpu, c2_lo(svc->credit)});
+    if ((svc->flags & C2_FLAG_PINNED) && ns_mask_test(&rqd->idle, cpu) &&
+        !ns_mask_test(&rqd->tickled, cpu))
+        target = cpu;
+    else if ((target = c2_tickle_idle(prv, svc)) == NS_MASK_NONE)
+        target = c2_tickle_busy(prv, svc, now);
+    if (target == NS_MASK_NONE)
+        return;
+    c2_trace(prv, C2_TRC_TICKLE, 1, (uint32_t[]){(uint32_t)target});
+    c2_tickle_cpu(prv, (unsigned)target, rqd);
+    svc->tickled_cpu = (int)target;
+}
+
+/* ---- res_pick (facts 3.5) ---------------------------------------------------------- */
+
+/*
+ * A runqueue for @svc, and a pCPU in it: the one balancing asked for, if any
+ * of it is allowed; else the least loaded runqueue with a soft-affine pCPU,
+ * else the least loaded one it may run on at all. Its own runqueue's load
+ * counts without its own share, so that staying is judged fairly. Within the
+ * runqueue the pCPU only rotates (pick_bias): tickling chooses the real one.
+ * numasched takes every lock Xen would try, so the fallback is never needed.
+ */
+static struct c2_rqd *c2_pick_rqd(struct c2_priv *prv, struct c2_vcpu *svc,
+                                  const struct ns_mask *hard)
+{
+    struct c2_rqd *min_rqd = NULL, *min_s_rqd = NULL;
+    int64_t min = INT64_MAX, min_s = INT64_MAX;
+    bool has_soft = c2_has_soft(prv, svc->v);
+
+    for (unsigned i = 0; i < prv->nr_rqd; i++) {
+        struct c2_rqd *rqd = prv->rqd[i];
+        if (!ns_mask_intersects(hard, &rqd->active))
+            continue;
+        int64_t load = rqd->b_avgload;
+        if (rqd == svc->rqd)
+            load = load > svc->avgload ? load - svc->avgload : 0;
+        if (has_soft && load < min_s) {
+            ns_mask_and(&prv->pk_mask, hard, &rqd->active);
+            if (ns_mask_intersects(&prv->pk_mask, &svc->v->soft)) {
+                min_s = load;
+                min_s_rqd = rqd;
+            }
+        }
+        if (load < min) {
+            min = load;
+            min_rqd = rqd;
+        }
+    }
+    if (has_soft && min_s_rqd) {
+        ns_mask_and(&prv->pk_mask, hard, &svc->v->soft);
+        ns_mask_and(&prv->pk_mask, &prv->pk_mask, &min_s_rqd->active);
+        return min_s_rqd;
+    }
+    ns_mask_and(&prv->pk_mask, hard, &min_rqd->active);
+    return min_rqd;
+}
+
+unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc)
+{
+    struct ns_mask *hard = &prv->pk_hard;
+    struct c2_rqd *rqd;
+
+    ns_mask_and(hard, &svc->v->hard, c2_pool_cpus(prv));
+    if ((svc->flags & C2_FLAG_MIGRATE_REQ) &&
+        ns_mask_intersects(hard, &svc->migrate_rqd->active)) {
+        rqd = svc->migrate_rqd;
+        ns_mask_and(&prv->pk_mask, hard, &rqd->active);
+    } else {
+        rqd = c2_pick_rqd(prv, svc, hard);
+    }
+    svc->flags &= ~C2_FLAG_MIGRATE_REQ;
+    rqd->pick_bias = (unsigned)ns_mask_cycle(&prv->pk_mask, rqd->pick_bias);
+    c2_trace(prv, C2_TRC_PICKED_CPU, 4,
+             (uint32_t[]){c2_lo(rqd->b_avgload), c2_hi(rqd->b_avgload), c2_unit_word(svc),
+                          rqd->id | (rqd->pick_bias << 16)});
+    return rqd->pick_bias;
+}
+
+/* ---- moving between runqueues --------------------------------------------------- */
+
+/*
+ * Move @svc to runqueue @trqd. A running vCPU cannot change queue under its
+ * pCPU's feet: it is asked to migrate (the core deschedules it, then
+ * res_pick honours the request). The vCPU the balancing pCPU has just chosen
+ * is not on it yet: that pCPU schedules again at once and asks then. Anything else moves now, to the pCPU after
+ * the target's pick_bias, and if it was waiting it is tickled there.
+ */
+void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, ns_time_t now)
+{
+    struct ns_vcpu *v = svc->v;
+    bool on_runq = c2_on_runq(svc);
+
+    c2_trace(prv, C2_TRC_MIGRATE, 2, (uint32_t[]){c2_unit_word(svc), svc->rqd->id | (trqd->id << 16)});
+    if (svc->flags & C2_FLAG_SCHEDULED) {
+        svc->migrate_rqd = trqd;
+        svc->flags |= C2_FLAG_MIGRATE_REQ;
+        if (v->is_running)
+            prv->s->env->migrate(prv->s->env->ctx, v);
+        else
+            prv->s->env->tickle(prv->s->env->ctx, prv->s->env->this_cpu(prv->s->env->ctx));
+        return;
+    }
+    if (on_runq) {
+        c2_runq_remove(svc);
+        c2_update_load(prv, svc->rqd, NULL, -1, now);
+    }
+    c2_runq_deassign(prv, svc);
+    ns_mask_and(&prv->pk_mask, &v->hard, c2_pool_cpus(prv));
+    ns_mask_and(&prv->pk_mask, &prv->pk_mask, &trqd->active);
+    v->processor = (unsigned)ns_mask_cycle(&prv->pk_mask, trqd->pick_bias);
+    trqd->pick_bias = v->processor;
+    c2_runq_assign(prv, svc, trqd);
+    if (on_runq) {
+        c2_update_load(prv, trqd, NULL, 1, now);
+        c2_runq_insert(prv, svc);
+        c2_runq_tickle(prv, svc, now);
+    }
+}
+
+/* ---- load balancing (facts 3.6) ----------------------------------------------- */
+
+struct c2_balance {
+    struct c2_rqd *lrqd, *orqd;
+    int64_t delta;
+    struct c2_vcpu *push, *pull;
+};
+
+/* Would moving @push out and/or @pull in leave the two loads closer? */
+static void c2_consider(struct c2_balance *st, struct c2_vcpu *push, struct c2_vcpu *pull)
+{
+    int64_t l = st->lrqd->b_avgload, o = st->orqd->b_avgload;
+
+    if (push) {
+        l -= push->avgload;
+        o += push->avgload;
+    }
+    if (pull) {
+        l += pull->avgload;
+        o -= pull->avgload;
+    }
+    int64_t delta = l > o ? l - o : o - l;
+    if (delta < st->delta) {
+        st->delta = delta;
+        st->push = push;
+        st->pull = pull;
+    }
+}
+
+/* Not already on its way, and allowed on some pCPU of @rqd. */
+static bool c2_migrateable(struct c2_priv *prv, const struct c2_vcpu *svc,
+                           const struct c2_rqd *rqd)
+{
+    ns_mask_and(&prv->pk_mask, &svc->v->hard, c2_pool_cpus(prv));
+    return !(svc->flags & C2_FLAG_MIGRATE_REQ) && ns_mask_intersects(&prv->pk_mask, &rqd->active);
+}
+
+/*
+ * The runqueue whose load differs most from ours, and whether the difference
+ * is worth a move: a whole vCPU of load while both are under full load,
+ * an eighth of one above it. QUIRK "credit2_balance_last" (facts 3.6): the
+ * "other" load and pCPU count in that threshold are the last runqueue's
+ * looked at, not those of the runqueue found, as in Xen; the fix
+ * (NS_QUIRK_C2_BALANCE_LAST) uses the runqueue found.
+ */
+static struct c2_rqd *c2_balance_target(struct c2_priv *prv, struct c2_balance *st, ns_time_t now)
+{
+    struct c2_rqd *max_rqd = NULL, *last = NULL;
+
+    st->delta = 0;
+    for (unsigned i = 0; i < prv->nr_rqd; i++) {
+        struct c2_rqd *rqd = prv->rqd[i];
+        if (rqd == st->lrqd)
+            continue;
+        last = rqd;
+        c2_update_runq_load(prv, rqd, 0, now);
+        int64_t delta = st->lrqd->b_avgload - rqd->b_avgload;
+        if (delta < 0)
+            delta = -delta;
+        if (delta > st->delta) {
+            st->delta = delta;
+            max_rqd = rqd;
+        }
+    }
+    if (!max_rqd)
+        return NULL;
+    if (prv->s->params.quirk_fixes & NS_QUIRK_C2_BALANCE_LAST)
+        last = max_rqd;
+    c2_trace(prv, C2_TRC_LOAD_CHECK, 2,
+             (uint32_t[]){st->lrqd->id | (last->id << 16), c2_lo(st->delta)});
+    int64_t load_max = st->lrqd->b_avgload > last->b_avgload ? st->lrqd->b_avgload
+                                                               : last->b_avgload;
+    unsigned cpus_max = st->lrqd->nr_cpus > last->nr_cpus ? st->lrqd->nr_cpus : last->nr_cpus;
+    int shift = load_max < ((int64_t)cpus_max << C2_LOAD_PRECISION_SHIFT)
+                    ? C2_LOAD_PRECISION_SHIFT + C2_BALANCE_UNDER
+                    : C2_LOAD_PRECISION_SHIFT + C2_BALANCE_OVER;
+    return st->delta < (1LL << shift) ? NULL : max_rqd;
+}
+
+/*
+ * At a credit reset, the resetting pCPU evens out load between its runqueue
+ * and the one furthest from it: among every swap of one vCPU each way, every
+ * push and every pull, the move that leaves the two loads closest (it must
+ * beat doing nothing). Soft affinity is not considered here; res_pick and
+ * tickle take care of it. The loop over pairs is quadratic in the vCPUs of
+ * two runqueues, as Xen's is.
+ */
+void c2_balance_load(struct c2_priv *prv, unsigned cpu, ns_time_t now)
+{
+    struct c2_balance st = {.lrqd = c2_rqd_of(prv, cpu)};
+    struct cs_list *pi, *qi;
+    bool pulls_updated = false;
+
+    c2_update_runq_load(prv, st.lrqd, 0, now);
+    st.orqd = c2_balance_target(prv, &st, now);
+    if (!st.orqd)
+        return;
+    prv->stats.balances++;
+    c2_trace(prv, C2_TRC_LOAD_BALANCE, 6,
+             (uint32_t[]){c2_lo(st.lrqd->b_avgload), c2_hi(st.lrqd->b_avgload),
+                          c2_lo(st.orqd->b_avgload), c2_hi(st.orqd->b_avgload),
+                          st.lrqd->id | (st.orqd->id << 16), 0});
+    /* Xen refreshes the other side's vCPU loads in the first swap round
+     * only, so with nothing to push they stay as they were: so here. */
+    for (pi = st.lrqd->svc.next; pi != &st.lrqd->svc; pi = pi->next) {
+        struct c2_vcpu *push = c2_rqd_elem(pi);
+        c2_update_svc_load(prv, push, 0, now);
+        if (!c2_migrateable(prv, push, st.orqd))
+            continue;
+        for (qi = st.orqd->svc.next; qi != &st.orqd->svc; qi = qi->next) {
+            if (!pulls_updated)
+                c2_update_svc_load(prv, c2_rqd_elem(qi), 0, now);
+            if (c2_migrateable(prv, c2_rqd_elem(qi), st.lrqd))
+                c2_consider(&st, push, c2_rqd_elem(qi));
+        }
+        pulls_updated = true;
+        c2_consider(&st, push, NULL);
+    }
+    for (qi = st.orqd->svc.next; qi != &st.orqd->svc; qi = qi->next)
+        if (c2_migrateable(prv, c2_rqd_elem(qi), st.lrqd))
+            c2_consider(&st, NULL, c2_rqd_elem(qi));
+    if (st.push) {
+        prv->stats.pushes++;
+        c2_migrate(prv, st.push, st.orqd, now);
+    }
+    if (st.pull) {
+        prv->stats.pulls++;
+        c2_migrate(prv, st.pull, st.lrqd, now);
+    }
+}
