@@ -17,13 +17,32 @@ struct ns_param_value {
     const char *name, *value;
 };
 
-/* What the command line may override in a scenario. */
+/*
+ * A setting that replaces a file's own: its statement is read as if it
+ * ended the file, and libxlutil answers a key's last assignment. That is
+ * how a sweep varies a scenario without writing scenario files. Errors
+ * about the key name @file and @line, where the setting was written.
+ */
+struct ns_setting {
+    const char *stmt;               /* one xl.cfg statement on one line: sched = "rr" */
+    const char *file;
+    int line;
+};
+
+/* What the command line or a sweep may override in a scenario. */
 struct ns_overrides {
     bool has_seed, has_duration;
     uint64_t seed;
     ns_time_t duration;
     const struct ns_param_value *params;   /* applied after the scenario's own keys */
     size_t nr_params;
+    const struct ns_setting *scenario;  /* after the scenario file's own */
+    size_t nr_scenario;
+    const struct ns_setting *guest;     /* after every guest domain file's own */
+    size_t nr_guest;
+    /* Guest K (from 1) is named NAME-K: one template listed N times in
+     * `domains` gives N guests with distinct names. */
+    bool number_guests;
 };
 
 /*
