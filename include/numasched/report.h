@@ -16,6 +16,8 @@ int ns_report_write_json(const struct ns_results *r, const char *path, struct ns
 int ns_report_write_csv(const struct ns_results *r, const char *path, struct ns_err *err);
 /* Both files into @dir (created if missing). */
 int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_err *err);
+/* mkdir -p @dir; the error names @dir and, if different, the part that failed. */
+int ns_report_make_dirs(const char *dir, struct ns_err *err);
 
 /* ---- experiments: many runs, one table (src/report/experiment.c, plot.c) ---- */
 
@@ -218,6 +220,8 @@ void ns_sweep_emit_svg(const struct ns_sweep_table *t, size_t m, FILE *f);
 /* results.csv, summary.md and plot-METRIC.svg per metric into @dir, all
  * staged before any is renamed, as ns_exp_write does. */
 int ns_sweep_write(const struct ns_sweep_table *t, const char *dir, struct ns_err *err);
+/* Remove what ns_sweep_write writes, so that no table outlives its runs. */
+void ns_sweep_remove_outputs(const char *dir);
 
 /* ---- trace analysis: `numasched analyze` (src/report/analyze.c) ---- */
 

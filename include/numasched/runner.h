@@ -6,6 +6,7 @@
  *               operations; the local runner forks worker processes
  *   experiments named axes over scenario files: each cell run once per seed
  *               as a batch, the tables written from the runs' results files
+ *   sweeps      a sweep file's points, each run once per seed, likewise
  *   determinism `numasched run --determinism-check`: a run against itself
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -100,6 +101,24 @@ struct ns_experiment_vary {
 int ns_experiment_vary(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
                        const struct ns_experiment_vary *v, size_t n,
                        const struct ns_runner *runner, struct ns_err *err);
+
+/* ---- sweeps (src/runner/sweep.c) ---- */
+
+struct ns_sweep_opts {
+    const char *out;                /* DIR; NULL: the sweep file's name without .cfg */
+    unsigned jobs;                  /* 0: one per online CPU */
+    bool has_duration, has_warmup, quiet;
+    ns_time_t duration, warmup;
+};
+
+/*
+ * Run the sweep file @path (config.h's format) through @runner: load every
+ * point before running any, skip the runs a previous command completed,
+ * run the others, and write DIR's tables (see `numasched sweep --help`);
+ * returns as ns_runner.run does.
+ */
+int ns_sweep_run(const char *path, const struct ns_sweep_opts *o,
+                 const struct ns_runner *runner, struct ns_err *err);
 
 /* ---- the determinism check (src/runner/determinism.c) ---- */
 

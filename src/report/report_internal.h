@@ -89,8 +89,6 @@ void ns_report_emit_csv(const struct ns_results *r, FILE *f);
 typedef void ns_report_emit_fn(const void *ctx, FILE *f);
 int ns_report_stage(struct ns_outfile *o, const char *path, ns_report_emit_fn *emit,
                     const void *ctx, struct ns_err *err);
-/* mkdir -p @dir; the error names @dir and, if different, the part that failed. */
-int ns_report_make_dirs(const char *dir, struct ns_err *err);
 /* Write @n files @names[i] in @dir (created) with @emit[i](@ctx), all or none. */
 int ns_report_write_set(const char *dir, const char *const *names, ns_report_emit_fn *const *emit,
                         size_t n, const void *ctx, struct ns_err *err);

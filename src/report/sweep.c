@@ -337,3 +337,12 @@ int ns_sweep_write(const struct ns_sweep_table *t, const char *dir, struct ns_er
         free(path[i]);
     return rc;
 }
+
+void ns_sweep_remove_outputs(const char *dir)
+{
+    for (size_t i = 0; i < NR_FILES; i++) {
+        char *path = file_name(dir, i);
+        unlink(path);
+        free(path);
+    }
+}
