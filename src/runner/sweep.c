@@ -279,31 +279,53 @@ static int run_job(void *arg, size_t i, struct ns_err *err)
     return rc;
 }
 
+/* The runs of point @p, as far as they got: none of them is of its settings. */
+static void remove_runs(const struct sweep *sw, size_t p)
+{
+    for (size_t k = 0; k < sw->s.nr_seeds; k++) {
+        char *dir = run_dir(sw, p, k), *json = ns_path_join(dir, "results.json");
+        char *csv = ns_path_join(dir, "results.csv");
+        unlink(csv);
+        unlink(json);
+        free(csv);
+        free(json);
+        free(dir);
+    }
+}
+
 /*
  * point.txt goes in before the point's first run, written whole (a
- * temporary name, then a rename) and only when it changed, so that the
- * runs it vouches for are always runs of the settings it says.
+ * temporary name, then a rename) and only when it changed, after the runs
+ * of the settings it used to say are gone: the runs it vouches for are
+ * always runs of the settings it says, even if this command is stopped
+ * before it reruns them.
  */
+static int write_point_file(const struct sweep *sw, size_t p, struct ns_err *err)
+{
+    const struct point *pt = &sw->point[p];
+    char *path = ns_path_join(pt->dir, "point.txt");
+    struct ns_outfile o;
+    int rc = 0;
+
+    if (!file_is(path, pt->text)) {
+        remove_runs(sw, p);
+        rc = ns_report_make_dirs(pt->dir, err);
+        if (rc == 0)
+            rc = ns_outfile_open(&o, path, err);
+        if (rc == 0) {
+            fputs(pt->text, o.f);
+            rc = ns_outfile_commit(&o, err);
+        }
+    }
+    free(path);
+    return rc;
+}
+
 static int write_point_files(const struct sweep *sw, struct ns_err *err)
 {
-    for (size_t i = 0; i < sw->nr_jobs; i++) {
-        const struct point *pt = &sw->point[sw->job[i].point];
-        char *path = ns_path_join(pt->dir, "point.txt");
-        struct ns_outfile o;
-        int rc = 0;
-        if (!file_is(path, pt->text)) {
-            rc = ns_report_make_dirs(pt->dir, err);
-            if (rc == 0)
-                rc = ns_outfile_open(&o, path, err);
-            if (rc == 0) {
-                fputs(pt->text, o.f);
-                rc = ns_outfile_commit(&o, err);
-            }
-        }
-        free(path);
-        if (rc < 0)
+    for (size_t i = 0; i < sw->nr_jobs; i++)
+        if (write_point_file(sw, sw->job[i].point, err) < 0)
             return -1;
-    }
     return 0;
 }
 
