@@ -40,6 +40,10 @@ struct ns_batch {
     const char *(*source)(void *arg, size_t job);   /* its scenario, for a failure */
     unsigned (*weight)(void *arg, size_t job);      /* relative cost: the ETA */
     int (*run)(void *arg, size_t job, struct ns_err *err);
+    /* NULL, or true for a job an earlier command completed: the runner
+     * skips it. Asked once per job, after begin, by the process that hands
+     * out the jobs. */
+    bool (*complete)(void *arg, size_t job);
     /* Once, before the first job, with stop signals already taken by the
      * runner: an interruption from here on is reported, never silent. */
     void (*begin)(void *arg);
@@ -61,6 +65,15 @@ struct ns_runner {
 };
 
 extern const struct ns_runner ns_runner_local;
+/* MPI ranks (src/runner/mpi.c, only in build/numasched-mpi): rank 0 hands
+ * out the jobs in order, as ranks ask, runs them too, and calls finish. */
+extern const struct ns_runner ns_runner_mpi;
+
+/* For a runner: stop signals (SIGINT, SIGTERM, SIGHUP) set a flag, read by
+ * ns_runner_stopped (the signal, 0 if none), until ns_runner_default_stops. */
+void ns_runner_catch_stops(void);
+int ns_runner_stopped(void);
+void ns_runner_default_stops(void);
 
 /* For a job's last step, writing its files: a stop signal waits until
  * release, so that no file is left half-written under a temporary name. */

@@ -407,7 +407,7 @@ int ns_experiment_run(const struct ns_exp_axes *x, const struct ns_experiment_op
     if (rc == 0) {
         make_jobs(&ex);
         struct ns_batch b = {"numasched experiment", x->name, ex.nr_jobs, o.jobs, o.quiet, &ex,
-                             job_name, job_source, job_weight, run_job, begin, finish};
+                             job_name, job_source, job_weight, run_job, NULL, begin, finish};
         rc = runner->run(&b, err);
     }
     exp_free(&ex);

@@ -36,7 +36,7 @@ struct point {
 
 struct job {
     size_t point, seed;         /* seed: index into sweep.seed */
-    char *name, *out;
+    char *name, *out;           /* out: DIR/runs/pN/seed-K */
 };
 
 struct sweep {
@@ -45,7 +45,7 @@ struct sweep {
     char *title;
     struct point *point;
     size_t nr_points;
-    struct job *job;            /* only the runs still to do */
+    struct job *job;            /* every run, longest first */
     size_t nr_jobs;
 };
 
@@ -229,15 +229,10 @@ static void make_jobs(struct sweep *sw)
     sw->job = ns_xcalloc(sw->nr_points * seeds, sizeof(struct job));
     for (size_t p = 0; p < sw->nr_points; p++) {
         for (size_t k = 0; k < seeds; k++) {
-            char *out = run_dir(sw, p, k);
-            if (run_complete(sw, p, out)) {
-                free(out);
-                continue;
-            }
             struct job *j = &sw->job[sw->nr_jobs++];
             j->point = p;
             j->seed = k;
-            j->out = out;
+            j->out = run_dir(sw, p, k);
             j->name = xasprintf("point %zu (%s) seed %llu", p + 1, sw->point[p].label,
                                 (unsigned long long)sw->s.seed[k]);
         }
@@ -323,25 +318,31 @@ static int write_point_file(const struct sweep *sw, size_t p, struct ns_err *err
 
 static int write_point_files(const struct sweep *sw, struct ns_err *err)
 {
-    for (size_t i = 0; i < sw->nr_jobs; i++)
-        if (write_point_file(sw, sw->job[i].point, err) < 0)
+    for (size_t p = 0; p < sw->nr_points; p++)
+        if (write_point_file(sw, p, err) < 0)
             return -1;
     return 0;
+}
+
+static bool job_complete(void *arg, size_t i)
+{
+    const struct sweep *sw = arg;
+    return run_complete(sw, sw->job[i].point, sw->job[i].out);
 }
 
 static void begin(void *arg)
 {
     const struct sweep *sw = arg;
-    size_t runs = sw->nr_points * sw->s.nr_seeds;
+    size_t complete = 0;
 
     ns_sweep_remove_outputs(sw->o.out);
     if (sw->o.quiet)
         return;
-    fprintf(stderr, "%s: %zu points x %zu seeds = %zu runs", sw->title, sw->nr_points,
-            sw->s.nr_seeds, runs);
-    if (sw->nr_jobs < runs)
-        fprintf(stderr, ", %zu complete from before", runs - sw->nr_jobs);
-    fprintf(stderr, "; %zu to run on %u workers, into %s\n", sw->nr_jobs, sw->o.jobs, sw->o.out);
+    for (size_t i = 0; i < sw->nr_jobs; i++)
+        complete += job_complete(arg, i);
+    fprintf(stderr, "%s: %zu points x %zu seeds = %zu runs, %zu complete from before, "
+            "into %s\n", sw->title, sw->nr_points, sw->s.nr_seeds, sw->nr_jobs, complete,
+            sw->o.out);
 }
 
 /* The table, read back from every run's results.json, old and new alike. */
@@ -441,7 +442,8 @@ int ns_sweep_run(const char *path, const struct ns_sweep_opts *opts,
     }
     if (rc == 0) {
         struct ns_batch b = {"numasched sweep", sw.title, sw.nr_jobs, sw.o.jobs, sw.o.quiet,
-                             &sw, job_name, job_source, job_weight, run_job, begin, finish};
+                             &sw, job_name, job_source, job_weight, run_job, job_complete, begin,
+                             finish};
         rc = runner->run(&b, err);
     }
     sweep_free(&sw);
