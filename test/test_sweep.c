@@ -6,10 +6,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -295,6 +297,57 @@ Test(sweep_cli, resumes_only_what_is_missing)
     free(half);
     free(gone);
     free(out);
+    outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- under MPI -------------------------------------------------------------------------------- */
+
+/* mpirun -np 3 $NUMASCHED_MPI sweep ...: the status, stderr into @errfile. */
+static int mpi_sweep(const char *mpi, const char *dir, const char *path, const char *errfile)
+{
+    char *out = ns_path_join(dir, "mpi");
+    pid_t pid = fork();
+    int st;
+
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(open("/dev/null", O_WRONLY), 1);
+        dup2(e, 2);
+        /* Open MPI refuses root unless told twice; CI runs as root. */
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+        execlp("mpirun", "mpirun", "--oversubscribe", "-np", "3", mpi, "sweep", path, "--out",
+               out, "--duration", "20ms", "--warmup", "0", NULL);
+        _exit(127);
+    }
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    free(out);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The same sweep locally and over 3 ranks: every file of both folders alike. */
+Test(sweep_mpi, three_ranks_write_what_a_local_run_writes)
+{
+    const char *mpi = getenv("NUMASCHED_MPI");
+    if (!mpi || access(mpi, X_OK) != 0)
+        cr_skip_test("no build/numasched-mpi (make mpi needs Open MPI)");
+
+    char *dir = tmpdir(), *path = sweep_file(dir, small), *errfile = ns_path_join(dir, "mpi.err");
+    struct outcome r = sweep(dir, path, "2");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    int status = mpi_sweep(mpi, dir, path, errfile);
+    char *err = slurp(errfile, NULL);
+    cr_assert_eq(status, 0, "%s", err);
+
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "diff -r '%s/out' '%s/mpi' >&2", dir, dir);
+    cr_assert_eq(system(cmd), 0, "the MPI sweep's files differ from the local one's");
+    free(err);
+    free(errfile);
     outcome_free(&r);
     free(path);
     rm_rf(dir);
