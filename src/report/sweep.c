@@ -100,6 +100,16 @@ void ns_sweep_emit_csv(const struct ns_sweep_table *t, FILE *f)
 static const size_t summary_metrics[] = {0, 1, 3, 6, 8};
 #define NR_SUMMARY (sizeof(summary_metrics) / sizeof(summary_metrics[0]))
 
+/* A value in a table cell: a '|' would end the cell. */
+static void md_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
 static void md_cell(FILE *f, const struct ns_exp_stat *s)
 {
     if (isnan(s->mean))
@@ -128,8 +138,11 @@ void ns_sweep_emit_summary(const struct ns_sweep_table *t, FILE *f)
     for (size_t p = 0; p < t->nr_points; p++) {
         const struct ns_exp_run *r0 = &t->run[p * t->nr_seeds];
         fputc('|', f);
-        for (size_t a = 0; a < t->nr_axes; a++)
-            fprintf(f, " %s |", value_of(t, p, a));
+        for (size_t a = 0; a < t->nr_axes; a++) {
+            fputc(' ', f);
+            md_text(f, value_of(t, p, a));
+            fputs(" |", f);
+        }
         fprintf(f, " %s (%s) |", r0->metric, r0->unit);
         for (size_t i = 0; i < NR_SUMMARY; i++) {
             struct ns_exp_stat s;
@@ -142,7 +155,7 @@ void ns_sweep_emit_summary(const struct ns_sweep_table *t, FILE *f)
 
 /* ---- plots ------------------------------------------------------------------------- */
 
-enum { LEGEND_X = 340, LEGEND_ROW = 16, WIDTH = 760, MIN_HEIGHT = 400 };
+enum { LEGEND_X = 340, LEGEND_ROW = 16, WIDTH = 860, MIN_HEIGHT = 400 };
 
 /* Points by the values of axes 1.. (a line each), then by axis 0 (across). */
 static int by_line(const void *x, const void *y, void *arg)
@@ -167,10 +180,27 @@ static bool same_line(const struct ns_sweep_table *t, size_t p, size_t q)
     return true;
 }
 
+/* Text inside an SVG element: a value may hold XML's special characters. */
+static void svg_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '&')
+            fputs("&amp;", f);
+        else if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
 static void line_label(const struct ns_sweep_table *t, size_t p, FILE *f)
 {
-    for (size_t a = 1; a < t->nr_axes; a++)
-        fprintf(f, "%s%s=%s", a > 1 ? ", " : "", t->axis[a].name, value_of(t, p, a));
+    for (size_t a = 1; a < t->nr_axes; a++) {
+        fprintf(f, "%s%s=", a > 1 ? ", " : "", t->axis[a].name);
+        svg_text(f, value_of(t, p, a));
+    }
 }
 
 static double x_of(const struct ns_sweep_table *t, size_t p)
@@ -224,9 +254,12 @@ static void x_labels(const struct ns_sweep_table *t, FILE *f)
     const struct ns_sweep_col *x = &t->axis[0];
     double gw = (double)(PLOT_RIGHT - PLOT_LEFT) / x->nr_values;
 
-    for (size_t v = 0; v < x->nr_values; v++)
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-                PLOT_LEFT + (v + 0.5) * gw, PLOT_BOTTOM + 18, x->value[v]);
+    for (size_t v = 0; v < x->nr_values; v++) {
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
+                PLOT_LEFT + (v + 0.5) * gw, PLOT_BOTTOM + 18);
+        svg_text(f, x->value[v]);
+        fputs("</text>\n", f);
+    }
     fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
             (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_BOTTOM + 40, x->name);
 }
