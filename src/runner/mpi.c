@@ -178,6 +178,13 @@ static int serve(struct dispatch *d, int *asking)
            MPI_SUCCESS ? 1 : -1;
 }
 
+/* With one rank, or after the last worker was told to stop, rank 0 still
+ * has the rest of the jobs to run itself. */
+static bool more_for_rank0(const struct dispatch *d)
+{
+    return d->next < d->nr_todo && !d->failed && !ns_runner_stopped();
+}
+
 /* "point 3 (...) seed 2, point 7 (...) seed 1": the runs out and not back. */
 static void name_lost(const struct dispatch *d, char *buf, size_t cap)
 {
@@ -201,7 +208,7 @@ static int dispatch(struct dispatch *d, struct ns_err *err)
     char lost[600];
 
     /* Once stopped, workers may be gone with the signal: wait only for the child. */
-    while ((asking > 0 && !ns_runner_stopped()) || d->child) {
+    while ((asking > 0 && !ns_runner_stopped()) || d->child || more_for_rank0(d)) {
         int rc = serve(d, &asking);
         bool busy = rc > 0 || reap_child(d);
         if (rc < 0) {
