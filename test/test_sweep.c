@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 
 #include "helpers.h"
 #include "numasched/config.h"
+#include "numasched/report.h"
 
 /* The 2013 experiment's 2-VM specjbb cell: 2 nodes of 8 pCPUs and 6 GiB,
  * dom0 plus guests of 2 vCPUs and 960 MiB (examples/numa2013/specjbb/vm1.cfg). */
@@ -352,4 +354,47 @@ Test(sweep_mpi, three_ranks_write_what_a_local_run_writes)
     free(path);
     rm_rf(dir);
     free(dir);
+}
+
+/* ---- the tables ------------------------------------------------------------------------------- */
+
+/*
+ * Two points (sched=credit, sched=rr) x seeds 4 and 9, values by hand:
+ * credit 10 and 20: mean 15, sd = sqrt(((10-15)^2 + (20-15)^2) / 1) = 7.071,
+ * ci95 = t(0.975, 1) * sd / sqrt(2) = 12.706 * 5 = 63.53 -> "15 ± 64";
+ * rr 30 and 30: mean 30, ci95 0 -> "30 ± 0".
+ */
+Test(sweep_table, rows_by_point_and_seed_and_intervals_by_hand)
+{
+    char *values[] = {"credit", "rr"};
+    struct ns_sweep_col axis = {"sched", values, 2};
+    size_t point[] = {0, 1};
+    uint64_t seed[] = {4, 9};
+    struct ns_exp_run run[4] = {
+        {"ops", "ops/s", true, 10, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+        {"ops", "ops/s", true, 20, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+        {"ops", "ops/s", true, 30, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+        {"ops", "ops/s", true, 30, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+    };
+    struct ns_sweep_table t = {"demo", &axis, 1, point, 2, seed, 2, run};
+    char *csv = NULL, *md = NULL;
+    size_t n;
+
+    FILE *f = open_memstream(&csv, &n);
+    ns_sweep_emit_csv(&t, f);
+    fclose(f);
+    cr_assert_str_eq(csv,
+        "sched,seed,metric,unit,value,local_pct,running_pct,runnable_pct,mig_core_per_s,"
+        "mig_socket_per_s,mig_node_per_s,wakeups_per_s,wake_us\n"
+        "credit,4,ops,ops/s,10.0,50.0,100.0,0.0,0.0,0.0,0.0,0.0,\n"
+        "credit,9,ops,ops/s,20.0,50.0,100.0,0.0,0.0,0.0,0.0,0.0,\n"
+        "rr,4,ops,ops/s,30.0,50.0,100.0,0.0,0.0,0.0,0.0,0.0,\n"
+        "rr,9,ops,ops/s,30.0,50.0,100.0,0.0,0.0,0.0,0.0,0.0,\n");
+    f = open_memstream(&md, &n);
+    ns_sweep_emit_summary(&t, f);
+    fclose(f);
+    cr_assert(strstr(md, "| credit | ops (ops/s) | 15 ± 64 |"), "%s", md);
+    cr_assert(strstr(md, "| rr | ops (ops/s) | 30 ± 0 |"), "%s", md);
+    free(csv);
+    free(md);
 }
