@@ -265,6 +265,9 @@ static int read_sweep(struct reader *r, struct ns_sweep *s)
     if (rc > 0 && has_guests_axis(s))
         return cfg_fail(r->f, "guests", r->err, "needs template = \"FILE\", the domain file "
                         "each guest is made from");
+    if (rc == 0 && strpbrk(s->template, "\"\\\n"))
+        return cfg_fail(r->f, "template", r->err, "a quote, backslash or line break cannot be "
+                        "set in `domains`");
     if (check_guests(r, s) < 0 || read_seeds(r, s) < 0)
         return -1;
     return read_points(r, s);
