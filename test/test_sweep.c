@@ -398,3 +398,30 @@ Test(sweep_table, rows_by_point_and_seed_and_intervals_by_hand)
     free(csv);
     free(md);
 }
+
+/* Another --duration makes other points: their old runs are not reused. */
+Test(sweep_cli, changed_settings_run_again)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir, small), *out = ns_path_join(dir, "out");
+    struct outcome r = sweep(dir, path, "2");
+
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    outcome_free(&r);
+    r = cli(dir, (const char *[]){"sweep", path, "--out", out, "--duration", "30ms", "--warmup",
+                                  "0", "--jobs", "2", "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* 30 ms = 30,000,000 ns, in the run's file and in its point's. */
+    char *run = ns_path_join(out, "runs/p4/seed-2/results.json"), *json = slurp(run, NULL);
+    cr_assert(json && strstr(json, "\"duration_ns\": 30000000,"), "%s", json ? json : "(none)");
+    char *point = ns_path_join(out, "runs/p1/point.txt"), *text = slurp(point, NULL);
+    cr_assert(text && strstr(text, "duration 30000000 ns\n"), "%s", text ? text : "(none)");
+    free(text);
+    free(json);
+    free(run);
+    free(point);
+    free(out);
+    outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
