@@ -23,6 +23,12 @@ if [ "${1:-}" = xenalyze ]; then
     command -v xz >/dev/null 2>&1 || need="$need xz-utils"
 fi
 
+# `make mpi` and the MPI sweep test: Open MPI's compiler wrapper and mpirun.
+if [ "${1:-}" = mpi ]; then
+    command -v mpicc >/dev/null 2>&1 || need="$need libopenmpi-dev"
+    command -v mpirun >/dev/null 2>&1 || need="$need openmpi-bin"
+fi
+
 # `make coverage` only: lcov, to read gcov's counts.
 if [ "${1:-}" = coverage ]; then
     command -v lcov >/dev/null 2>&1 || need="$need lcov"

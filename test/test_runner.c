@@ -20,6 +20,7 @@ struct fake {
     long fail;                  /* the job that returns an error, -1: none */
     long killed;                /* the job that dies of SIGKILL, -1: none */
     int begun, finished, files_at_finish;
+    long complete;              /* jobs below this one were complete before the batch */
     char names[8][16], sources[8][16];
 };
 
@@ -57,6 +58,12 @@ static int fake_run(void *arg, size_t i, struct ns_err *err)
     return 0;
 }
 
+static bool fake_complete(void *arg, size_t i)
+{
+    struct fake *f = arg;
+    return (long)i < f->complete;
+}
+
 static void fake_begin(void *arg)
 {
     struct fake *f = arg;
@@ -75,7 +82,7 @@ static int fake_finish(void *arg, struct ns_err *err)
 static int run_batch(struct fake *f, size_t jobs, unsigned workers, struct ns_err *err)
 {
     struct ns_batch b = {"test", "fake", jobs, workers, true, f, fake_name, fake_source,
-                         fake_weight, fake_run, fake_begin, fake_finish};
+                         fake_weight, fake_run, fake_complete, fake_begin, fake_finish};
     return ns_runner_local.run(&b, err);
 }
 
@@ -89,6 +96,22 @@ Test(runner, every_job_runs_once_then_finish)
     cr_assert_eq(f.begun, 1);
     cr_assert_eq(f.finished, 1);
     cr_assert_eq(f.files_at_finish, 7);
+    rm_rf(f.dir);
+    free(f.dir);
+}
+
+Test(runner, jobs_complete_from_before_are_skipped)
+{
+    /* Jobs 0..2 of 6 complete: only jobs 3, 4 and 5 write their files. */
+    struct fake f = {.dir = tmpdir(), .fail = -1, .killed = -1, .complete = 3};
+    struct ns_err err = {{0}};
+
+    cr_assert_eq(run_batch(&f, 6, 2, &err), 0, "%s", err.msg);
+    cr_assert_eq(f.finished, 1);
+    cr_assert_eq(f.files_at_finish, 3);
+    char *first = ns_path_join(f.dir, "job-3");
+    cr_assert_eq(access(first, F_OK), 0);
+    free(first);
     rm_rf(f.dir);
     free(f.dir);
 }

@@ -17,13 +17,32 @@ struct ns_param_value {
     const char *name, *value;
 };
 
-/* What the command line may override in a scenario. */
+/*
+ * A setting that replaces a file's own: its statement is read as if it
+ * ended the file, and libxlutil answers a key's last assignment. That is
+ * how a sweep varies a scenario without writing scenario files. Errors
+ * about the key name @file and @line, where the setting was written.
+ */
+struct ns_setting {
+    const char *stmt;               /* one xl.cfg statement on one line: sched = "rr" */
+    const char *file;
+    int line;
+};
+
+/* What the command line or a sweep may override in a scenario. */
 struct ns_overrides {
     bool has_seed, has_duration;
     uint64_t seed;
     ns_time_t duration;
     const struct ns_param_value *params;   /* applied after the scenario's own keys */
     size_t nr_params;
+    const struct ns_setting *scenario;  /* after the scenario file's own */
+    size_t nr_scenario;
+    const struct ns_setting *guest;     /* after every guest domain file's own */
+    size_t nr_guest;
+    /* Guest K (from 1) is named NAME-K: one template listed N times in
+     * `domains` gives N guests with distinct names. */
+    bool number_guests;
 };
 
 /*
@@ -57,6 +76,53 @@ struct ns_place_report;
 int ns_config_create(const char *path, const struct ns_overrides *ov,
                      struct ns_sim_spec *out, struct ns_place_report *report,
                      struct ns_err *err);
+
+/* ---- sweep files (src/config/sweep.c) ---- */
+
+/*
+ * A sweep file: a base scenario, axes, seeds. Every combination of one
+ * value per axis (or each listed combination) is a point; a point is the
+ * base scenario with its values as settings (struct ns_setting), each
+ * reported in errors at its axis's line of the sweep file.
+ */
+enum ns_axis_kind {
+    NS_AXIS_SCENARIO,               /* scenario_KEY = [ ... ]: a scenario key */
+    NS_AXIS_GUEST_KEY,              /* domain_KEY = [ ... ]: a key of every guest */
+    NS_AXIS_GUESTS,                 /* guests = [ ... ]: guests made from `template` */
+};
+
+struct ns_sweep_axis {
+    enum ns_axis_kind kind;
+    char *name;                     /* its column: "sched", "domain_vcpus", "guests" */
+    char *key;                      /* the key it sets: "sched", "vcpus", "domains" */
+    char **value;                   /* as written, without quotes */
+    size_t nr_values;
+    int line;
+};
+
+struct ns_sweep {
+    char *file;
+    char *scenario;                 /* the base, relative to the current folder */
+    char *template;                 /* for guests, as `domains` names a file */
+    uint64_t *seed;
+    size_t nr_seeds;
+    struct ns_sweep_axis *axis;     /* in the file's order: axis 0 is the plots' x */
+    size_t nr_axes;
+    size_t *listed;                 /* [nr_listed * nr_axes] value indices; NULL: all */
+    size_t nr_listed;
+};
+
+/* Read a sweep file (errors name the file, line and key). */
+int ns_sweep_load(const char *path, struct ns_sweep *out, struct ns_err *err);
+void ns_sweep_free(struct ns_sweep *s);
+size_t ns_sweep_nr_points(const struct ns_sweep *s);
+/* The value index of each axis at point @p ([nr_axes]); the cartesian
+ * product is numbered row-major, the last axis fastest. */
+void ns_sweep_point(const struct ns_sweep *s, size_t p, size_t *idx);
+/* The overrides that make point @p of the base scenario; free with
+ * ns_sweep_overrides_free. Seed and duration are left to the caller. */
+void ns_sweep_overrides(const struct ns_sweep *s, size_t p, struct ns_overrides *ov);
+void ns_sweep_overrides_free(struct ns_overrides *ov);
 
 /*
  * Parse an xl cpu-list string into @out (initialised, nr_pcpus bits):

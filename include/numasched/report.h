@@ -16,6 +16,8 @@ int ns_report_write_json(const struct ns_results *r, const char *path, struct ns
 int ns_report_write_csv(const struct ns_results *r, const char *path, struct ns_err *err);
 /* Both files into @dir (created if missing). */
 int ns_report_write_dir(const struct ns_results *r, const char *dir, struct ns_err *err);
+/* mkdir -p @dir; the error names @dir and, if different, the part that failed. */
+int ns_report_make_dirs(const char *dir, struct ns_err *err);
 
 /* ---- experiments: many runs, one table (src/report/experiment.c, plot.c) ---- */
 
@@ -190,6 +192,36 @@ struct ns_exp_vary {
 
 int ns_exp_sensitivity(const char *dir, const struct ns_exp_vary *v, size_t n, FILE *csv,
                        FILE *md, struct ns_err *err);
+
+/* ---- sweeps: any axes, one row per point and seed (src/report/sweep.c) ---- */
+
+struct ns_sweep_col {
+    const char *name;               /* "sched", "guests" */
+    char *const *value;
+    size_t nr_values;
+};
+
+struct ns_sweep_table {
+    const char *name;               /* the sweep file's, for titles */
+    const struct ns_sweep_col *axis;
+    size_t nr_axes;
+    const size_t *point;            /* [nr_points * nr_axes]: a value index per axis */
+    size_t nr_points;
+    const uint64_t *seed;
+    size_t nr_seeds;
+    const struct ns_exp_run *run;   /* [point * nr_seeds + seed] */
+};
+
+void ns_sweep_emit_csv(const struct ns_sweep_table *t, FILE *f);       /* results.csv */
+void ns_sweep_emit_summary(const struct ns_sweep_table *t, FILE *f);   /* summary.md */
+/* Metric @m (results.csv's m-th metric column) against axis 0, a line per
+ * combination of the other axes. */
+void ns_sweep_emit_svg(const struct ns_sweep_table *t, size_t m, FILE *f);
+/* results.csv, summary.md and plot-METRIC.svg per metric into @dir, all
+ * staged before any is renamed, as ns_exp_write does. */
+int ns_sweep_write(const struct ns_sweep_table *t, const char *dir, struct ns_err *err);
+/* Remove what ns_sweep_write writes, so that no table outlives its runs. */
+void ns_sweep_remove_outputs(const char *dir);
 
 /* ---- trace analysis: `numasched analyze` (src/report/analyze.c) ---- */
 

@@ -6,6 +6,7 @@
  *               operations; the local runner forks worker processes
  *   experiments named axes over scenario files: each cell run once per seed
  *               as a batch, the tables written from the runs' results files
+ *   sweeps      a sweep file's points, each run once per seed, likewise
  *   determinism `numasched run --determinism-check`: a run against itself
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -39,6 +40,10 @@ struct ns_batch {
     const char *(*source)(void *arg, size_t job);   /* its scenario, for a failure */
     unsigned (*weight)(void *arg, size_t job);      /* relative cost: the ETA */
     int (*run)(void *arg, size_t job, struct ns_err *err);
+    /* NULL, or true for a job an earlier command completed: the runner
+     * skips it. Asked once per job, after begin, by the process that hands
+     * out the jobs. */
+    bool (*complete)(void *arg, size_t job);
     /* Once, before the first job, with stop signals already taken by the
      * runner: an interruption from here on is reported, never silent. */
     void (*begin)(void *arg);
@@ -60,6 +65,15 @@ struct ns_runner {
 };
 
 extern const struct ns_runner ns_runner_local;
+/* MPI ranks (src/runner/mpi.c, only in build/numasched-mpi): rank 0 hands
+ * out the jobs in order, as ranks ask, runs them too, and calls finish. */
+extern const struct ns_runner ns_runner_mpi;
+
+/* For a runner: stop signals (SIGINT, SIGTERM, SIGHUP) set a flag, read by
+ * ns_runner_stopped (the signal, 0 if none), until ns_runner_default_stops. */
+void ns_runner_catch_stops(void);
+int ns_runner_stopped(void);
+void ns_runner_default_stops(void);
 
 /* For a job's last step, writing its files: a stop signal waits until
  * release, so that no file is left half-written under a temporary name. */
@@ -100,6 +114,24 @@ struct ns_experiment_vary {
 int ns_experiment_vary(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
                        const struct ns_experiment_vary *v, size_t n,
                        const struct ns_runner *runner, struct ns_err *err);
+
+/* ---- sweeps (src/runner/sweep.c) ---- */
+
+struct ns_sweep_opts {
+    const char *out;                /* DIR; NULL: the sweep file's name without .cfg */
+    unsigned jobs;                  /* 0: one per online CPU */
+    bool has_duration, has_warmup, quiet;
+    ns_time_t duration, warmup;
+};
+
+/*
+ * Run the sweep file @path (config.h's format) through @runner: load every
+ * point before running any, skip the runs a previous command completed,
+ * run the others, and write DIR's tables (see `numasched sweep --help`);
+ * returns as ns_runner.run does.
+ */
+int ns_sweep_run(const char *path, const struct ns_sweep_opts *o,
+                 const struct ns_runner *runner, struct ns_err *err);
 
 /* ---- the determinism check (src/runner/determinism.c) ---- */
 

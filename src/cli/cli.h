@@ -23,6 +23,7 @@ int cli_run(int argc, char **argv);
 int cli_topo(int argc, char **argv);
 int cli_place(int argc, char **argv);
 int cli_experiment(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
 
 /*

@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
     {"topo", "show a host topology: nodes, sockets, cores, pCPUs, distances", cli_topo},
     {"place", "show where libxl places each domain and where Xen puts its memory", cli_place},
     {"experiment", "run a whole experiment (numa2013) and write its tables and plot", cli_experiment},
+    {"sweep", "run every point of a sweep file over seeds: results.csv, summary, plots", cli_sweep},
     {"analyze", "read a xentrace file: runstates, wake-up latency, moves, pCPU use", cli_analyze},
 };
 

@@ -61,7 +61,50 @@ static void first_report_line(struct cfg_file *f, char *out, size_t cap)
     out[n] = '\0';
 }
 
+/*
+ * Settings go after the file's text, one per line, so that libxlutil reads
+ * them last (its getters answer a key's last assignment) and line
+ * own_lines + 1 + i is setting i: cfg_origin maps it back to where the
+ * setting was written.
+ */
+static void append_settings(struct cfg_file *f, size_t *len)
+{
+    if (f->nr_set == 0)
+        return;
+    if (*len > 0 && f->text[*len - 1] != '\n')
+        f->text[(*len)++] = '\n';   /* read_text leaves room for one byte */
+    f->text[*len] = '\0';
+    for (size_t i = 0; i < *len; i++)
+        f->own_lines += f->text[i] == '\n';
+    for (size_t i = 0; i < f->nr_set; i++) {
+        size_t n = strlen(f->set[i].stmt);
+        f->text = ns_xrealloc(f->text, *len + n + 2);
+        memcpy(f->text + *len, f->set[i].stmt, n);
+        *len += n;
+        f->text[(*len)++] = '\n';
+        f->text[*len] = '\0';
+    }
+}
+
+void cfg_origin(const struct cfg_file *f, int line, const char **file, int *origin_line)
+{
+    size_t i = (size_t)(line - f->own_lines - 1);
+
+    *file = f->path;
+    *origin_line = line;
+    if (line > f->own_lines && i < f->nr_set) {
+        *file = f->set[i].file;
+        *origin_line = f->set[i].line;
+    }
+}
+
 int cfg_open(struct cfg_file *f, const char *path, struct ns_err *err)
+{
+    return cfg_open_set(f, path, NULL, 0, err);
+}
+
+int cfg_open_set(struct cfg_file *f, const char *path, const struct ns_setting *set,
+                 size_t nr_set, struct ns_err *err)
 {
     size_t len;
 
@@ -89,6 +132,9 @@ int cfg_open(struct cfg_file *f, const char *path, struct ns_err *err)
         return -1;
     }
     f->path = ns_xstrdup(path);
+    f->set = set;
+    f->nr_set = nr_set;
+    append_settings(f, &len);
 
     /* Both fail only when memory runs out, which ns_xmalloc treats as fatal too. */
     f->report = open_memstream(&f->report_buf, &f->report_len);
@@ -230,8 +276,12 @@ int cfg_fail(const struct cfg_file *f, const char *key, struct ns_err *err,
 {
     va_list ap;
 
+    const char *file;
+    int line;
+
+    cfg_origin(f, key ? cfg_key_line(f, key) : 0, &file, &line);
     va_start(ap, fmt);
-    ns_err_vset(err, f->path, key ? cfg_key_line(f, key) : 0, key, fmt, ap);
+    ns_err_vset(err, file, line, key, fmt, ap);
     va_end(ap);
     return -1;
 }

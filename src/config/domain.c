@@ -41,6 +41,11 @@ static int load_name(struct cfg_file *f, const struct cfg_domain_ctx *c,
             return cfg_fail(f, "name", err, "\"%s\" is dom0's name (a scenario gives dom0 "
                             "with dom0 = \"FILE\")", DOM0_NAME);
     }
+    char numbered[256];
+    if (c->number) {
+        snprintf(numbered, sizeof(numbered), "%.200s-%u", name, c->number);
+        name = numbered;
+    }
     for (size_t i = 0; i < c->nr_others; i++)
         if (strcmp(c->others[i].name, name) == 0)
             return cfg_fail(f, "name", err, "\"%s\" is already the name of the domain in %s",
@@ -392,7 +397,7 @@ int cfg_domain_load(const char *path, const struct cfg_domain_ctx *c,
     const struct ns_topo *t = c->topo;
     struct cfg_file f;
 
-    if (cfg_open(&f, path, err))
+    if (cfg_open_set(&f, path, c->set, c->nr_set, err))
         return -1;
     d->file = ns_xstrdup(path);
 

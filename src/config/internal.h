@@ -27,12 +27,20 @@ struct cfg_file {
     size_t report_len;
     void **lists;              /* string arrays lent to workloads (cfg_get_strings) */
     size_t nr_lists;
+    const struct ns_setting *set;   /* appended after line own_lines */
+    size_t nr_set;
+    int own_lines;
 };
 
 /* Read and parse @path. Errors: "PATH: cannot read: ..." or libxlutil's
  * "PATH:LINE: config parsing error ..." (its first line). */
 int cfg_open(struct cfg_file *f, const char *path, struct ns_err *err);
+/* The same with @set read after the file's own statements, one per line. */
+int cfg_open_set(struct cfg_file *f, const char *path, const struct ns_setting *set,
+                 size_t nr_set, struct ns_err *err);
 void cfg_close(struct cfg_file *f);
+/* Where line @line of @f was written: the file itself, or a setting's origin. */
+void cfg_origin(const struct cfg_file *f, int line, const char **file, int *origin_line);
 
 /* Line of the last statement assigning @key ("key = ..." or "key += ..."),
  * which is the one libxlutil's getters return; 0 if there is none. */
@@ -100,6 +108,9 @@ struct cfg_domain_ctx {
     const struct ns_domain_spec *others;
     size_t nr_others;
     const struct ns_sim_spec *spec;   /* its pools, for `pool` */
+    const struct ns_setting *set;     /* after the file's own (ns_overrides.guest) */
+    size_t nr_set;
+    unsigned number;                  /* > 0: the domain is named NAME-number */
 };
 int cfg_domain_load(const char *path, const struct cfg_domain_ctx *ctx,
                     struct ns_domain_spec *d, struct ns_err *err);

@@ -40,8 +40,11 @@ static int check_key(void *arg, const char *key, size_t len, int line)
     for (size_t i = 0; scenario_keys[i]; i++)
         if (strlen(scenario_keys[i]) == len && memcmp(scenario_keys[i], key, len) == 0)
             return 0;
+    const char *file;
+    int origin;
+    cfg_origin(c->f, line, &file, &origin);
     snprintf(name, sizeof(name), "%.*s", (int)len, key);
-    return ns_err_set(c->err, c->f->path, line, name, "unknown scenario key (known: %s)",
+    return ns_err_set(c->err, file, origin, name, "unknown scenario key (known: %s)",
                       cfg_join(scenario_keys, known, sizeof(known)));
 }
 
@@ -386,11 +389,18 @@ char *cfg_scenario_path(const char *dir, const char *rel)
 }
 
 static int load_domain(const struct cfg_file *f, const char *key, const char *dir,
-                       const char *rel, bool dom0, struct ns_sim_spec *s, struct ns_err *err)
+                       const char *rel, bool dom0, const struct ns_overrides *ov,
+                       struct ns_sim_spec *s, struct ns_err *err)
 {
     char *path = cfg_scenario_path(dir, rel);
-    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom, s};
+    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom, s, NULL, 0, 0};
     int rc;
+
+    if (!dom0 && ov) {
+        c.set = ov->guest;
+        c.nr_set = ov->nr_guest;
+        c.number = ov->number_guests ? (unsigned)(s->nr_dom + 1 - s->has_dom0) : 0;
+    }
 
     /* A missing file is the scenario's mistake: say where it is named. */
     if (access(path, R_OK) != 0)
@@ -418,8 +428,8 @@ static int load_dom0_memory(const struct cfg_file *f, struct ns_sim_spec *s, str
     return 0;
 }
 
-static int load_domains(struct cfg_file *f, const char *dir, struct ns_sim_spec *s,
-                        struct ns_err *err)
+static int load_domains(struct cfg_file *f, const char *dir, const struct ns_overrides *ov,
+                        struct ns_sim_spec *s, struct ns_err *err)
 {
     const char *dom0;
     size_t n = 0;
@@ -441,11 +451,11 @@ static int load_domains(struct cfg_file *f, const char *dir, struct ns_sim_spec 
                         "(Xen's domain ids end at 32751)", n + s->has_dom0, NS_MAX_DOMAINS);
 
     s->dom = ns_xcalloc(n + s->has_dom0, sizeof(*s->dom));
-    if (s->has_dom0 && load_domain(f, "dom0", dir, dom0, true, s, err))
+    if (s->has_dom0 && load_domain(f, "dom0", dir, dom0, true, ov, s, err))
         return -1;
     size_t vcpus = s->has_dom0 ? s->dom[0].max_vcpus : 0;
     for (size_t i = 0; i < n; i++) {
-        if (load_domain(f, "domains", dir, files[i], false, s, err))
+        if (load_domain(f, "domains", dir, files[i], false, ov, s, err))
             return -1;
         vcpus += s->dom[s->nr_dom - 1].max_vcpus;
         if (vcpus > NS_MAX_VCPUS)
@@ -475,7 +485,7 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
     struct cfg_file f;
     bool split = false;
 
-    if (cfg_open(&f, path, err))
+    if (cfg_open_set(&f, path, ov ? ov->scenario : NULL, ov ? ov->nr_scenario : 0, err))
         return -1;
     char *dir = ns_path_dir(path);
     struct key_check kc = {&f, err};
@@ -492,7 +502,7 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
     if (!rc)
         rc = cfg_pools_load(&f, dir, out, &split, err);
     if (!rc)
-        rc = load_domains(&f, dir, out, err);
+        rc = load_domains(&f, dir, ov, out, err);
     /* The command line's model parameters win over the scenario's keys. */
     for (size_t i = 0; !rc && ov && i < ov->nr_params; i++)
         rc = ns_config_param_set(out, ov->params[i].name, ov->params[i].value, err);

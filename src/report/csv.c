@@ -16,7 +16,7 @@ static const char header[] =
     "wakeups,wake_p50_ns,wake_p99_ns,metric,metric_unit,metric_value\n";
 
 /* A text field; quoted only when it holds a separator, a quote or a line break. */
-static void put_text(FILE *f, const char *s)
+void ns_report_csv_text(FILE *f, const char *s)
 {
     if (!s)
         return;
@@ -51,9 +51,9 @@ static void put_row(FILE *f, const struct ns_domain_result *d, const struct ns_v
 {
     put_u64(f, d->id);
     fputc(',', f);
-    put_text(f, d->name);
+    ns_report_csv_text(f, d->name);
     fputc(',', f);
-    put_text(f, d->workload);
+    ns_report_csv_text(f, d->workload);
     fputc(',', f);
     put_u64(f, v->id);
     /* running, runnable, blocked, offline: the enum's order is the header's. */
@@ -72,9 +72,9 @@ static void put_row(FILE *f, const struct ns_domain_result *d, const struct ns_v
         put_u64(f, counts[i]);
     }
     fputc(',', f);
-    put_text(f, d->metric.name);
+    ns_report_csv_text(f, d->metric.name);
     fputc(',', f);
-    put_text(f, d->metric.unit);
+    ns_report_csv_text(f, d->metric.unit);
     fputc(',', f);
     put_double(f, d->metric.value);
     fputc('\n', f);

@@ -17,18 +17,14 @@
 enum {
     PANEL_W = 330,        /* one workload */
     MARGIN = 20,
-    PLOT_LEFT = 70,       /* inside a panel: room for the tick labels */
-    PLOT_RIGHT = 315,
-    PLOT_TOP = 80,
-    PLOT_BOTTOM = 330,
-    HEIGHT = 400,
+    HEIGHT = 400,         /* the plot area inside a panel: report_internal.h */
 };
 
 /* Tableau 10, colour-blind safe enough for three bars: none, pin, numa. */
-static const char *const colours[] = {
+const char *const ns_plot_colours[] = {
     "#bab0ac", "#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#76b7b2", "#edc948",
 };
-#define NR_COLOURS (sizeof(colours) / sizeof(colours[0]))
+const size_t ns_plot_nr_colours = sizeof(ns_plot_colours) / sizeof(ns_plot_colours[0]);
 
 /* 1, 2 or 5 times a power of ten, at least @x: a step a reader can add up. */
 static double nice_step(double x)
@@ -60,21 +56,26 @@ static void y_axis(const struct ns_exp_table *t, size_t w, double *top, double *
             hi = y > hi ? y : hi;
         }
     }
+    ns_plot_scale(hi, top, step);
+}
+
+void ns_plot_scale(double hi, double *top, double *step)
+{
     if (!(hi > 0))
         hi = 1;
     *step = nice_step(hi / 5);
     *top = ceil(hi / *step - 1e-9) * *step;
 }
 
-static double y_of(double v, double top)
+double ns_plot_y(double v, double top)
 {
     return PLOT_BOTTOM - v / top * (PLOT_BOTTOM - PLOT_TOP);
 }
 
-static void axes(FILE *f, double x0, double top, double step, const char *label)
+void ns_plot_axes(FILE *f, double x0, double top, double step, const char *label)
 {
     for (int k = 0; k * step <= top * (1 + 1e-9); k++) {
-        double y = y_of(k * step, top);
+        double y = ns_plot_y(k * step, top);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n",
                 x0 + PLOT_LEFT, y, x0 + PLOT_RIGHT, y);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
@@ -86,20 +87,25 @@ static void axes(FILE *f, double x0, double top, double step, const char *label)
             "%s</text>\n", x0 + 16, (PLOT_TOP + PLOT_BOTTOM) / 2, label);
 }
 
+void ns_plot_error_bar(FILE *f, double cx, double half, const struct ns_exp_stat *s, double top)
+{
+    if (isnan(s->mean) || isnan(s->ci95) || s->ci95 <= 0)
+        return;
+    double lo = ns_plot_y(s->mean - s->ci95, top), hi = ns_plot_y(s->mean + s->ci95, top);
+    fprintf(f, "<path d=\"M%.1f %.1f V%.1f M%.1f %.1f H%.1f M%.1f %.1f H%.1f\" "
+            "stroke=\"#000\" fill=\"none\"/>\n",
+            cx, lo, hi, cx - half, lo, cx + half, cx - half, hi, cx + half);
+}
+
 static void bar(FILE *f, double x, double w, const struct ns_exp_stat *s, double top,
                 const char *colour)
 {
     if (isnan(s->mean))
         return;
-    double y = y_of(s->mean, top);
+    double y = ns_plot_y(s->mean, top);
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
             x, y, w, PLOT_BOTTOM - y, colour);
-    if (isnan(s->ci95) || s->ci95 <= 0)
-        return;
-    double cx = x + w / 2, lo = y_of(s->mean - s->ci95, top), hi = y_of(s->mean + s->ci95, top);
-    fprintf(f, "<path d=\"M%.1f %.1f V%.1f M%.1f %.1f H%.1f M%.1f %.1f H%.1f\" "
-            "stroke=\"#000\" fill=\"none\"/>\n",
-            cx, lo, hi, cx - w / 4, lo, cx + w / 4, cx - w / 4, hi, cx + w / 4);
+    ns_plot_error_bar(f, x + w / 2, w / 4, s, top);
 }
 
 static void panel(const struct ns_exp_table *t, size_t w, FILE *f)
@@ -115,13 +121,13 @@ static void panel(const struct ns_exp_table *t, size_t w, FILE *f)
     y_axis(t, w, &top, &step);
     fprintf(f, "<g>\n<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">"
             "%s</text>\n", x0 + (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_TOP - 14, t->axes->workloads[w]);
-    axes(f, x0, top, step, label);
+    ns_plot_axes(f, x0, top, step, label);
     for (size_t v = 0; v < t->axes->nr_vms; v++) {
         double gx = x0 + PLOT_LEFT + v * gw;
         for (size_t p = 0; p < t->axes->nr_policies; p++) {
             struct ns_exp_stat s;
             stat_of(ns_exp_cell(t, w, v, p), &s);
-            bar(f, gx + gw * 0.125 + p * bw, bw, &s, top, colours[p % NR_COLOURS]);
+            bar(f, gx + gw * 0.125 + p * bw, bw, &s, top, ns_plot_colours[p % ns_plot_nr_colours]);
         }
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%u VMs</text>\n",
                 gx + gw / 2, PLOT_BOTTOM + 18, t->axes->vms[v]);
@@ -135,7 +141,7 @@ static void legend(const struct ns_exp_table *t, double width, FILE *f)
 
     for (size_t p = 0; p < t->axes->nr_policies; p++, x += item) {
         fprintf(f, "<rect x=\"%.1f\" y=\"20\" width=\"14\" height=\"14\" fill=\"%s\"/>\n", x,
-                colours[p % NR_COLOURS]);
+                ns_plot_colours[p % ns_plot_nr_colours]);
         fprintf(f, "<text x=\"%.1f\" y=\"32\">%s</text>\n", x + 20, t->axes->policies[p]);
     }
 }

@@ -59,6 +59,25 @@ json_object *rj_vcpu_json(const struct rj_vcpu *v);
 /* "core", "socket", "node": the keys of a move kind in every report file. */
 const char *rj_move_name(enum ns_move_kind k);
 
+/* A CSV text field (csv.c); quoted only when it holds a separator, a quote
+ * or a line break, as RFC 4180 says. NULL writes nothing. */
+void ns_report_csv_text(FILE *f, const char *s);
+
+/*
+ * The plot geometry and helpers every SVG plot shares (plot.c): a panel's
+ * y axis from 0 to @top in steps of @step, drawn at x offset @x0 with the
+ * plot area PLOT_LEFT..PLOT_RIGHT x PLOT_TOP..PLOT_BOTTOM.
+ */
+enum { PLOT_LEFT = 70, PLOT_RIGHT = 315, PLOT_TOP = 80, PLOT_BOTTOM = 330 };
+extern const char *const ns_plot_colours[];
+extern const size_t ns_plot_nr_colours;
+/* An axis for values up to @hi: a step of 1, 2 or 5 times a power of ten. */
+void ns_plot_scale(double hi, double *top, double *step);
+double ns_plot_y(double v, double top);
+void ns_plot_axes(FILE *f, double x0, double top, double step, const char *label);
+/* The 95% error bar of a mean at @cx, whiskers @half wide; nothing without one. */
+void ns_plot_error_bar(FILE *f, double cx, double half, const struct ns_exp_stat *s, double top);
+
 /* Write the body of results.json / results.csv to @f. Errors show in ferror(f). */
 void ns_report_emit_json(const struct ns_results *r, FILE *f);
 void ns_report_emit_csv(const struct ns_results *r, FILE *f);
@@ -70,8 +89,6 @@ void ns_report_emit_csv(const struct ns_results *r, FILE *f);
 typedef void ns_report_emit_fn(const void *ctx, FILE *f);
 int ns_report_stage(struct ns_outfile *o, const char *path, ns_report_emit_fn *emit,
                     const void *ctx, struct ns_err *err);
-/* mkdir -p @dir; the error names @dir and, if different, the part that failed. */
-int ns_report_make_dirs(const char *dir, struct ns_err *err);
 /* Write @n files @names[i] in @dir (created) with @emit[i](@ctx), all or none. */
 int ns_report_write_set(const char *dir, const char *const *names, ns_report_emit_fn *const *emit,
                         size_t n, const void *ctx, struct ns_err *err);

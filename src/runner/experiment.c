@@ -24,6 +24,7 @@
 #include "numasched/config.h"
 #include "numasched/engine.h"
 #include "numasched/runner.h"
+#include "runner/internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -274,22 +275,6 @@ static unsigned job_weight(void *arg, size_t i)
     return cell_weight(ex, ex->job[i].cell);
 }
 
-static int simulate(const struct ns_sim_spec *spec, const char *out, struct ns_err *err)
-{
-    struct ns_engine *e = ns_engine_create(spec, err);
-    int rc = -1;
-
-    if (!e)
-        return -1;
-    if (ns_engine_run(e, err) == 0) {
-        ns_runner_hold_stops();
-        rc = ns_report_write_dir(ns_engine_results(e), out, err);
-        ns_runner_release_stops();
-    }
-    ns_engine_free(e);
-    return rc;
-}
-
 /* One run, as `numasched run SCENARIO --seed K --out DIR` does it: load,
  * place (libxl), build, run, write. */
 static int run_job(void *arg, size_t i, struct ns_err *err)
@@ -300,7 +285,7 @@ static int run_job(void *arg, size_t i, struct ns_err *err)
 
     int rc = load(ex->o, ex->scenario[j->cell], &j->seed, &spec, err);
     if (rc == 0)
-        rc = simulate(&spec, j->out, err);
+        rc = runner_simulate(&spec, j->out, err);
     ns_sim_spec_free(&spec);
     return rc;
 }
@@ -422,7 +407,7 @@ int ns_experiment_run(const struct ns_exp_axes *x, const struct ns_experiment_op
     if (rc == 0) {
         make_jobs(&ex);
         struct ns_batch b = {"numasched experiment", x->name, ex.nr_jobs, o.jobs, o.quiet, &ex,
-                             job_name, job_source, job_weight, run_job, begin, finish};
+                             job_name, job_source, job_weight, run_job, NULL, begin, finish};
         rc = runner->run(&b, err);
     }
     exp_free(&ex);

@@ -33,9 +33,11 @@
 
 struct pool {
     const struct ns_batch *b;
+    size_t *todo;               /* the jobs not complete from before, in order */
+    size_t nr_todo;
     pid_t *pid;                 /* [job]: 0 when not running */
     int *why;                   /* [job]: the read end of its reason's pipe, while it runs */
-    size_t next, done, running;
+    size_t next, done, running; /* next: into todo */
     unsigned long weight_all, weight_done;
     struct timespec start;
     double last_line;           /* elapsed_s of the last progress line in a log */
@@ -77,6 +79,22 @@ static void handle_signals(void (*fn)(int))
     for (size_t i = 0; i < COUNT(stop_signals); i++)
         sigaction(stop_signals[i], &sa, NULL);
     sigaction(SIGCHLD, &sa, NULL);
+}
+
+void ns_runner_catch_stops(void)
+{
+    stop_signal = 0;
+    handle_signals(on_signal);
+}
+
+int ns_runner_stopped(void)
+{
+    return stop_signal;
+}
+
+void ns_runner_default_stops(void)
+{
+    handle_signals(SIG_DFL);
 }
 
 void ns_runner_hold_stops(void)
@@ -126,7 +144,7 @@ static void progress(struct pool *pl, size_t last)
 
     if (b->quiet)
         return;
-    if (!pl->tty && pl->done < b->nr_jobs && t - pl->last_line < 1.0)
+    if (!pl->tty && pl->done < pl->nr_todo && t - pl->last_line < 1.0)
         return;
     pl->last_line = t;
     fmt_clock(el, sizeof(el), t);
@@ -135,10 +153,10 @@ static void progress(struct pool *pl, size_t last)
                   t * (double)(pl->weight_all - pl->weight_done) / (double)pl->weight_done);
     if (pl->tty)
         fprintf(stderr, "\r%s: %zu/%zu runs, %s elapsed, ETA %s   ", b->title, pl->done,
-                b->nr_jobs, el, eta);
+                pl->nr_todo, el, eta);
     else
         fprintf(stderr, "%s: %zu/%zu runs (%s), %s elapsed, ETA %s\n", b->title, pl->done,
-                b->nr_jobs, b->name(b->arg, last), el, eta);
+                pl->nr_todo, b->name(b->arg, last), el, eta);
     fflush(stderr);
 }
 
@@ -204,15 +222,15 @@ static void read_reason(struct pool *pl, size_t job, char *buf, size_t n)
 static void stop_workers(struct pool *pl)
 {
     for (size_t i = 0; i < pl->next; i++)
-        if (pl->pid[i] > 0)
-            kill(pl->pid[i], SIGTERM);
+        if (pl->pid[pl->todo[i]] > 0)
+            kill(pl->pid[pl->todo[i]], SIGTERM);
 }
 
 static bool job_of(const struct pool *pl, pid_t pid, size_t *job)
 {
     for (size_t i = 0; i < pl->next; i++)
-        if (pl->pid[i] == pid) {
-            *job = i;
+        if (pl->pid[pl->todo[i]] == pid) {
+            *job = pl->todo[i];
             return true;
         }
     return false;
@@ -275,8 +293,8 @@ static int run_pool(struct pool *pl, const sigset_t *mask, struct ns_err *err)
             stopping = true;
             stop_workers(pl);
         }
-        while (!stopping && pl->running < pl->b->workers && pl->next < pl->b->nr_jobs) {
-            if (spawn(pl, pl->next, mask, err) < 0) {
+        while (!stopping && pl->running < pl->b->workers && pl->next < pl->nr_todo) {
+            if (spawn(pl, pl->todo[pl->next], mask, err) < 0) {
                 failed = stopping = true;
                 stop_workers(pl);
                 break;
@@ -305,20 +323,25 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
 
     pl.pid = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(pid_t));
     pl.why = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(int));
-    for (size_t i = 0; i < b->nr_jobs; i++)
-        pl.weight_all += b->weight(b->arg, i);
+    pl.todo = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(size_t));
     stop_signal = 0;
     signal_set(&block, true);
     sigprocmask(SIG_BLOCK, &block, &old);
     handle_signals(on_signal);
 
     b->begin(b->arg);
+    for (size_t i = 0; i < b->nr_jobs; i++) {
+        if (b->complete && b->complete(b->arg, i))
+            continue;
+        pl.todo[pl.nr_todo++] = i;
+        pl.weight_all += b->weight(b->arg, i);
+    }
     clock_gettime(CLOCK_MONOTONIC, &pl.start);
     rc = run_pool(&pl, &old, err);
     if (rc == 0 && !stop_signal && !b->quiet) {
         char el[32];
         fmt_clock(el, sizeof(el), elapsed_s(&pl));
-        fprintf(stderr, "%s: %zu runs in %s\n", b->title, b->nr_jobs, el);
+        fprintf(stderr, "%s: %zu runs in %s\n", b->title, pl.nr_todo, el);
     }
     if (rc == 0 && !stop_signal)
         rc = b->finish(b->arg, err);
@@ -327,6 +350,7 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
         sigprocmask(SIG_SETMASK, &old, NULL);
     free(pl.pid);
     free(pl.why);
+    free(pl.todo);
     return stop_signal ? (int)stop_signal : rc;
 }
 

@@ -1,0 +1,92 @@
+/*
+ * numasched sweep FILE: every point of a sweep file, once per seed, over
+ * local worker processes (src/runner/sweep.c; the format: docs/sweeps.md).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "numasched/runner.h"
+
+/* build/numasched-mpi (`make mpi`) runs sweeps over MPI ranks. */
+#ifdef NUMASCHED_MPI
+#define SWEEP_RUNNER ns_runner_mpi
+#else
+#define SWEEP_RUNNER ns_runner_local
+#endif
+
+static const char sweep_help[] =
+    "usage: numasched sweep FILE [OPTIONS]\n\n"
+    "Run every point of the sweep FILE (a base scenario, the axes to vary, the\n"
+    "seeds; docs/sweeps.md) once per seed, over worker processes, after loading\n"
+    "every point, and write:\n"
+    "  DIR/results.csv         the axes, seed, then every metric: a row per run\n"
+    "  DIR/summary.md          means with 95% confidence intervals, a row per point\n"
+    "  DIR/plot-METRIC.svg     each metric against the first axis\n"
+    "  DIR/runs/pN/seed-K/results.json (+ .csv)   every run\n"
+    "Runs complete from an earlier command with the same FILE are not run again.\n\n"
+    "options:\n"
+    "  --out DIR           where to write (default: FILE's name without .cfg)\n"
+    "  --duration SECONDS  measured time of every run, e.g. 30 or 500ms\n"
+    "                      (default: the scenario's `duration`)\n"
+    "  --warmup SECONDS    warm-up of every run (default: the scenario's `warmup`)\n"
+    "  --jobs J            worker processes (default: the number of CPUs)\n"
+    "  --quiet             no progress line, no table on stdout\n"
+    "  --help              this text\n";
+
+static void help(FILE *out)
+{
+    fputs(sweep_help, out);
+}
+
+static int option(void *ctx, int c, const char *val)
+{
+    struct ns_sweep_opts *o = ctx;
+    const char *cmd = "sweep";
+
+    switch (c) {
+    case 'o': o->out = val; return CLI_OK;
+    case 'q': o->quiet = true; return CLI_OK;
+    case 'j': return cli_opt_count(cmd, "--jobs", val, 1, 1024, &o->jobs);
+    case 'd':
+        o->has_duration = true;
+        return cli_opt_duration(cmd, "--duration", val, false, &o->duration);
+    default:                    /* 'w' */
+        o->has_warmup = true;
+        return cli_opt_duration(cmd, "--warmup", val, true, &o->warmup);
+    }
+}
+
+int cli_sweep(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"duration", required_argument, NULL, 'd'},
+        {"warmup", required_argument, NULL, 'w'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static const struct cli_args args = {"sweep", opts, option, help, "a sweep FILE"};
+    struct ns_sweep_opts o = {0};
+    const char *file;
+    struct ns_err err;
+
+    int rc = cli_parse(&args, argc, argv, &o, &file);
+    if (rc != CLI_OK)
+        return rc == CLI_HELP ? CLI_OK : rc;
+
+    rc = ns_sweep_run(file, &o, &SWEEP_RUNNER, &err);
+    if (rc > 0) {
+        fprintf(stderr, "numasched sweep: stopped by signal %d (%s); complete runs are kept, "
+                "the same command resumes\n", rc, strsignal(rc));
+        return 128 + rc;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "numasched sweep: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    return CLI_OK;
+}

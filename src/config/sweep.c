@@ -1,0 +1,408 @@
+/*
+ * Sweep files: which scenario to start from, what to vary, which seeds.
+ * The syntax is xl's, read by libxlutil like every other input:
+ *
+ *   scenario = "numa2013/specjbb-2-none.cfg"   # the base, relative to this file
+ *   template = "specjbb-vm.cfg"                # for guests: as `domains` names it
+ *   seeds = 5                                  # 1..5, or a list [ 3, 17 ]
+ *   scenario_sched = [ "credit", "rr" ]        # any scenario key
+ *   domain_vcpus = [ 1, 2 ]                    # a key of every guest's domain file
+ *   guests = [ 2, 6, 10 ]                      # N guests from the template
+ *   points = [ [ "credit", 1, 2 ], ... ]       # optional: only these combinations
+ *
+ * Axes are the keys that vary, in the order they are written. Nothing is
+ * checked against the scenario here: the runner loads every point before it
+ * runs any, and errors about a value name this file's line through
+ * struct ns_setting.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/internal.h"
+
+#define SCENARIO_PREFIX "scenario_"
+#define DOMAIN_PREFIX "domain_"
+#define MAX_SEEDS 1000000L
+
+static bool has_prefix(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len > n && memcmp(s, prefix, n) == 0;
+}
+
+static bool is_key(const char *s, size_t len, const char *key)
+{
+    return strlen(key) == len && memcmp(s, key, len) == 0;
+}
+
+/* ---- axes ------------------------------------------------------------------ */
+
+struct reader {
+    struct cfg_file *f;
+    struct ns_sweep *s;
+    struct ns_err *err;
+};
+
+/*
+ * A value becomes a statement `key = "value"` on one line: a quote, a
+ * backslash or a line break in it could not be written back as the same
+ * value, so it is refused here rather than misread later.
+ */
+static int axis_values(struct reader *r, struct ns_sweep_axis *a, const char *key)
+{
+    XLU_ConfigList *list;
+    int n;
+    int rc = cfg_get_list(r->f, key, &list, &n, r->err);
+
+    if (rc)
+        return -1;
+    if (n == 0)
+        return cfg_fail(r->f, key, r->err, "an empty axis: give at least one value");
+    a->value = ns_xcalloc((size_t)n, sizeof(char *));
+    for (int i = 0; i < n; i++) {
+        const char *v = xlu_cfg_get_listitem(list, i);
+        if (!v)
+            return cfg_fail(r->f, key, r->err, "value %d is a list, expected a single value",
+                            i + 1);
+        if (strpbrk(v, "\"\\\n"))
+            return cfg_fail(r->f, key, r->err, "value %d: a quote, backslash or line break "
+                            "cannot be set", i + 1);
+        a->value[a->nr_values++] = ns_xstrdup(v);
+    }
+    return 0;
+}
+
+static int add_axis(struct reader *r, const char *key, size_t len)
+{
+    struct ns_sweep *s = r->s;
+    enum ns_axis_kind kind = NS_AXIS_GUESTS;
+    const char *set_key = "domains", *column = "guests";
+    char name[128];
+
+    snprintf(name, sizeof(name), "%.*s", (int)len, key);
+    if (has_prefix(key, len, SCENARIO_PREFIX)) {
+        kind = NS_AXIS_SCENARIO;
+        set_key = column = name + strlen(SCENARIO_PREFIX);
+    } else if (has_prefix(key, len, DOMAIN_PREFIX)) {
+        kind = NS_AXIS_GUEST_KEY;
+        set_key = name + strlen(DOMAIN_PREFIX);
+        column = name;
+    }
+    /* A key assigned twice is one axis, with libxlutil's last value. */
+    for (size_t i = 0; i < s->nr_axes; i++)
+        if (strcmp(s->axis[i].name, column) == 0)
+            return 0;
+    s->axis = ns_xrealloc(s->axis, (s->nr_axes + 1) * sizeof(*s->axis));
+    struct ns_sweep_axis *a = &s->axis[s->nr_axes++];
+    *a = (struct ns_sweep_axis){kind, ns_xstrdup(column), ns_xstrdup(set_key), NULL, 0,
+                                cfg_key_line(r->f, name)};
+    return axis_values(r, a, name);
+}
+
+static const char *const plain_keys[] = {"scenario", "template", "seeds", "points", NULL};
+
+static int read_key(void *arg, const char *key, size_t len, int line)
+{
+    struct reader *r = arg;
+    char name[64], known[256];
+
+    for (size_t i = 0; plain_keys[i]; i++)
+        if (is_key(key, len, plain_keys[i]))
+            return 0;
+    if (is_key(key, len, "guests") || has_prefix(key, len, SCENARIO_PREFIX) ||
+        has_prefix(key, len, DOMAIN_PREFIX))
+        return add_axis(r, key, len);
+    snprintf(name, sizeof(name), "%.*s", (int)len, key);
+    return ns_err_set(r->err, r->f->path, line, name, "unknown sweep key (known: %s, guests, "
+                      SCENARIO_PREFIX "KEY, " DOMAIN_PREFIX "KEY)",
+                      cfg_join(plain_keys, known, sizeof(known)));
+}
+
+/* ---- the rest ------------------------------------------------------------------ */
+
+static int read_path(struct reader *r, const char *key, bool relative, char **out)
+{
+    const char *v;
+    int rc = cfg_get_string(r->f, key, &v, r->err);
+
+    if (rc < 0)
+        return -1;
+    if (rc > 0 || !*v)
+        return 1;
+    char *dir = ns_path_dir(r->f->path);
+    *out = relative ? cfg_scenario_path(dir, v) : ns_xstrdup(v);
+    free(dir);
+    return 0;
+}
+
+static int read_seed_list(struct reader *r, struct ns_sweep *s)
+{
+    size_t n;
+    const char *const *items;
+
+    if (cfg_get_strings(r->f, "seeds", &n, &items, r->err) < 0)
+        return -1;
+    if (n == 0)
+        return cfg_fail(r->f, "seeds", r->err, "an empty list: give at least one seed");
+    s->seed = ns_xcalloc(n, sizeof(uint64_t));
+    for (size_t i = 0; i < n; i++) {
+        char *end;
+        errno = 0;
+        s->seed[i] = strtoull(items[i], &end, 10);
+        if (items[i][0] < '0' || items[i][0] > '9' || *end || errno)
+            return cfg_fail(r->f, "seeds", r->err, "\"%s\" is not a seed (an integer from 0)",
+                            items[i]);
+        for (size_t j = 0; j < i; j++)
+            if (s->seed[j] == s->seed[i])
+                return cfg_fail(r->f, "seeds", r->err, "seed %s twice", items[i]);
+    }
+    s->nr_seeds = n;
+    return 0;
+}
+
+/* seeds = N: seeds 1..N, as `experiment --seeds N`; or a list of seeds. */
+static int read_seeds(struct reader *r, struct ns_sweep *s)
+{
+    long n = 1;
+
+    if (cfg_is_list(r->f, "seeds"))
+        return read_seed_list(r, s);
+    if (cfg_get_long(r->f, "seeds", 1, MAX_SEEDS, &n, r->err) < 0)
+        return -1;
+    s->nr_seeds = (size_t)n;
+    s->seed = ns_xcalloc(s->nr_seeds, sizeof(uint64_t));
+    for (size_t i = 0; i < s->nr_seeds; i++)
+        s->seed[i] = i + 1;
+    return 0;
+}
+
+static int find_value(const struct ns_sweep_axis *a, const char *v, size_t *idx)
+{
+    for (size_t i = 0; i < a->nr_values; i++)
+        if (strcmp(a->value[i], v) == 0) {
+            *idx = i;
+            return 0;
+        }
+    return -1;
+}
+
+/* points = [ [ v0, v1, ... ], ... ]: one value per axis, in the axes' order. */
+static int read_points(struct reader *r, struct ns_sweep *s)
+{
+    XLU_ConfigList *list, *row;
+    int n;
+    int rc = cfg_get_list(r->f, "points", &list, &n, r->err);
+
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    if (n == 0)
+        return cfg_fail(r->f, "points", r->err, "an empty list: leave it out to run every "
+                        "combination of the axes");
+    s->listed = ns_xcalloc((size_t)n * (s->nr_axes ? s->nr_axes : 1), sizeof(size_t));
+    for (int p = 0; p < n; p++) {
+        if (xlu_cfg_value_get_list(r->f->xlu, xlu_cfg_get_listitem2(list, p), &row, 1))
+            return cfg_fail(r->f, "points", r->err, "point %d: expected a list of %zu values",
+                            p + 1, s->nr_axes);
+        size_t k = 0;
+        for (const char *v; (v = xlu_cfg_get_listitem(row, (int)k)) != NULL; k++) {
+            if (k >= s->nr_axes)
+                break;
+            if (find_value(&s->axis[k], v, &s->listed[(size_t)p * s->nr_axes + k]) < 0)
+                return cfg_fail(r->f, "points", r->err, "point %d: \"%s\" is not a value of "
+                                "the axis %s", p + 1, v, s->axis[k].name);
+        }
+        if (k != s->nr_axes || xlu_cfg_get_listitem2(row, (int)k))
+            return cfg_fail(r->f, "points", r->err, "point %d: expected %zu values, one per "
+                            "axis", p + 1, s->nr_axes);
+        s->nr_listed++;
+    }
+    return 0;
+}
+
+static bool has_guests_axis(const struct ns_sweep *s)
+{
+    for (size_t i = 0; i < s->nr_axes; i++)
+        if (s->axis[i].kind == NS_AXIS_GUESTS)
+            return true;
+    return false;
+}
+
+/* A guest count is a whole number of domains, at least one. */
+static int check_guests(struct reader *r, const struct ns_sweep *s)
+{
+    for (size_t i = 0; i < s->nr_axes; i++) {
+        const struct ns_sweep_axis *a = &s->axis[i];
+        for (size_t k = 0; a->kind == NS_AXIS_GUESTS && k < a->nr_values; k++) {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(a->value[k], &end, 10);
+            if (a->value[k][0] < '1' || a->value[k][0] > '9' || *end || errno ||
+                v >= NS_MAX_DOMAINS)
+                return cfg_fail(r->f, "guests", r->err, "\"%s\" is not a number of guests "
+                                "(1 to %u)", a->value[k], NS_MAX_DOMAINS - 1);
+        }
+    }
+    return 0;
+}
+
+static int read_sweep(struct reader *r, struct ns_sweep *s)
+{
+    int rc = cfg_each_key(r->f, read_key, r);
+
+    if (rc)
+        return -1;
+    if ((rc = read_path(r, "scenario", true, &s->scenario)) != 0)
+        return rc < 0 ? -1 : cfg_fail(r->f, "scenario", r->err, "missing: name the base "
+                                      "scenario file, e.g. scenario = \"base.cfg\"");
+    if (s->nr_axes == 0)
+        return ns_err_set(r->err, r->f->path, 0, NULL, "no axis: vary at least one key, e.g. "
+                          "scenario_sched = [ \"credit\", \"rr\" ]");
+    if ((rc = read_path(r, "template", false, &s->template)) < 0)
+        return -1;
+    if (rc > 0 && has_guests_axis(s))
+        return cfg_fail(r->f, "guests", r->err, "needs template = \"FILE\", the domain file "
+                        "each guest is made from");
+    if (rc == 0 && strpbrk(s->template, "\"\\\n"))
+        return cfg_fail(r->f, "template", r->err, "a quote, backslash or line break cannot be "
+                        "set in `domains`");
+    if (check_guests(r, s) < 0 || read_seeds(r, s) < 0)
+        return -1;
+    return read_points(r, s);
+}
+
+int ns_sweep_load(const char *path, struct ns_sweep *out, struct ns_err *err)
+{
+    struct cfg_file f;
+
+    memset(out, 0, sizeof(*out));
+    if (cfg_open(&f, path, err))
+        return -1;
+    out->file = ns_xstrdup(path);
+    struct reader r = {&f, out, err};
+    int rc = read_sweep(&r, out);
+    cfg_close(&f);
+    if (rc)
+        ns_sweep_free(out);
+    return rc ? -1 : 0;
+}
+
+void ns_sweep_free(struct ns_sweep *s)
+{
+    for (size_t i = 0; i < s->nr_axes; i++) {
+        for (size_t k = 0; k < s->axis[i].nr_values; k++)
+            free(s->axis[i].value[k]);
+        free(s->axis[i].value);
+        free(s->axis[i].name);
+        free(s->axis[i].key);
+    }
+    free(s->axis);
+    free(s->file);
+    free(s->scenario);
+    free(s->template);
+    free(s->seed);
+    free(s->listed);
+    memset(s, 0, sizeof(*s));
+}
+
+/* ---- points -------------------------------------------------------------------- */
+
+size_t ns_sweep_nr_points(const struct ns_sweep *s)
+{
+    size_t n = 1;
+
+    if (s->listed)
+        return s->nr_listed;
+    for (size_t i = 0; i < s->nr_axes; i++)
+        n *= s->axis[i].nr_values;
+    return n;
+}
+
+void ns_sweep_point(const struct ns_sweep *s, size_t p, size_t *idx)
+{
+    if (s->listed) {
+        memcpy(idx, &s->listed[p * s->nr_axes], s->nr_axes * sizeof(size_t));
+        return;
+    }
+    for (size_t i = s->nr_axes; i-- > 0;) {
+        idx[i] = p % s->axis[i].nr_values;
+        p /= s->axis[i].nr_values;
+    }
+}
+
+static char *printf_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *printf_dup(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        fputs("numasched: out of memory\n", stderr);
+        abort();
+    }
+    return s;
+}
+
+/* domains = [ "T", "T", ... ]: @n guests from the template. */
+static char *guests_stmt(const char *template, const char *count)
+{
+    size_t n = strtoul(count, NULL, 10), len = strlen(template) + 4;
+    char *s = ns_xmalloc(16 + n * len);
+    char *p = s + sprintf(s, "domains = [");
+
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s\"%s\"", i ? ", " : " ", template);
+    strcpy(p, " ]");
+    return s;
+}
+
+static void add_setting(struct ns_setting **set, size_t *n, char *stmt, const char *file,
+                        int line)
+{
+    *set = ns_xrealloc(*set, (*n + 1) * sizeof(**set));
+    (*set)[(*n)++] = (struct ns_setting){stmt, file, line};
+}
+
+void ns_sweep_overrides(const struct ns_sweep *s, size_t p, struct ns_overrides *ov)
+{
+    size_t idx[s->nr_axes ? s->nr_axes : 1];
+    struct ns_setting *scen = NULL, *guest = NULL;
+    size_t nr_scen = 0, nr_guest = 0;
+
+    memset(ov, 0, sizeof(*ov));
+    ns_sweep_point(s, p, idx);
+    for (size_t i = 0; i < s->nr_axes; i++) {
+        const struct ns_sweep_axis *a = &s->axis[i];
+        const char *v = a->value[idx[i]];
+        if (a->kind == NS_AXIS_GUESTS) {
+            add_setting(&scen, &nr_scen, guests_stmt(s->template, v), s->file, a->line);
+            ov->number_guests = true;
+        } else if (a->kind == NS_AXIS_SCENARIO) {
+            add_setting(&scen, &nr_scen, printf_dup("%s = \"%s\"", a->key, v), s->file, a->line);
+        } else {
+            add_setting(&guest, &nr_guest, printf_dup("%s = \"%s\"", a->key, v), s->file,
+                        a->line);
+        }
+    }
+    ov->scenario = scen;
+    ov->nr_scenario = nr_scen;
+    ov->guest = guest;
+    ov->nr_guest = nr_guest;
+}
+
+void ns_sweep_overrides_free(struct ns_overrides *ov)
+{
+    for (size_t i = 0; i < ov->nr_scenario; i++)
+        free((char *)ov->scenario[i].stmt);
+    for (size_t i = 0; i < ov->nr_guest; i++)
+        free((char *)ov->guest[i].stmt);
+    free((void *)ov->scenario);
+    free((void *)ov->guest);
+    ov->scenario = ov->guest = NULL;
+    ov->nr_scenario = ov->nr_guest = 0;
+}

@@ -1,0 +1,292 @@
+/*
+ * The MPI runner: a batch over the ranks of `mpirun -np N build/numasched-mpi`,
+ * built only by `make mpi` (this file needs mpicc).
+ *
+ * Every rank reads the same sweep and so holds the same job list; only job
+ * numbers travel. Rank 0 hands the jobs out in the batch's order (longest
+ * first) to whichever rank asks next, so a rank that drew short jobs simply
+ * asks more often, and runs jobs itself in a child process between two
+ * answers. A job writes its results files where every rank sees them (the
+ * same machine, or a shared file system on a cluster); rank 0 calls finish
+ * once all jobs are in, so the tables are built from the same files, in the
+ * same order, as a local run's: the outputs are byte for byte the same.
+ *
+ * Losing a rank (killed, its node gone) or a stop signal ends the batch:
+ * rank 0 names the runs that were out and not back, which are exactly the
+ * ones the same command reruns, since finished runs are complete on disk.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <mpi.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "numasched/runner.h"
+
+enum { TAG_JOB = 1, TAG_DONE = 2 };
+#define NO_JOB (-1LL)
+
+/* What travels: a job number and, coming back, how it went. */
+struct msg {
+    long long job;
+    long long ok;               /* 1: the job succeeded */
+};
+
+struct dispatch {
+    const struct ns_batch *b;
+    int ranks;
+    long long *out;             /* [rank]: the job it runs, NO_JOB if none */
+    size_t next, done, nr_todo;
+    size_t *todo;
+    pid_t child;                /* rank 0's own job, 0 if none */
+    bool failed;
+    double last_line;
+    struct timespec start;
+};
+
+/* ---- workers ---------------------------------------------------------------------- */
+
+static bool run_one(const struct ns_batch *b, size_t job)
+{
+    struct ns_err err;
+
+    if (b->run(b->arg, job, &err) == 0)
+        return true;
+    fprintf(stderr, "%s: %s: %s\n", b->who, b->name(b->arg, job), err.msg);
+    fflush(stderr);
+    return false;
+}
+
+/* Ranks 1..N-1: ask, run, report, until rank 0 says there is nothing left. */
+static int work(const struct ns_batch *b)
+{
+    struct msg m = {NO_JOB, 1};
+
+    for (;;) {
+        if (MPI_Send(&m, 2, MPI_LONG_LONG, 0, TAG_DONE, MPI_COMM_WORLD) != MPI_SUCCESS ||
+            MPI_Recv(&m, 2, MPI_LONG_LONG, 0, TAG_JOB, MPI_COMM_WORLD, MPI_STATUS_IGNORE) !=
+                MPI_SUCCESS)
+            return -1;
+        if (m.job == NO_JOB)
+            return 0;
+        m.ok = run_one(b, (size_t)m.job);
+    }
+}
+
+/* ---- rank 0 ----------------------------------------------------------------------- */
+
+static double elapsed_s(const struct dispatch *d)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - d->start.tv_sec) + (now.tv_nsec - d->start.tv_nsec) / 1e9;
+}
+
+static void progress(struct dispatch *d, size_t job)
+{
+    double t = elapsed_s(d);
+
+    if (d->b->quiet || (d->done < d->nr_todo && t - d->last_line < 1.0))
+        return;
+    d->last_line = t;
+    fprintf(stderr, "%s: %zu/%zu runs on %d ranks (%s), %.0f s elapsed\n", d->b->title,
+            d->done, d->nr_todo, d->ranks, d->b->name(d->b->arg, job), t);
+    fflush(stderr);
+}
+
+static void job_back(struct dispatch *d, int rank, bool ok)
+{
+    size_t job = (size_t)d->out[rank];
+
+    d->out[rank] = NO_JOB;
+    if (!ok) {
+        d->failed = true;
+        return;
+    }
+    d->done++;
+    progress(d, job);
+}
+
+/* The next job for @rank, or NO_JOB once there is none or the batch is ending. */
+static long long next_job(struct dispatch *d, int rank)
+{
+    if (d->failed || ns_runner_stopped() || d->next >= d->nr_todo)
+        return NO_JOB;
+    d->out[rank] = (long long)d->todo[d->next++];
+    return d->out[rank];
+}
+
+/* Rank 0's own share: one job at a time in a child, which owns nothing of
+ * MPI and leaves through _exit. */
+static void start_child(struct dispatch *d)
+{
+    long long job = next_job(d, 0);
+
+    if (job == NO_JOB)
+        return;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        ns_runner_default_stops();
+        _exit(run_one(d->b, (size_t)job) ? 0 : 1);
+    }
+    if (pid < 0) {
+        d->out[0] = NO_JOB;
+        d->failed = true;
+        return;
+    }
+    d->child = pid;
+}
+
+static bool reap_child(struct dispatch *d)
+{
+    int st;
+
+    if (d->child == 0 || waitpid(d->child, &st, WNOHANG) != d->child)
+        return false;
+    d->child = 0;
+    job_back(d, 0, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    return true;
+}
+
+/* One message from a worker, if one is waiting: 1 handled, 0 none, -1 MPI failed. */
+static int serve(struct dispatch *d, int *asking)
+{
+    MPI_Status st;
+    struct msg m;
+    int flag;
+
+    if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_DONE, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS)
+        return -1;
+    if (!flag)
+        return 0;
+    if (MPI_Recv(&m, 2, MPI_LONG_LONG, st.MPI_SOURCE, TAG_DONE, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        return -1;
+    if (m.job != NO_JOB)
+        job_back(d, st.MPI_SOURCE, m.ok);
+    m.job = next_job(d, st.MPI_SOURCE);
+    if (m.job == NO_JOB)
+        (*asking)--;
+    return MPI_Send(&m, 2, MPI_LONG_LONG, st.MPI_SOURCE, TAG_JOB, MPI_COMM_WORLD) ==
+           MPI_SUCCESS ? 1 : -1;
+}
+
+/* With one rank, or after the last worker was told to stop, rank 0 still
+ * has the rest of the jobs to run itself. */
+static bool more_for_rank0(const struct dispatch *d)
+{
+    return d->next < d->nr_todo && !d->failed && !ns_runner_stopped();
+}
+
+/* "point 3 (...) seed 2, point 7 (...) seed 1": the runs out and not back. */
+static void name_lost(const struct dispatch *d, char *buf, size_t cap)
+{
+    size_t n = 0;
+
+    buf[0] = '\0';
+    for (int r = 0; r < d->ranks; r++)
+        if (d->out[r] != NO_JOB && n < cap)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "",
+                                  d->b->name(d->b->arg, (size_t)d->out[r]));
+}
+
+/*
+ * Until every worker has been told there is nothing left and rank 0's own
+ * child is back. The loop polls (MPI_Iprobe, waitpid) with a short sleep:
+ * rank 0 must notice a stop signal and its child as well as messages.
+ */
+static int dispatch(struct dispatch *d, struct ns_err *err)
+{
+    int asking = d->ranks - 1;
+    char lost[600];
+
+    /* Once stopped, workers may be gone with the signal: wait only for the child. */
+    while ((asking > 0 && !ns_runner_stopped()) || d->child || more_for_rank0(d)) {
+        int rc = serve(d, &asking);
+        bool busy = rc > 0 || reap_child(d);
+        if (rc < 0) {
+            name_lost(d, lost, sizeof(lost));
+            return ns_err_set(err, NULL, 0, NULL, "a rank was lost; runs not finished: %s "
+                              "(the same command reruns them)", lost[0] ? lost : "none");
+        }
+        if (ns_runner_stopped() && d->child)
+            kill(d->child, SIGTERM);
+        if (!d->child && !ns_runner_stopped())
+            start_child(d);
+        if (!busy)
+            nanosleep(&(struct timespec){0, 50000}, NULL);
+    }
+    if (ns_runner_stopped()) {
+        name_lost(d, lost, sizeof(lost));
+        fprintf(stderr, "%s: stopped; runs not finished: %s (the same command reruns them)\n",
+                d->b->who, lost[0] ? lost : "none");
+    }
+    return d->failed ? ns_err_set(err, NULL, 0, NULL, "a run failed (its error is above); "
+                                  "no tables written") : 0;
+}
+
+static int lead(const struct ns_batch *b, int ranks, struct ns_err *err)
+{
+    struct dispatch d = {.b = b, .ranks = ranks};
+
+    d.out = ns_xcalloc((size_t)ranks, sizeof(long long));
+    for (int r = 0; r < ranks; r++)
+        d.out[r] = NO_JOB;
+    d.todo = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(size_t));
+    b->begin(b->arg);
+    for (size_t i = 0; i < b->nr_jobs; i++)
+        if (!b->complete || !b->complete(b->arg, i))
+            d.todo[d.nr_todo++] = i;
+    clock_gettime(CLOCK_MONOTONIC, &d.start);
+
+    int rc = dispatch(&d, err);
+    if (rc == 0 && !ns_runner_stopped()) {
+        if (!b->quiet)
+            fprintf(stderr, "%s: %zu runs in %.1f s on %d ranks\n", b->title, d.nr_todo,
+                    elapsed_s(&d), ranks);
+        ns_runner_hold_stops();
+        rc = b->finish(b->arg, err);
+        ns_runner_release_stops();
+    }
+    free(d.todo);
+    free(d.out);
+    return ns_runner_stopped() ? ns_runner_stopped() : rc;
+}
+
+/*
+ * MPI errors return instead of aborting, so that rank 0 can name the runs a
+ * lost rank took with it. MPI is started and ended here: the rest of the
+ * program never needs it.
+ */
+static int run_mpi(const struct ns_batch *b, struct ns_err *err)
+{
+    int rank, ranks, rc;
+
+    MPI_Init(NULL, NULL);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    /* Every rank has prepared its folders before the first job is out. */
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0) {
+        ns_runner_catch_stops();
+        rc = lead(b, ranks, err);
+        ns_runner_default_stops();
+    } else {
+        rc = work(b);
+        if (rc < 0)
+            ns_err_set(err, NULL, 0, NULL, "rank %d lost rank 0", rank);
+    }
+    if (rc == 0)
+        MPI_Finalize();
+    return rc;
+}
+
+const struct ns_runner ns_runner_mpi = {"mpi", run_mpi};

@@ -1,0 +1,451 @@
+/*
+ * Sweeps: a sweep file's points, each run once per seed as one job of a
+ * batch, and the tables written from the runs' results files:
+ *
+ *   DIR/runs/pN/point.txt                  what point N is: its settings
+ *   DIR/runs/pN/seed-K/results.json (+ .csv)  every run, as `run --out` writes it
+ *   DIR/results.csv, summary.md, plot-METRIC.svg
+ *
+ * Every point is loaded (and placed) before the first run: a typo or a host
+ * too small for one point fails the command at once, naming the point,
+ * instead of hours later.
+ *
+ * A run is complete once its results files were renamed into place
+ * (ns_report_write_dir writes them under temporary names first) and its
+ * point's point.txt says the same settings; a later command with the same
+ * sweep skips complete runs, so an interrupted sweep resumes where it
+ * stopped and a changed sweep file never reuses a run of another point.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "numasched/config.h"
+#include "numasched/runner.h"
+#include "runner/internal.h"
+
+struct point {
+    char *label;                /* "sched=rr, guests=6", for messages */
+    char *dir;                  /* DIR/runs/pN */
+    char *text;                 /* point.txt: the settings that make it */
+    unsigned weight;            /* relative cost of one run */
+};
+
+struct job {
+    size_t point, seed;         /* seed: index into sweep.seed */
+    char *name, *out;           /* out: DIR/runs/pN/seed-K */
+};
+
+struct sweep {
+    struct ns_sweep s;
+    struct ns_sweep_opts o;
+    char *title;
+    struct point *point;
+    size_t nr_points;
+    struct job *job;            /* every run, longest first */
+    size_t nr_jobs;
+};
+
+/* ---- points ------------------------------------------------------------------------ */
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        fputs("numasched: out of memory\n", stderr);
+        abort();
+    }
+    return s;
+}
+
+static char *point_label(const struct ns_sweep *s, size_t p)
+{
+    size_t idx[s->nr_axes], len = 1;
+
+    ns_sweep_point(s, p, idx);
+    for (size_t a = 0; a < s->nr_axes; a++)
+        len += strlen(s->axis[a].name) + strlen(s->axis[a].value[idx[a]]) + 3;
+    char *out = ns_xmalloc(len), *q = out;
+    *q = '\0';
+    for (size_t a = 0; a < s->nr_axes; a++)
+        q += sprintf(q, "%s%s=%s", a ? ", " : "", s->axis[a].name, s->axis[a].value[idx[a]]);
+    return out;
+}
+
+/* Everything that decides a point's runs apart from the seed. */
+static char *point_text(const struct sweep *sw, const struct ns_overrides *ov)
+{
+    size_t len = strlen(sw->s.scenario) + 128;
+
+    for (size_t i = 0; i < ov->nr_scenario; i++)
+        len += strlen(ov->scenario[i].stmt) + 1;
+    for (size_t i = 0; i < ov->nr_guest; i++)
+        len += strlen(ov->guest[i].stmt) + 8;
+    char *t = ns_xmalloc(len), *q = t;
+    q += sprintf(q, "scenario %s\n", sw->s.scenario);
+    for (size_t i = 0; i < ov->nr_scenario; i++)
+        q += sprintf(q, "%s\n", ov->scenario[i].stmt);
+    for (size_t i = 0; i < ov->nr_guest; i++)
+        q += sprintf(q, "guest %s\n", ov->guest[i].stmt);
+    if (sw->o.has_duration)
+        q += sprintf(q, "duration %llu ns\n", (unsigned long long)sw->o.duration);
+    if (sw->o.has_warmup)
+        sprintf(q, "warmup %llu ns\n", (unsigned long long)sw->o.warmup);
+    return t;
+}
+
+/* Point @p with @seed (NULL: the scenario's own), as the command line asks. */
+static int load_point(const struct sweep *sw, size_t p, const uint64_t *seed,
+                      struct ns_sim_spec *spec, struct ns_err *err)
+{
+    struct ns_overrides ov;
+
+    ns_sweep_overrides(&sw->s, p, &ov);
+    ov.has_seed = seed != NULL;
+    ov.seed = seed ? *seed : 0;
+    ov.has_duration = sw->o.has_duration;
+    ov.duration = sw->o.duration;
+    int rc = ns_config_create(sw->s.scenario, &ov, spec, NULL, err);
+    ns_sweep_overrides_free(&ov);
+    if (rc == 0 && sw->o.has_warmup)
+        spec->warmup = sw->o.warmup;
+    return rc;
+}
+
+/* vCPU-milliseconds: what a run costs, near enough to put the long ones first. */
+static unsigned spec_weight(const struct ns_sim_spec *spec)
+{
+    unsigned long long vcpus = 0, ms = (spec->duration + spec->warmup) / 1000000;
+
+    for (size_t i = 0; i < spec->nr_dom; i++)
+        vcpus += spec->dom[i].max_vcpus;
+    unsigned long long w = (vcpus ? vcpus : 1) * (ms ? ms : 1);
+    return w > 1u << 30 ? 1u << 30 : (unsigned)w;
+}
+
+static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
+{
+    struct point *pt = &sw->point[p];
+    struct ns_sim_spec spec = {0};
+    struct ns_overrides ov;
+
+    pt->label = point_label(&sw->s, p);
+    pt->dir = xasprintf("%s/runs/p%zu", sw->o.out, p + 1);
+    ns_sweep_overrides(&sw->s, p, &ov);
+    pt->text = point_text(sw, &ov);
+    ns_sweep_overrides_free(&ov);
+    if (load_point(sw, p, NULL, &spec, err) < 0) {
+        struct ns_err inner = *err;
+        return ns_err_set(err, sw->s.file, 0, NULL, "point %zu (%s): %s", p + 1, pt->label,
+                          inner.msg);
+    }
+    pt->weight = spec_weight(&spec);
+    ns_sim_spec_free(&spec);
+    return 0;
+}
+
+static int check_points(struct sweep *sw, struct ns_err *err)
+{
+    if (access(sw->s.scenario, R_OK) != 0)
+        return ns_err_set(err, sw->s.file, 0, "scenario", "%s: cannot read: %s",
+                          sw->s.scenario, strerror(errno));
+    sw->nr_points = ns_sweep_nr_points(&sw->s);
+    sw->point = ns_xcalloc(sw->nr_points, sizeof(struct point));
+    for (size_t p = 0; p < sw->nr_points; p++)
+        if (check_point(sw, p, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- what is left to do ------------------------------------------------------------- */
+
+static bool file_is(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = strlen(text);
+    char *buf;
+    bool same;
+
+    if (!f)
+        return false;
+    buf = ns_xmalloc(n + 2);
+    same = fread(buf, 1, n + 1, f) == n && memcmp(buf, text, n) == 0;
+    fclose(f);
+    free(buf);
+    return same;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char *path = ns_path_join(dir, name);
+    bool ok = access(path, F_OK) == 0;
+    free(path);
+    return ok;
+}
+
+/* A run whose files were both renamed into place, for this very point. */
+static bool run_complete(const struct sweep *sw, size_t p, const char *out)
+{
+    char *path = ns_path_join(sw->point[p].dir, "point.txt");
+    bool same = file_is(path, sw->point[p].text);
+
+    free(path);
+    return same && exists(out, "results.json") && exists(out, "results.csv");
+}
+
+static char *run_dir(const struct sweep *sw, size_t p, size_t k)
+{
+    return xasprintf("%s/seed-%llu", sw->point[p].dir, (unsigned long long)sw->s.seed[k]);
+}
+
+/* Largest first: the long runs start early and the short ones fill the gaps
+ * at the end, so the workers finish together. Stable by point and seed. */
+static int by_weight(const void *a, const void *b, void *arg)
+{
+    const struct sweep *sw = arg;
+    const struct job *x = a, *y = b;
+    unsigned wx = sw->point[x->point].weight, wy = sw->point[y->point].weight;
+
+    if (wx != wy)
+        return wx > wy ? -1 : 1;
+    if (x->point != y->point)
+        return x->point < y->point ? -1 : 1;
+    return x->seed < y->seed ? -1 : x->seed > y->seed;
+}
+
+static void make_jobs(struct sweep *sw)
+{
+    size_t seeds = sw->s.nr_seeds;
+
+    sw->job = ns_xcalloc(sw->nr_points * seeds, sizeof(struct job));
+    for (size_t p = 0; p < sw->nr_points; p++) {
+        for (size_t k = 0; k < seeds; k++) {
+            struct job *j = &sw->job[sw->nr_jobs++];
+            j->point = p;
+            j->seed = k;
+            j->out = run_dir(sw, p, k);
+            j->name = xasprintf("point %zu (%s) seed %llu", p + 1, sw->point[p].label,
+                                (unsigned long long)sw->s.seed[k]);
+        }
+    }
+    qsort_r(sw->job, sw->nr_jobs, sizeof(struct job), by_weight, sw);
+}
+
+/* ---- the batch ------------------------------------------------------------------------ */
+
+static const char *job_name(void *arg, size_t i)
+{
+    const struct sweep *sw = arg;
+    return sw->job[i].name;
+}
+
+static const char *job_source(void *arg, size_t i)
+{
+    const struct sweep *sw = arg;
+    (void)i;
+    return sw->s.file;
+}
+
+static unsigned job_weight(void *arg, size_t i)
+{
+    const struct sweep *sw = arg;
+    return sw->point[sw->job[i].point].weight;
+}
+
+static int run_job(void *arg, size_t i, struct ns_err *err)
+{
+    const struct sweep *sw = arg;
+    const struct job *j = &sw->job[i];
+    struct ns_sim_spec spec = {0};
+
+    int rc = load_point(sw, j->point, &sw->s.seed[j->seed], &spec, err);
+    if (rc == 0)
+        rc = runner_simulate(&spec, j->out, err);
+    ns_sim_spec_free(&spec);
+    return rc;
+}
+
+/* The runs of point @p, as far as they got: none of them is of its settings. */
+static void remove_runs(const struct sweep *sw, size_t p)
+{
+    for (size_t k = 0; k < sw->s.nr_seeds; k++) {
+        char *dir = run_dir(sw, p, k), *json = ns_path_join(dir, "results.json");
+        char *csv = ns_path_join(dir, "results.csv");
+        unlink(csv);
+        unlink(json);
+        free(csv);
+        free(json);
+        free(dir);
+    }
+}
+
+/*
+ * point.txt goes in before the point's first run, written whole (a
+ * temporary name, then a rename) and only when it changed, after the runs
+ * of the settings it used to say are gone: the runs it vouches for are
+ * always runs of the settings it says, even if this command is stopped
+ * before it reruns them.
+ */
+static int write_point_file(const struct sweep *sw, size_t p, struct ns_err *err)
+{
+    const struct point *pt = &sw->point[p];
+    char *path = ns_path_join(pt->dir, "point.txt");
+    struct ns_outfile o;
+    int rc = 0;
+
+    if (!file_is(path, pt->text)) {
+        remove_runs(sw, p);
+        rc = ns_report_make_dirs(pt->dir, err);
+        if (rc == 0)
+            rc = ns_outfile_open(&o, path, err);
+        if (rc == 0) {
+            fputs(pt->text, o.f);
+            rc = ns_outfile_commit(&o, err);
+        }
+    }
+    free(path);
+    return rc;
+}
+
+static int write_point_files(const struct sweep *sw, struct ns_err *err)
+{
+    for (size_t p = 0; p < sw->nr_points; p++)
+        if (write_point_file(sw, p, err) < 0)
+            return -1;
+    return 0;
+}
+
+static bool job_complete(void *arg, size_t i)
+{
+    const struct sweep *sw = arg;
+    return run_complete(sw, sw->job[i].point, sw->job[i].out);
+}
+
+static void begin(void *arg)
+{
+    const struct sweep *sw = arg;
+    size_t complete = 0;
+
+    ns_sweep_remove_outputs(sw->o.out);
+    if (sw->o.quiet)
+        return;
+    for (size_t i = 0; i < sw->nr_jobs; i++)
+        complete += job_complete(arg, i);
+    fprintf(stderr, "%s: %zu points x %zu seeds = %zu runs, %zu complete from before, "
+            "into %s\n", sw->title, sw->nr_points, sw->s.nr_seeds, sw->nr_jobs, complete,
+            sw->o.out);
+}
+
+/* The table, read back from every run's results.json, old and new alike. */
+static int collect(const struct sweep *sw, struct ns_exp_run *run, struct ns_err *err)
+{
+    for (size_t p = 0; p < sw->nr_points; p++) {
+        for (size_t k = 0; k < sw->s.nr_seeds; k++) {
+            char *dir = run_dir(sw, p, k), *path = ns_path_join(dir, "results.json");
+            int rc = ns_exp_read_run(path, &run[p * sw->s.nr_seeds + k], err);
+            free(path);
+            free(dir);
+            if (rc < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int finish(void *arg, struct ns_err *err)
+{
+    const struct sweep *sw = arg;
+    size_t nr_axes = sw->s.nr_axes;
+    struct ns_exp_run *run = ns_xcalloc(sw->nr_points * sw->s.nr_seeds, sizeof(*run));
+    struct ns_sweep_col *col = ns_xcalloc(nr_axes, sizeof(*col));
+    size_t *idx = ns_xcalloc(sw->nr_points * nr_axes, sizeof(size_t));
+
+    for (size_t a = 0; a < nr_axes; a++)
+        col[a] = (struct ns_sweep_col){sw->s.axis[a].name, sw->s.axis[a].value,
+                                       sw->s.axis[a].nr_values};
+    for (size_t p = 0; p < sw->nr_points; p++)
+        ns_sweep_point(&sw->s, p, &idx[p * nr_axes]);
+    struct ns_sweep_table t = {sw->title, col, nr_axes, idx, sw->nr_points, sw->s.seed,
+                               sw->s.nr_seeds, run};
+    int rc = collect(sw, run, err);
+    if (rc == 0)
+        rc = ns_sweep_write(&t, sw->o.out, err);
+    if (rc == 0 && !sw->o.quiet) {
+        ns_sweep_emit_summary(&t, stdout);
+        fflush(stdout);
+        fprintf(stderr, "%s: wrote %s/results.csv, summary.md, plot-*.svg and runs/\n",
+                sw->title, sw->o.out);
+    }
+    free(idx);
+    free(col);
+    free(run);
+    return rc;
+}
+
+/* ---- the whole sweep --------------------------------------------------------------------- */
+
+/* "numa.cfg" -> "numa": the title, and the folder unless --out says otherwise. */
+static char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *b = slash ? slash + 1 : path;
+    size_t n = strlen(b);
+
+    if (n > 4 && strcmp(b + n - 4, ".cfg") == 0)
+        n -= 4;
+    return xasprintf("%.*s", (int)n, b);
+}
+
+static void sweep_free(struct sweep *sw)
+{
+    for (size_t p = 0; sw->point && p < sw->nr_points; p++) {
+        free(sw->point[p].label);
+        free(sw->point[p].dir);
+        free(sw->point[p].text);
+    }
+    free(sw->point);
+    for (size_t i = 0; i < sw->nr_jobs; i++) {
+        free(sw->job[i].name);
+        free(sw->job[i].out);
+    }
+    free(sw->job);
+    free(sw->title);
+    ns_sweep_free(&sw->s);
+}
+
+int ns_sweep_run(const char *path, const struct ns_sweep_opts *opts,
+                 const struct ns_runner *runner, struct ns_err *err)
+{
+    struct sweep sw = {.o = *opts};
+
+    if (ns_sweep_load(path, &sw.s, err) < 0)
+        return -1;
+    sw.title = base_name(path);
+    if (!sw.o.out)
+        sw.o.out = sw.title;
+    if (sw.o.jobs == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        sw.o.jobs = n > 0 ? (unsigned)n : 1;
+    }
+    int rc = check_points(&sw, err);
+    if (rc == 0) {
+        make_jobs(&sw);
+        rc = write_point_files(&sw, err);
+    }
+    if (rc == 0) {
+        struct ns_batch b = {"numasched sweep", sw.title, sw.nr_jobs, sw.o.jobs, sw.o.quiet,
+                             &sw, job_name, job_source, job_weight, run_job, job_complete, begin,
+                             finish};
+        rc = runner->run(&b, err);
+    }
+    sweep_free(&sw);
+    return rc;
+}

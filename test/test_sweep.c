@@ -1,0 +1,427 @@
+/*
+ * Sweeps: the file format and its points (config/sweep.c), each point as the
+ * base scenario with settings, and `numasched sweep` as a user meets it:
+ * errors before any run, results.csv, resuming after an interruption.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "numasched/config.h"
+#include "numasched/report.h"
+
+/* The 2013 experiment's 2-VM specjbb cell: 2 nodes of 8 pCPUs and 6 GiB,
+ * dom0 plus guests of 2 vCPUs and 960 MiB (examples/numa2013/specjbb/vm1.cfg). */
+static char *base_scenario(void)
+{
+    char *p = realpath("examples/numa2013/specjbb-2-none.cfg", NULL);
+    cr_assert_not_null(p, "run the tests from the source tree");
+    return p;
+}
+
+static char *sweep_file(const char *dir, const char *body)
+{
+    char *base = base_scenario(), text[4096];
+
+    snprintf(text, sizeof(text), "scenario = \"%s\"\n%s", base, body);
+    write_file(dir, "s.cfg", text);
+    free(base);
+    return ns_path_join(dir, "s.cfg");
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char *p = ns_path_join(dir, name);
+    bool ok = access(p, F_OK) == 0;
+    free(p);
+    return ok;
+}
+
+/* ---- the format ----------------------------------------------------------------------- */
+
+Test(sweep_file, axes_in_file_order_and_points_row_major)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir,
+        "seeds = 3\n"
+        "template = \"specjbb/vm1.cfg\"\n"
+        "guests = [ 2, 4 ]\n"
+        "scenario_sched = [ \"credit\", \"rr\", \"credit\" ]\n"
+        "domain_vcpus = [ 1, 2 ]\n");
+    struct ns_sweep s;
+    struct ns_err err;
+    size_t idx[3];
+
+    cr_assert_eq(ns_sweep_load(path, &s, &err), 0, "%s", err.msg);
+    cr_assert_eq(s.nr_axes, 3);
+    cr_assert_str_eq(s.axis[0].name, "guests");
+    cr_assert_eq(s.axis[0].kind, NS_AXIS_GUESTS);
+    cr_assert_str_eq(s.axis[1].name, "sched");
+    cr_assert_eq(s.axis[1].kind, NS_AXIS_SCENARIO);
+    cr_assert_str_eq(s.axis[2].name, "domain_vcpus");
+    cr_assert_str_eq(s.axis[2].key, "vcpus");
+    cr_assert_eq(s.axis[2].line, 6);   /* the scenario line comes first */
+    /* seeds = 3: seeds 1, 2, 3. */
+    cr_assert_eq(s.nr_seeds, 3);
+    cr_assert_eq(s.seed[0], 1);
+    cr_assert_eq(s.seed[2], 3);
+    /* 2 x 3 x 2 = 12 points, the last axis fastest: point 7 (from 0) is
+     * 7 = 1*6 + 0*2 + 1, i.e. guests=4, sched=credit, vcpus=2. */
+    cr_assert_eq(ns_sweep_nr_points(&s), 12);
+    ns_sweep_point(&s, 7, idx);
+    cr_assert_eq(idx[0], 1);
+    cr_assert_eq(idx[1], 0);
+    cr_assert_eq(idx[2], 1);
+    ns_sweep_free(&s);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+Test(sweep_file, listed_points_and_seed_lists)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir,
+        "seeds = [ 7, 3 ]\n"
+        "scenario_sched = [ \"credit\", \"rr\" ]\n"
+        "scenario_placement = [ \"none\", \"auto\" ]\n"
+        "points = [ [ \"rr\", \"auto\" ], [ \"credit\", \"none\" ] ]\n");
+    struct ns_sweep s;
+    struct ns_err err;
+    size_t idx[2];
+
+    cr_assert_eq(ns_sweep_load(path, &s, &err), 0, "%s", err.msg);
+    cr_assert_eq(s.nr_seeds, 2);
+    cr_assert_eq(s.seed[0], 7);
+    cr_assert_eq(ns_sweep_nr_points(&s), 2);
+    ns_sweep_point(&s, 0, idx);
+    cr_assert_eq(idx[0], 1);
+    cr_assert_eq(idx[1], 1);
+    ns_sweep_point(&s, 1, idx);
+    cr_assert_eq(idx[0], 0);
+    cr_assert_eq(idx[1], 0);
+    ns_sweep_free(&s);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* The sweep file's own mistakes, each with its line. */
+Test(sweep_file, refused_with_file_line_and_key)
+{
+    static const struct {
+        const char *body, *msg;
+    } bad[] = {
+        {"scenario_sched = [ ]\n", "s.cfg:2: scenario_sched: an empty axis"},
+        {"seedz = 2\nscenario_sched = [ \"rr\" ]\n", "s.cfg:2: seedz: unknown sweep key"},
+        {"seeds = 2\n", "no axis"},
+        {"guests = [ 2 ]\n", "s.cfg:2: guests: needs template"},
+        {"template = \"t.cfg\"\nguests = [ 0 ]\n", "s.cfg:3: guests: \"0\" is not a number"},
+        {"seeds = [ 1, 1 ]\nscenario_sched = [ \"rr\" ]\n", "s.cfg:2: seeds: seed 1 twice"},
+        {"scenario_sched = [ \"rr\" ]\npoints = [ [ \"credit\" ] ]\n",
+         "s.cfg:3: points: point 1: \"credit\" is not a value of the axis sched"},
+        {"scenario_sched = [ \"rr\" ]\npoints = [ [ \"rr\", \"x\" ] ]\n",
+         "s.cfg:3: points: point 1: expected 1 values"},
+        {"scenario_sched = [ \"a\\\"b\" ]\n", "s.cfg:2: scenario_sched: value 1: a quote"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *dir = tmpdir(), *path = sweep_file(dir, bad[i].body);
+        struct ns_sweep s;
+        struct ns_err err;
+        cr_assert_eq(ns_sweep_load(path, &s, &err), -1, "case %zu", i);
+        cr_assert(strstr(err.msg, bad[i].msg), "case %zu: %s", i, err.msg);
+        free(path);
+        rm_rf(dir);
+        free(dir);
+    }
+}
+
+/* ---- a point is the base scenario with settings -------------------------------------------- */
+
+Test(sweep_point, settings_replace_the_scenario_and_guest_keys)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir,
+        "template = \"specjbb/vm1.cfg\"\n"
+        "guests = [ 3 ]\n"
+        "scenario_sched = [ \"rr\" ]\n"
+        "domain_vcpus = [ 1 ]\n");
+    struct ns_sweep s;
+    struct ns_overrides ov;
+    struct ns_sim_spec spec = {0};
+    struct ns_err err;
+
+    cr_assert_eq(ns_sweep_load(path, &s, &err), 0, "%s", err.msg);
+    ns_sweep_overrides(&s, 0, &ov);
+    cr_assert_eq(ov.nr_scenario, 2);
+    cr_assert_str_eq(ov.scenario[1].stmt, "sched = \"rr\"");
+    cr_assert_eq(ov.nr_guest, 1);
+    cr_assert_str_eq(ov.guest[0].stmt, "vcpus = \"1\"");
+    cr_assert_eq(ns_config_load(s.scenario, &ov, &spec, &err), 0, "%s", err.msg);
+    /* The base has dom0 and 2 guests of 2 vCPUs under credit; the point has
+     * dom0 and 3 guests of 1 vCPU, named from the template's "vm1", under rr. */
+    cr_assert_eq(spec.nr_dom, 4);
+    cr_assert_str_eq(spec.dom[1].name, "vm1-1");
+    cr_assert_str_eq(spec.dom[3].name, "vm1-3");
+    cr_assert_eq(spec.dom[3].max_vcpus, 1);
+    cr_assert_str_eq(spec.pool[0].sched, "rr");
+    ns_sim_spec_free(&spec);
+    ns_sweep_overrides_free(&ov);
+    ns_sweep_free(&s);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- the command --------------------------------------------------------------------------- */
+
+/* 2 guest counts x 2 schedulers x 2 seeds: 8 short runs. */
+static const char small[] =
+    "template = \"specjbb/vm1.cfg\"\n"
+    "seeds = 2\n"
+    "guests = [ 2, 4 ]\n"
+    "scenario_sched = [ \"credit\", \"rr\" ]\n";
+
+static struct outcome sweep(const char *dir, const char *path, const char *jobs)
+{
+    char *out = ns_path_join(dir, "out");
+    struct outcome r = cli(dir, (const char *[]){"sweep", path, "--out", out, "--duration",
+                                                 "20ms", "--warmup", "0", "--jobs", jobs,
+                                                 "--quiet", NULL});
+    free(out);
+    return r;
+}
+
+static char *results(const char *dir)
+{
+    char *p = ns_path_join(dir, "out/results.csv"), *text = slurp(p, NULL);
+    free(p);
+    cr_assert_not_null(text);
+    return text;
+}
+
+Test(sweep_cli, a_row_per_point_and_seed_axes_first)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir, small);
+    struct outcome r = sweep(dir, path, "2");
+
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *csv = results(dir), *save = NULL;
+    /* Points row-major (guests slowest), each with seeds 1 and 2. */
+    static const char *const lead[] = {"2,credit,1,", "2,credit,2,", "2,rr,1,", "2,rr,2,",
+                                       "4,credit,1,", "4,credit,2,", "4,rr,1,", "4,rr,2,"};
+    char *line = strtok_r(csv, "\n", &save);
+    cr_assert_str_eq(line, "guests,sched,seed,metric,unit,value,local_pct,running_pct,"
+                     "runnable_pct,mig_core_per_s,mig_socket_per_s,mig_node_per_s,"
+                     "wakeups_per_s,wake_us");
+    for (size_t i = 0; i < 8; i++) {
+        line = strtok_r(NULL, "\n", &save);
+        cr_assert_not_null(line, "row %zu missing", i);
+        cr_assert(strncmp(line, lead[i], strlen(lead[i])) == 0, "row %zu: %s", i, line);
+        cr_assert(strstr(line, ",ops,ops/s,"), "row %zu: %s", i, line);
+    }
+    cr_assert_null(strtok_r(NULL, "\n", &save));
+    cr_assert(exists(dir, "out/summary.md"));
+    cr_assert(exists(dir, "out/plot-value.svg"));
+    cr_assert(exists(dir, "out/plot-wake_us.svg"));
+    cr_assert(exists(dir, "out/runs/p4/seed-2/results.json"));
+    free(csv);
+    outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* A value one point cannot load stops the sweep before its first run. */
+Test(sweep_cli, a_bad_point_refused_before_any_run)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir,
+        "template = \"specjbb/vm1.cfg\"\n"
+        "guests = [ 2, 4 ]\n"
+        "scenario_sched = [ \"credit\", \"cfs\" ]\n");
+    struct outcome r = sweep(dir, path, "2");
+
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "s.cfg: point 2 (guests=2, sched=cfs): ") &&
+              strstr(r.err, "s.cfg:4: sched: unknown scheduler \"cfs\""), "%s", r.err);
+    cr_assert_not(exists(dir, "out/runs"));
+    outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+static ino_t inode(const char *dir, const char *name)
+{
+    char *p = ns_path_join(dir, name);
+    struct stat st;
+    cr_assert_eq(stat(p, &st), 0, "%s", p);
+    free(p);
+    return st.st_ino;
+}
+
+/*
+ * After an interruption some runs are missing and one has only a partial
+ * file: a second command runs exactly those again (a complete run keeps its
+ * file, inode and all), and the tables equal an uninterrupted sweep's.
+ */
+Test(sweep_cli, resumes_only_what_is_missing)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir, small), *out = ns_path_join(dir, "out");
+    struct outcome r = sweep(dir, path, "2");
+
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    outcome_free(&r);
+    char *whole = results(dir);
+    ino_t kept = inode(out, "runs/p1/seed-1/results.json");
+
+    char *gone = ns_path_join(out, "runs/p3"), *half = ns_path_join(out, "runs/p2/seed-2/results.csv");
+    char *table = ns_path_join(out, "results.csv");
+    rm_rf(gone);
+    cr_assert_eq(unlink(half), 0);
+    cr_assert_eq(unlink(table), 0);
+    r = sweep(dir, path, "1");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(inode(out, "runs/p1/seed-1/results.json"), kept);
+    cr_assert(exists(out, "runs/p3/seed-2/results.json"));
+    cr_assert(exists(out, "runs/p2/seed-2/results.csv"));
+    char *again = results(dir);
+    cr_assert_str_eq(again, whole);
+    free(again);
+    free(whole);
+    free(table);
+    free(half);
+    free(gone);
+    free(out);
+    outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- under MPI -------------------------------------------------------------------------------- */
+
+/* mpirun -np 3 $NUMASCHED_MPI sweep ...: the status, stderr into @errfile. */
+static int mpi_sweep(const char *mpi, const char *dir, const char *path, const char *errfile)
+{
+    char *out = ns_path_join(dir, "mpi");
+    pid_t pid = fork();
+    int st;
+
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(open("/dev/null", O_WRONLY), 1);
+        dup2(e, 2);
+        /* Open MPI refuses root unless told twice; CI runs as root. */
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+        execlp("mpirun", "mpirun", "--oversubscribe", "-np", "3", mpi, "sweep", path, "--out",
+               out, "--duration", "20ms", "--warmup", "0", NULL);
+        _exit(127);
+    }
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    free(out);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The same sweep locally and over 3 ranks: every file of both folders alike. */
+Test(sweep_mpi, three_ranks_write_what_a_local_run_writes)
+{
+    const char *mpi = getenv("NUMASCHED_MPI");
+    if (!mpi || access(mpi, X_OK) != 0)
+        cr_skip_test("no build/numasched-mpi (make mpi needs Open MPI)");
+
+    char *dir = tmpdir(), *path = sweep_file(dir, small), *errfile = ns_path_join(dir, "mpi.err");
+    struct outcome r = sweep(dir, path, "2");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    int status = mpi_sweep(mpi, dir, path, errfile);
+    char *err = slurp(errfile, NULL);
+    cr_assert_eq(status, 0, "%s", err);
+
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "diff -r '%s/out' '%s/mpi' >&2", dir, dir);
+    cr_assert_eq(system(cmd), 0, "the MPI sweep's files differ from the local one's");
+    free(err);
+    free(errfile);
+    outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- the tables ------------------------------------------------------------------------------- */
+
+/*
+ * Two points (sched=credit, sched=rr) x seeds 4 and 9, values by hand:
+ * credit 10 and 20: mean 15, sd = sqrt(((10-15)^2 + (20-15)^2) / 1) = 7.071,
+ * ci95 = t(0.975, 1) * sd / sqrt(2) = 12.706 * 5 = 63.53 -> "15 ± 64";
+ * rr 30 and 30: mean 30, ci95 0 -> "30 ± 0".
+ */
+Test(sweep_table, rows_by_point_and_seed_and_intervals_by_hand)
+{
+    char *values[] = {"credit", "rr"};
+    struct ns_sweep_col axis = {"sched", values, 2};
+    size_t point[] = {0, 1};
+    uint64_t seed[] = {4, 9};
+    struct ns_exp_run run[4] = {
+        {"ops", "ops/s", true, 10, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+        {"ops", "ops/s", true, 20, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+        {"ops", "ops/s", true, 30, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+        {"ops", "ops/s", true, 30, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+    };
+    struct ns_sweep_table t = {"demo", &axis, 1, point, 2, seed, 2, run};
+    char *csv = NULL, *md = NULL;
+    size_t n;
+
+    FILE *f = open_memstream(&csv, &n);
+    ns_sweep_emit_csv(&t, f);
+    fclose(f);
+    cr_assert_str_eq(csv,
+        "sched,seed,metric,unit,value,local_pct,running_pct,runnable_pct,mig_core_per_s,"
+        "mig_socket_per_s,mig_node_per_s,wakeups_per_s,wake_us\n"
+        "credit,4,ops,ops/s,10.0,50.0,100.0,0.0,0.0,0.0,0.0,0.0,\n"
+        "credit,9,ops,ops/s,20.0,50.0,100.0,0.0,0.0,0.0,0.0,0.0,\n"
+        "rr,4,ops,ops/s,30.0,50.0,100.0,0.0,0.0,0.0,0.0,0.0,\n"
+        "rr,9,ops,ops/s,30.0,50.0,100.0,0.0,0.0,0.0,0.0,0.0,\n");
+    f = open_memstream(&md, &n);
+    ns_sweep_emit_summary(&t, f);
+    fclose(f);
+    cr_assert(strstr(md, "| credit | ops (ops/s) | 15 ± 64 |"), "%s", md);
+    cr_assert(strstr(md, "| rr | ops (ops/s) | 30 ± 0 |"), "%s", md);
+    free(csv);
+    free(md);
+}
+
+/* Another --duration makes other points: their old runs are not reused. */
+Test(sweep_cli, changed_settings_run_again)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir, small), *out = ns_path_join(dir, "out");
+    struct outcome r = sweep(dir, path, "2");
+
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    outcome_free(&r);
+    r = cli(dir, (const char *[]){"sweep", path, "--out", out, "--duration", "30ms", "--warmup",
+                                  "0", "--jobs", "2", "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* 30 ms = 30,000,000 ns, in the run's file and in its point's. */
+    char *run = ns_path_join(out, "runs/p4/seed-2/results.json"), *json = slurp(run, NULL);
+    cr_assert(json && strstr(json, "\"duration_ns\": 30000000,"), "%s", json ? json : "(none)");
+    char *point = ns_path_join(out, "runs/p1/point.txt"), *text = slurp(point, NULL);
+    cr_assert(text && strstr(text, "duration 30000000 ns\n"), "%s", text ? text : "(none)");
+    free(text);
+    free(json);
+    free(run);
+    free(point);
+    free(out);
+    outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
