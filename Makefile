@@ -21,7 +21,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
 TEST_LIBS  := $(shell pkg-config --libs criterion)
 
-PARTS   := util topo host workload sched spec place engine trace config report runner
+PARTS   := util topo host workload sched spec place engine trace config report runner advise
 # src/runner/mpi.c needs mpicc: only build/numasched-mpi has it (`make mpi`).
 MPI_SRC := src/runner/mpi.c
 LIB_SRC := $(filter-out $(MPI_SRC),$(foreach p,$(PARTS),$(wildcard src/$(p)/*.c)))

@@ -25,6 +25,7 @@ int cli_place(int argc, char **argv);
 int cli_experiment(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
+int cli_advise(int argc, char **argv);
 
 /*
  * A command's command line (src/cli/args.c): the options of @opts, each
