@@ -43,6 +43,9 @@ have_header gsl/gsl_cdf.h      || need="$need libgsl-dev"
 command -v lstopo-no-graphics >/dev/null 2>&1 || need="$need hwloc-nox"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v cc >/dev/null 2>&1 || need="$need build-essential"
+# `make test`: libvirt's own checker validates the XML `numasched advise` prints
+# (libvirt-clients and its libraries, about 10 MB installed).
+command -v virt-xml-validate >/dev/null 2>&1 || need="$need libvirt-clients"
 
 [ -z "$need" ] && exit 0
 
