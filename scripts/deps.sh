@@ -46,6 +46,10 @@ command -v cc >/dev/null 2>&1 || need="$need build-essential"
 # `make test`: libvirt's own checker validates the XML `numasched advise` prints
 # (libvirt-clients and its libraries, about 10 MB installed).
 command -v virt-xml-validate >/dev/null 2>&1 || need="$need libvirt-clients"
+# The man pages: scdoc turns docs/man/*.scd into roff (under 100 kB), and
+# `make test` reads them with man --warnings.
+command -v scdoc >/dev/null 2>&1 || need="$need scdoc"
+command -v man >/dev/null 2>&1 || need="$need man-db"
 
 [ -z "$need" ] && exit 0
 

@@ -89,8 +89,16 @@ static bool is_dir(const char *path)
 /*
  * examples/NAME from the current folder (the source tree), else from the
  * folders above the binary (build/numasched, build/asan/numasched), so the
- * command works from anywhere in a checkout.
+ * command works from anywhere in a checkout, else where `make install` puts
+ * the examples (PREFIX/share/numasched/examples beside PREFIX/bin).
  */
+static char *installed_examples(const char *bin_dir, const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof(rel), "../share/numasched/examples/%s", name);
+    return ns_path_join(bin_dir, rel);
+}
+
 static char *find_scenarios(const struct exp *ex)
 {
     char rel[256], exe[4096];
@@ -104,7 +112,12 @@ static char *find_scenarios(const struct exp *ex)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
         exe[n] = '\0';
-        char *dir = ns_path_dir(exe);
+        char *dir = ns_path_dir(exe), *installed = installed_examples(dir, ex->x->name);
+        if (is_dir(installed)) {
+            free(dir);
+            return installed;
+        }
+        free(installed);
         for (int up = 0; up < 3; up++) {
             char *cand = ns_path_join(dir, rel), *parent = ns_path_dir(dir);
             if (is_dir(cand)) {
