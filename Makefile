@@ -21,7 +21,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
-TEST_LIBS  := $(shell pkg-config --libs criterion)
+TEST_LIBS  := $(shell pkg-config --libs criterion zlib)
 
 PARTS   := util topo host workload sched spec place engine trace config report runner advise
 # src/runner/mpi.c needs mpicc: only build/numasched-mpi has it (`make mpi`).

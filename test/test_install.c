@@ -64,12 +64,13 @@ Test(install, every_command_has_a_clean_man_page)
 }
 
 /* make, as a user runs it, from the repository root; not the test target's
- * own jobserver. */
+ * own jobserver. The binary under test is installed as it is (-o: never
+ * rebuilt here, whatever changed in the tree since it was built). */
 static int make(const char *target, const char *prefix)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s %s "
-             "PREFIX='%s' INSTALL_BIN='%s' >/dev/null 2>&1", target, prefix, binary());
+    snprintf(cmd, sizeof(cmd), "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -o '%s' %s "
+             "PREFIX='%s' INSTALL_BIN='%s' >/dev/null 2>&1", binary(), target, prefix, binary());
     return shell(cmd);
 }
 

@@ -22,6 +22,7 @@ struct ns_advise_opts {
     bool has_duration, quiet;       /* quiet: no progress lines */
     ns_time_t duration;
     const char *workload;           /* for guests whose file names none (NULL: "cpu") */
+    const char *html;               /* a self-contained HTML page of it all (NULL: none) */
 };
 
 /* The placement policies advise tries, NULL-terminated ("none", "pin", "numa"). */

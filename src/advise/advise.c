@@ -61,6 +61,7 @@ struct adv {
     struct cand *cand;
     size_t nr_cand;
     char **job_name;                /* [nr_cand * seeds] */
+    char *settings;                 /* the winner's, as printed */
 };
 
 /* ---- candidates ------------------------------------------------------------------------ */
@@ -253,6 +254,75 @@ static void print_ranking(const struct adv *a)
                 close);
 }
 
+/* ---- the HTML page ------------------------------------------------------------------------ */
+
+static void html_ranking(const struct adv *a, struct ns_html *h)
+{
+    static const char *const head[] = {"rank", "policy", "scheduler", "mean", "95% CI ±",
+                                       "vs winner"};
+    const char **label = ns_xcalloc(a->nr_cand, sizeof(char *));
+    double *mean = ns_xcalloc(a->nr_cand, sizeof(double));
+    double *ci = ns_xcalloc(a->nr_cand, sizeof(double));
+    const struct cand *best = &a->cand[0];
+
+    ns_html_row(h, 6, head);
+    for (size_t i = 0; i < a->nr_cand; i++) {
+        const struct cand *c = &a->cand[i];
+        char rank[24], m[48], e[48], rel[48];
+        snprintf(rank, sizeof(rank), "%zu", i + 1);
+        snprintf(m, sizeof(m), "%.2f", c->stat.mean);
+        snprintf(e, sizeof(e), "%.2f", c->stat.n < 2 ? 0.0 : c->stat.ci95);
+        snprintf(rel, sizeof(rel), "%+.1f%%", ns_exp_rel_better(c->stat.mean, best->stat.mean,
+                                                                best->run1.higher_is_better));
+        const char *row[] = {rank, c->policy, c->sched, m, e, rel};
+        ns_html_row(h, 6, row);
+        label[i] = c->label;
+        mean[i] = c->stat.mean;
+        ci[i] = c->stat.ci95;
+    }
+    ns_html_table_end(h);
+    struct ns_html_bars b = {"mean metric per candidate", best->run1.unit, a->nr_cand, label,
+                             mean, ci};
+    ns_html_bars(h, &b);
+    free(label);
+    free(mean);
+    free(ci);
+}
+
+/* Links to every run's results.json, when the runs are kept (--out). */
+static void html_runs(const struct adv *a, struct ns_html *h)
+{
+    ns_html_heading(h, "Runs");
+    for (size_t c = 0; c < a->nr_cand; c++) {
+        for (unsigned k = 1; k <= a->o->seeds; k++) {
+            char *dir = run_dir(a, c, k), *file = ns_path_join(dir, "results.json");
+            char *href = ns_html_href(a->o->html, file), text[128];
+            snprintf(text, sizeof(text), "%s seed %u", a->cand[c].label, k);
+            ns_html_link(h, href, text);
+            free(href);
+            free(file);
+            free(dir);
+        }
+    }
+}
+
+static int adv_html(const struct adv *a, struct ns_err *err)
+{
+    char title[512];
+
+    snprintf(title, sizeof(title), "numasched advise %s", a->scenario);
+    struct ns_html *h = ns_html_new(title);
+    ns_html_heading(h, "Ranking");
+    html_ranking(a, h);
+    ns_html_heading(h, "The winner's settings");
+    ns_html_pre(h, a->settings);
+    if (a->o->out)
+        html_runs(a, h);
+    int rc = ns_html_write(h, a->o->html, err);
+    ns_html_free(h);
+    return rc;
+}
+
 /* ---- the winner's files, checked ------------------------------------------------------- */
 
 static bool same_domain(const struct ns_sim_spec *s, const struct ns_domain_spec *x,
@@ -291,7 +361,7 @@ static int check_rewrite(const struct ns_sim_spec *win, const char *path, struct
     return rc;
 }
 
-static int apply_winner(const struct adv *a, struct ns_err *err)
+static int apply_winner(struct adv *a, struct ns_err *err)
 {
     struct ns_sim_spec win = {0};
 
@@ -306,9 +376,15 @@ static int apply_winner(const struct adv *a, struct ns_err *err)
     if (rc == 0)
         rc = check_rewrite(&win, path, err);
     if (rc == 0) {
-        ns_advise_print_settings(&win, a->out);
+        size_t len;
+        FILE *f = open_memstream(&a->settings, &len);
+        if (!f)
+            abort();
+        ns_advise_print_settings(&win, f);
         if (a->o->out)
-            fprintf(a->out, "\n# the winner as files: numasched run %s\n", path);
+            fprintf(f, "\n# the winner as files: numasched run %s\n", path);
+        fclose(f);
+        fputs(a->settings, a->out);
     }
     ns_sim_spec_free(&win);
     free(path);
@@ -326,6 +402,8 @@ static int finish(void *arg, struct ns_err *err)
     print_ranking(a);
     int rc = apply_winner(a, err);
     fflush(a->out);
+    if (rc == 0 && a->o->html)
+        rc = adv_html(a, err);
     return rc;
 }
 
@@ -407,5 +485,6 @@ int ns_advise_run(const char *scenario, const struct ns_advise_opts *opts,
     if (!o.out)
         nftw(a.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(a.cand);
+    free(a.settings);
     return rc;
 }

@@ -24,6 +24,8 @@ static const char advise_help[] =
     "  --seeds N           runs per candidate, seeds 1..N (default 3)\n"
     "  --duration SECONDS  measured time of every run (default: the scenario's)\n"
     "  --workload NAME     the workload of guests whose file names none (default cpu)\n"
+    "  --html FILE         also write the ranking, a plot and the settings as a\n"
+    "                      self-contained HTML page (with links to the runs of --out)\n"
     "  --jobs J            worker processes (default: the number of CPUs)\n"
     "  --quiet             no progress lines\n"
     "  --help              this text\n";
@@ -41,6 +43,7 @@ static int option(void *ctx, int c, const char *val)
     switch (c) {
     case 'o': o->out = val; return CLI_OK;
     case 'W': o->workload = val; return CLI_OK;
+    case 'H': o->html = val; return CLI_OK;
     case 'q': o->quiet = true; return CLI_OK;
     case 's': return cli_opt_count(cmd, "--seeds", val, 1, 1000, &o->seeds);
     case 'j': return cli_opt_count(cmd, "--jobs", val, 1, 1024, &o->jobs);
@@ -57,6 +60,7 @@ int cli_advise(int argc, char **argv)
         {"seeds", required_argument, NULL, 's'},
         {"duration", required_argument, NULL, 'd'},
         {"workload", required_argument, NULL, 'W'},
+        {"html", required_argument, NULL, 'H'},
         {"jobs", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},

@@ -72,4 +72,9 @@ int cli_traces_open(struct cli_traces *t, const struct cli_trace_opts *o,
 int cli_traces_finish(struct cli_traces *t, ns_time_t end, struct ns_err *err);
 void cli_traces_abort(struct cli_traces *t);
 
+/* `run --html FILE` (src/cli/html.c): the run's self-contained HTML page. */
+struct ns_results;
+int cli_html_run(const struct ns_results *r, const char *scenario, const char *path,
+                 struct ns_err *err);
+
 #endif
