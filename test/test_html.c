@@ -206,3 +206,46 @@ Test(html, advise_page_renders_and_links_its_runs, .timeout = 120)
     rm_rf(d);
     free(d);
 }
+
+/* experiment's page: its plot (plot.svg, inline), its tables and a link to
+ * each of the 27 runs; 1 seed of 10 ms, no warm-up, to stay quick. */
+Test(html, experiment_page_renders_and_links_every_run, .timeout = 180)
+{
+    char *d = tmpdir(), *page = ns_path_join(d, "experiment.html");
+    struct outcome r = cli(d, (const char *[]){"experiment", "numa2013", "--seeds", "1",
+                                               "--duration", "10ms", "--warmup", "0",
+                                               "--jobs", "2", "--out", d, "--html", page,
+                                               "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *html = slurp(page, NULL);
+    cr_assert_not_null(html);
+    cr_assert_null(strstr(html, "<script"));
+    cr_assert_not_null(strstr(html, "<svg"));
+    int links = 0;
+    for (const char *p = strstr(html, "<a href=\"runs/"); p; p = strstr(p + 1, "<a href=\"runs/"))
+        links++;
+    cr_assert_eq(links, 27, "%d links to runs", links);
+    char *abs = absolute(page);
+    if (access("/usr/bin/chromium", X_OK) == 0) {
+        /* No table element here (the tables are text): bars and text only. */
+        char cmd[2048];
+        snprintf(cmd, sizeof(cmd), "timeout 90 chromium --headless --no-sandbox --disable-gpu "
+                 "--disable-quic --no-first-run --disable-background-networking "
+                 "--disable-component-update --disable-sync --user-data-dir='%s/profile' "
+                 "--window-size=1000,1400 --screenshot='%s/shot.png' 'file://%s' "
+                 ">/dev/null 2>&1", d, d, abs);
+        cr_assert_eq(system(cmd), 0);
+        char *shot = ns_path_join(d, "shot.png");
+        struct image img;
+        png_read(shot, &img);
+        cr_assert_geq(count_dark(&img), 1000, "blank experiment page");
+        free(img.rgb);
+        free(shot);
+    }
+    free(abs);
+    free(html);
+    outcome_free(&r);
+    free(page);
+    rm_rf(d);
+    free(d);
+}

@@ -91,6 +91,13 @@ Test(install, install_then_uninstall_leaves_nothing, .timeout = 120)
     snprintf(cmd, sizeof(cmd), "test -f '%s/share/bash-completion/completions/numasched' && "
              "test -f '%s/share/numasched/examples/placement-10vm.cfg'", prefix, prefix);
     cr_assert_eq(shell(cmd), 0, "completion or examples missing");
+    /* The completion offers `advise` for "ad" and --workload after it. */
+    snprintf(cmd, sizeof(cmd), "bash -c 'source \"%s/share/bash-completion/completions/"
+             "numasched\"; COMP_WORDS=(n ad); COMP_CWORD=1; _numasched \"%s/bin/numasched\" ad; "
+             "test \"${COMPREPLY[*]}\" = advise && COMP_WORDS=(n advise --wor); COMP_CWORD=2; "
+             "_numasched \"%s/bin/numasched\" --wor; test \"${COMPREPLY[*]}\" = --workload'",
+             prefix, prefix, prefix);
+    cr_assert_eq(shell(cmd), 0, "bash completion does not complete");
 
     cr_assert_eq(make("uninstall", prefix), 0);
     cr_assert_eq(access(prefix, F_OK), -1, "uninstall left %s", prefix);
