@@ -214,7 +214,7 @@ static void all_xml_valid(const char *d, const char *out)
  * candidates (3 policies x 2 schedulers, credit and rr), settings for each of
  * the ten guests, and a winner that the rewritten files reproduce.
  */
-Test(advise_cli, placement_10vm_ranks_and_reproduces, .timeout = 120)
+Test(advise_cli, placement_10vm_ranks_and_reproduces)
 {
     char *d = tmpdir();
     struct outcome r = cli(d, (const char *[]){"advise", "examples/placement-10vm.cfg",
@@ -238,7 +238,7 @@ Test(advise_cli, placement_10vm_ranks_and_reproduces, .timeout = 120)
  * A live host and two plain xl.cfg files as an operator has them, with no
  * workload key: --workload gives it, and the rewritten files carry it.
  */
-Test(advise_cli, live_host_with_plain_xl_files, .timeout = 120)
+Test(advise_cli, live_host_with_plain_xl_files)
 {
     char *d = tmpdir();
     write_file(d, "web.cfg", "name = \"web\"\nvcpus = 2\nmemory = 256\n");

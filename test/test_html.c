@@ -168,7 +168,7 @@ static char *absolute(const char *path)
     return abs;
 }
 
-Test(html, run_page_renders, .timeout = 120)
+Test(html, run_page_renders)
 {
     char *d = tmpdir(), *page = ns_path_join(d, "run.html");
     struct outcome r = cli(d, (const char *[]){"run", "examples/specjbb-2node.cfg", "--duration",
@@ -186,7 +186,7 @@ Test(html, run_page_renders, .timeout = 120)
 
 /* advise's page: the ranking table and its bars, the settings, and a link to
  * every run relative to the page (it sits in --out DIR). */
-Test(html, advise_page_renders_and_links_its_runs, .timeout = 120)
+Test(html, advise_page_renders_and_links_its_runs)
 {
     char *d = tmpdir(), *page = ns_path_join(d, "advise.html");
     struct outcome r = cli(d, (const char *[]){"advise", "examples/cpu.cfg", "--duration", "50ms",
@@ -209,7 +209,7 @@ Test(html, advise_page_renders_and_links_its_runs, .timeout = 120)
 
 /* experiment's page: its plot (plot.svg, inline), its tables and a link to
  * each of the 27 runs; 1 seed of 10 ms, no warm-up, to stay quick. */
-Test(html, experiment_page_renders_and_links_every_run, .timeout = 180)
+Test(html, experiment_page_renders_and_links_every_run)
 {
     char *d = tmpdir(), *page = ns_path_join(d, "experiment.html");
     struct outcome r = cli(d, (const char *[]){"experiment", "numa2013", "--seeds", "1",

@@ -74,7 +74,7 @@ static int make(const char *target, const char *prefix)
     return shell(cmd);
 }
 
-Test(install, install_then_uninstall_leaves_nothing, .timeout = 120)
+Test(install, install_then_uninstall_leaves_nothing)
 {
     char *d = tmpdir(), *prefix = ns_path_join(d, "x");
     char cmd[1024];

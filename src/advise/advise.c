@@ -42,6 +42,7 @@
 #include "numasched/place.h"
 
 static const char *const policies[] = {"none", "pin", "numa", NULL};
+#define NR_POLICIES 3
 
 const char *const *ns_advise_policies(void) { return policies; }
 
@@ -73,12 +74,12 @@ static void make_candidates(struct adv *a)
 
     while (scheds[nr_sched])
         nr_sched++;
-    a->nr_cand = 3 * nr_sched;
+    a->nr_cand = NR_POLICIES * nr_sched;
     a->cand = ns_xcalloc(a->nr_cand, sizeof(struct cand));
     for (size_t i = 0; i < a->nr_cand; i++) {
         struct cand *c = &a->cand[i];
-        c->policy = policies[i % 3];
-        c->sched = scheds[i / 3];
+        c->policy = policies[i % NR_POLICIES];
+        c->sched = scheds[i / NR_POLICIES];
         c->order = i;
         snprintf(c->label, sizeof(c->label), "%s-%s", c->policy, c->sched);
     }
@@ -425,7 +426,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
  */
 static int check_scenario(struct adv *a, struct ns_err *err)
 {
-    for (size_t c = 0; c < 3; c++) {
+    for (size_t c = 0; c < NR_POLICIES; c++) {
         struct ns_sim_spec s = {0};
         if (load_candidate(a, &a->cand[c], 1, &s, err) < 0)
             return -1;
