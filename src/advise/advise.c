@@ -456,7 +456,7 @@ static int run_batch(struct adv *a, const struct ns_runner *runner, struct ns_er
         a->job_name[i] = ns_xstrdup(buf);
     }
     struct ns_batch b = {"numasched advise", "advise", n, o->jobs, o->quiet, a, job_name,
-                         job_source, job_weight, run_job, begin, finish};
+                         job_source, job_weight, run_job, NULL, begin, finish};
     int rc = runner->run(&b, err);
     for (size_t i = 0; i < n; i++)
         free(a->job_name[i]);
