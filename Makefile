@@ -4,6 +4,8 @@
 # `make check-hostile` check robustness (docs/robustness.md); `make
 # check-xenalyze` reads traces with Xen's own xenalyze (docs/traces.md);
 # `make coverage` prints the test suite's line and branch coverage per part.
+# `make install PREFIX=DIR` installs the binary, the man pages, the examples
+# and bash completion; `make uninstall PREFIX=DIR` removes them.
 # Missing Debian packages are installed by scripts/deps.sh, which every
 # invocation runs first (it returns at once when everything is there).
 
@@ -19,9 +21,9 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CFLAGS  ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lm
-TEST_LIBS  := $(shell pkg-config --libs criterion)
+TEST_LIBS  := $(shell pkg-config --libs criterion zlib)
 
-PARTS   := util topo host workload sched spec place engine trace config report runner
+PARTS   := util topo host workload sched spec place engine trace config report runner advise
 # src/runner/mpi.c needs mpicc: only build/numasched-mpi has it (`make mpi`).
 MPI_SRC := src/runner/mpi.c
 LIB_SRC := $(filter-out $(MPI_SRC),$(foreach p,$(PARTS),$(wildcard src/$(p)/*.c)))
@@ -95,8 +97,9 @@ run: $(OPT_DIR)/numasched
 # the sanitized build. NUMASCHED points the CLI tests at the binary;
 # NUMASCHED_OPT at the optimised one, for the validation guard's 54 runs.
 # The MPI sweep test runs when build/numasched-mpi could be built: `make
-# test` tries `make mpi` first, so that CI, as root, installs Open MPI.
-test: $(ASAN_DIR)/numasched-tests $(ASAN_DIR)/numasched $(OPT_DIR)/numasched
+# test` tries `make mpi` first, so that CI, as root, installs Open MPI. The
+# man pages are built first, for the test that reads them with man --warnings.
+test: $(ASAN_DIR)/numasched-tests $(ASAN_DIR)/numasched $(OPT_DIR)/numasched man
 	@$(MAKE) --no-print-directory mpi || echo "make test: no MPI: the MPI sweep test is skipped" >&2
 	NUMASCHED=$(ASAN_DIR)/numasched NUMASCHED_OPT=$(OPT_DIR)/numasched \
 	  NUMASCHED_MPI=$(abspath $(OPT_DIR)/numasched-mpi) TOPOLOGIES=$(abspath topologies) \
@@ -219,6 +222,40 @@ check-arrows:
 same-results: $(OPT_DIR)/numasched
 	@test -n "$(BEFORE)" || { echo "usage: make same-results BEFORE=DIR" >&2; exit 2; }
 	@sh scripts/same-results.sh compare "$(BEFORE)" $(OPT_DIR)/numasched
+
+# Man pages: one scdoc source per page under docs/man/, numasched(1), one
+# numasched-COMMAND(1) per command and numasched-scenario(5).
+MAN_SRC := $(wildcard docs/man/*.scd)
+MAN_OUT := $(MAN_SRC:docs/man/%.scd=$(OPT_DIR)/man/%)
+
+$(OPT_DIR)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+.PHONY: man install uninstall
+man: $(MAN_OUT)
+
+# `make install PREFIX=DIR` (default /usr/local; DESTDIR for packagers). The
+# test suite installs its sanitized binary with INSTALL_BIN.
+PREFIX      ?= /usr/local
+INSTALL_BIN ?= $(OPT_DIR)/numasched
+ROOT        := $(DESTDIR)$(PREFIX)
+MAN_DEST     = share/man/man$(subst .,,$(suffix $(1)))/$(1)
+
+install: $(INSTALL_BIN) man
+	install -D -m 755 $(INSTALL_BIN) $(ROOT)/bin/numasched
+	$(foreach m,$(notdir $(MAN_OUT)),install -D -m 644 $(OPT_DIR)/man/$(m) $(ROOT)/$(call MAN_DEST,$(m)) &&) true
+	install -D -m 644 scripts/numasched.bash-completion $(ROOT)/share/bash-completion/completions/numasched
+	mkdir -p $(ROOT)/share/numasched
+	cp -R examples $(ROOT)/share/numasched/
+
+# Removes what install put there, then the folders it leaves empty.
+uninstall:
+	rm -f $(ROOT)/bin/numasched $(ROOT)/share/bash-completion/completions/numasched
+	rm -f $(foreach m,$(notdir $(MAN_OUT)),$(ROOT)/$(call MAN_DEST,$(m)))
+	rm -rf $(ROOT)/share/numasched
+	for d in bin share/bash-completion/completions share/man/man1 share/man/man5; do \
+	    rmdir -p --ignore-fail-on-non-empty $(ROOT)/$$d 2>/dev/null || true; done
 
 clean:
 	rm -rf build

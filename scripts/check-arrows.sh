@@ -27,7 +27,8 @@ rank() {
     place | engine) echo 5 ;;
     config | report) echo 6 ;;
     runner) echo 7 ;;
-    cli) echo 8 ;;
+    advise) echo 8 ;;
+    cli) echo 9 ;;
     *) echo unknown ;;
     esac
 }

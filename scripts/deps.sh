@@ -40,9 +40,20 @@ have_header libxlutil.h        || need="$need libxen-dev"
 have_header criterion/criterion.h || need="$need libcriterion-dev"
 have_header json-c/json.h      || need="$need libjson-c-dev"
 have_header gsl/gsl_cdf.h      || need="$need libgsl-dev"
+have_header zlib.h             || need="$need zlib1g-dev"   # tests: reading screenshots
 command -v lstopo-no-graphics >/dev/null 2>&1 || need="$need hwloc-nox"
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v cc >/dev/null 2>&1 || need="$need build-essential"
+# `make test`: libvirt's own checker validates the XML `numasched advise` prints
+# (libvirt-clients and its libraries, about 10 MB installed).
+command -v virt-xml-validate >/dev/null 2>&1 || need="$need libvirt-clients"
+# The man pages: scdoc turns docs/man/*.scd into roff (under 100 kB), and
+# `make test` reads them with man --warnings.
+command -v scdoc >/dev/null 2>&1 || need="$need scdoc"
+command -v man >/dev/null 2>&1 || need="$need man-db"
+# `make test` renders the HTML reports in headless Chromium (Debian's chromium:
+# about 120 MB to download, 24 packages, a minute or two to install once).
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
 
 [ -z "$need" ] && exit 0
 

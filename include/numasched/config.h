@@ -43,6 +43,9 @@ struct ns_overrides {
     /* Guest K (from 1) is named NAME-K: one template listed N times in
      * `domains` gives N guests with distinct names. */
     bool number_guests;
+    /* The workload of a guest whose file has no `workload` key (an
+     * operator's own xl.cfg); NULL: "cpu". */
+    const char *workload;
 };
 
 /*

@@ -223,6 +223,42 @@ int ns_sweep_write(const struct ns_sweep_table *t, const char *dir, struct ns_er
 /* Remove what ns_sweep_write writes, so that no table outlives its runs. */
 void ns_sweep_remove_outputs(const char *dir);
 
+/* ---- the HTML report (src/report/html.c) ---- */
+
+/*
+ * A self-contained HTML page, built block by block in the order the caller
+ * wants and written atomically: styles inline, plots as inline SVG, no
+ * script, links relative to the page. `--html` on run, experiment and advise
+ * (and any later command, a sweep) writes one.
+ */
+struct ns_html;
+struct ns_html *ns_html_new(const char *title);
+void ns_html_heading(struct ns_html *h, const char *text);
+void ns_html_pre(struct ns_html *h, const char *text);       /* preformatted text */
+void ns_html_link(struct ns_html *h, const char *href, const char *text);
+/* A table: the first row is the header; ns_html_table_end closes it. */
+void ns_html_row(struct ns_html *h, size_t n, const char *const *cells);
+void ns_html_table_end(struct ns_html *h);
+/* Horizontal bars with optional 95% whiskers (err may be NULL, or NAN per bar). */
+struct ns_html_bars {
+    const char *caption, *unit;
+    size_t n;
+    const char *const *label;
+    const double *value, *err;
+};
+void ns_html_bars(struct ns_html *h, const struct ns_html_bars *b);
+/* A link's href from the page at @page to the file @target (both existing):
+ * relative when @target is under the page's folder, else absolute; malloc'd. */
+char *ns_html_href(const char *page, const char *target);
+/* An SVG document (plot.svg), inline. */
+void ns_html_svg(struct ns_html *h, const char *svg);
+int ns_html_write(struct ns_html *h, const char *path, struct ns_err *err);
+void ns_html_free(struct ns_html *h);
+
+/* The HTML page of one run: the summary, a bar per domain's metric and per
+ * pCPU's utilisation. */
+void ns_report_html(const struct ns_results *r, struct ns_html *h);
+
 /* ---- trace analysis: `numasched analyze` (src/report/analyze.c) ---- */
 
 struct ns_analyze_opts {

@@ -85,6 +85,7 @@ void ns_runner_release_stops(void);
 struct ns_experiment_opts {
     const char *out;                /* DIR; NULL: the experiment's name */
     const char *scenarios;          /* NULL: examples/NAME of the source tree */
+    const char *html;               /* a self-contained HTML page too (NULL: none) */
     unsigned seeds, jobs;           /* jobs 0: one per online CPU */
     bool has_duration, has_warmup, quiet;
     ns_time_t duration, warmup;

@@ -25,6 +25,7 @@ int cli_place(int argc, char **argv);
 int cli_experiment(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
+int cli_advise(int argc, char **argv);
 
 /*
  * A command's command line (src/cli/args.c): the options of @opts, each
@@ -70,5 +71,10 @@ int cli_traces_open(struct cli_traces *t, const struct cli_trace_opts *o,
                     const struct ns_sim_spec *spec, struct ns_engine *e, struct ns_err *err);
 int cli_traces_finish(struct cli_traces *t, ns_time_t end, struct ns_err *err);
 void cli_traces_abort(struct cli_traces *t);
+
+/* `run --html FILE` (src/cli/html.c): the run's self-contained HTML page. */
+struct ns_results;
+int cli_html_run(const struct ns_results *r, const char *scenario, const char *path,
+                 struct ns_err *err);
 
 #endif

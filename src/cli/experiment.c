@@ -41,6 +41,8 @@ static const char experiment_options[] =
     "                      (or LO and HI) into DIR/vary/KEY=VALUE, and write\n"
     "                      DIR/sensitivity.csv and sensitivity.md: which relations\n"
     "                      keep their direction over the range (repeatable)\n"
+    "  --html FILE         also write the plot, the tables and a link to every run\n"
+    "                      as one self-contained HTML page\n"
     "  --quiet             no progress line, no table on stdout\n"
     "  --help              this text\n";
 
@@ -151,6 +153,7 @@ static int option(void *ctx, int c, const char *val)
     case 'V': return add_vary(a, val);
     case 'o': o->out = val; return CLI_OK;
     case 'S': o->scenarios = val; return CLI_OK;
+    case 'H': o->html = val; return CLI_OK;
     case 'q': o->quiet = true; return CLI_OK;
     case 's': return cli_opt_count(cmd, "--seeds", val, 1, 1000, &o->seeds);
     case 'j': return cli_opt_count(cmd, "--jobs", val, 1, 1024, &o->jobs);
@@ -174,6 +177,7 @@ int cli_experiment(int argc, char **argv)
         {"scenarios", required_argument, NULL, 'S'},
         {"set", required_argument, NULL, 'P'},
         {"vary", required_argument, NULL, 'V'},
+        {"html", required_argument, NULL, 'H'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},

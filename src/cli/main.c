@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
     {"experiment", "run a whole experiment (numa2013) and write its tables and plot", cli_experiment},
     {"sweep", "run every point of a sweep file over seeds: results.csv, summary, plots", cli_sweep},
     {"analyze", "read a xentrace file: runstates, wake-up latency, moves, pCPU use", cli_analyze},
+    {"advise", "rank placement policies and schedulers for your VMs; print the settings", cli_advise},
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -22,6 +22,7 @@ static const char run_help[] =
     "  --seed N            random seed (overrides the scenario's `seed`)\n"
     "  --duration SECONDS  measured time, e.g. 10 or 500ms (overrides `duration`)\n"
     "  --out DIR           write DIR/results.json and DIR/results.csv\n"
+    "  --html FILE         write a self-contained HTML report: domains, pCPU use, summary\n"
     "  --trace FILE        write a xentrace binary trace of the measured time, for\n"
     "                      `numasched analyze` and Xen's xenalyze\n"
     "  --trace-hz HZ       its TSC rate, e.g. 2.4G (the default, as xenalyze assumes)\n"
@@ -35,7 +36,7 @@ static const char run_help[] =
     "  --help              this text\n";
 
 struct run_opts {
-    const char *scenario, *out;
+    const char *scenario, *out, *html;
     struct ns_overrides ov;
     struct cli_trace_opts trace;
     bool check, quiet, determinism;
@@ -72,6 +73,7 @@ static int option(void *ctx, int c, const char *val)
         return cli_opt_duration("run", "--duration", val, false, &o->ov.duration);
     case 'z': return cli_opt_hz("run", "--trace-hz", val, &o->trace.hz);
     case 'o': o->out = val; return CLI_OK;
+    case 'H': o->html = val; return CLI_OK;
     case 't': o->trace.trace = val; return CLI_OK;
     case 'p': o->trace.perfetto = val; return CLI_OK;
     case 'c': o->check = true; return CLI_OK;
@@ -86,6 +88,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
         {"seed", required_argument, NULL, 's'},
         {"duration", required_argument, NULL, 'd'},
         {"out", required_argument, NULL, 'o'},
+        {"html", required_argument, NULL, 'H'},
         {"trace", required_argument, NULL, 't'},
         {"trace-hz", required_argument, NULL, 'z'},
         {"perfetto", required_argument, NULL, 'p'},
@@ -167,7 +170,9 @@ static int report(const struct run_opts *o, const struct ns_sim_spec *spec,
         print_check(e, r);
     if (ns_stdout_check(err) < 0)
         return -1;
-    return o->out ? ns_report_write_dir(r, o->out, err) : 0;
+    if (o->out && ns_report_write_dir(r, o->out, err) < 0)
+        return -1;
+    return o->html ? cli_html_run(r, o->scenario, o->html, err) : 0;
 }
 
 static int simulate(const struct run_opts *o, struct ns_sim_spec *spec, struct ns_err *err)

@@ -360,11 +360,11 @@ static int load_pool(struct cfg_file *f, const struct cfg_domain_ctx *c,
     return check_affinity_in_pool(f, d, pool, err);
 }
 
-static int load_workload(struct cfg_file *f, bool dom0, struct ns_domain_spec *d,
-                         struct ns_err *err)
+static int load_workload(struct cfg_file *f, const struct cfg_domain_ctx *c,
+                         struct ns_domain_spec *d, struct ns_err *err)
 {
     /* A dom0 mostly waits for its guests' I/O: light work is its natural default. */
-    const char *name = dom0 ? "idle" : "cpu";
+    const char *name = c->dom0 ? "idle" : c->workload ? c->workload : "cpu";
     struct ns_params params;
 
     if (cfg_get_string(f, "workload", &name, err) < 0)
@@ -419,7 +419,7 @@ int cfg_domain_load(const char *path, const struct cfg_domain_ctx *c,
     if (!rc)
         rc = load_pool(&f, c, d, err);
     if (!rc)
-        rc = load_workload(&f, c->dom0, d, err);
+        rc = load_workload(&f, c, d, err);
 
     cfg_close(&f);
     if (rc)

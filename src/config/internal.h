@@ -111,6 +111,7 @@ struct cfg_domain_ctx {
     const struct ns_setting *set;     /* after the file's own (ns_overrides.guest) */
     size_t nr_set;
     unsigned number;                  /* > 0: the domain is named NAME-number */
+    const char *workload;             /* a guest's default workload (NULL: "cpu") */
 };
 int cfg_domain_load(const char *path, const struct cfg_domain_ctx *ctx,
                     struct ns_domain_spec *d, struct ns_err *err);

@@ -393,13 +393,14 @@ static int load_domain(const struct cfg_file *f, const char *key, const char *di
                        struct ns_sim_spec *s, struct ns_err *err)
 {
     char *path = cfg_scenario_path(dir, rel);
-    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom, s, NULL, 0, 0};
+    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom, s, NULL, 0, 0, NULL};
     int rc;
 
     if (!dom0 && ov) {
         c.set = ov->guest;
         c.nr_set = ov->nr_guest;
         c.number = ov->number_guests ? (unsigned)(s->nr_dom + 1 - s->has_dom0) : 0;
+        c.workload = ov->workload;
     }
 
     /* A missing file is the scenario's mistake: say where it is named. */

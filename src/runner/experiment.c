@@ -89,8 +89,16 @@ static bool is_dir(const char *path)
 /*
  * examples/NAME from the current folder (the source tree), else from the
  * folders above the binary (build/numasched, build/asan/numasched), so the
- * command works from anywhere in a checkout.
+ * command works from anywhere in a checkout, else where `make install` puts
+ * the examples (PREFIX/share/numasched/examples beside PREFIX/bin).
  */
+static char *installed_examples(const char *bin_dir, const char *name)
+{
+    char rel[256];
+    snprintf(rel, sizeof(rel), "../share/numasched/examples/%s", name);
+    return ns_path_join(bin_dir, rel);
+}
+
 static char *find_scenarios(const struct exp *ex)
 {
     char rel[256], exe[4096];
@@ -104,7 +112,12 @@ static char *find_scenarios(const struct exp *ex)
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
         exe[n] = '\0';
-        char *dir = ns_path_dir(exe);
+        char *dir = ns_path_dir(exe), *installed = installed_examples(dir, ex->x->name);
+        if (is_dir(installed)) {
+            free(dir);
+            return installed;
+        }
+        free(installed);
         for (int up = 0; up < 3; up++) {
             char *cand = ns_path_join(dir, rel), *parent = ns_path_dir(dir);
             if (is_dir(cand)) {
@@ -325,6 +338,47 @@ static void table_free(struct ns_exp_table *t)
     free(t->cell);
 }
 
+/* What @emit writes, as a string. */
+static char *emitted(void (*emit)(const struct ns_exp_table *, FILE *), const struct ns_exp_table *t)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    if (!f)
+        abort();
+    emit(t, f);
+    fclose(f);
+    return text;
+}
+
+/* --html: the tables, the plot and a link to every run, in one page. */
+static int write_html(const struct exp *ex, const struct ns_exp_table *t, struct ns_err *err)
+{
+    char *md = emitted(ns_exp_emit_markdown, t), *svg = emitted(ns_exp_emit_svg, t);
+    char title[256];
+
+    snprintf(title, sizeof(title), "numasched experiment %s", ex->x->name);
+    struct ns_html *h = ns_html_new(title);
+    ns_html_heading(h, "Plot");
+    ns_html_svg(h, svg);
+    ns_html_heading(h, "Tables");
+    ns_html_pre(h, md);
+    ns_html_heading(h, "Runs");
+    for (size_t i = 0; i < ex->nr_jobs; i++) {
+        char *file = ns_path_join(ex->job[i].out, "results.json");
+        char *href = ns_html_href(ex->o->html, file);
+        ns_html_link(h, href, ex->job[i].name);
+        free(href);
+        free(file);
+    }
+    int rc = ns_html_write(h, ex->o->html, err);
+    ns_html_free(h);
+    free(md);
+    free(svg);
+    return rc;
+}
+
 static int finish(void *arg, struct ns_err *err)
 {
     const struct exp *ex = arg;
@@ -333,6 +387,8 @@ static int finish(void *arg, struct ns_err *err)
 
     if (rc == 0)
         rc = ns_exp_write(&t, ex->o->out, err);
+    if (rc == 0 && ex->o->html)
+        rc = write_html(ex, &t, err);
     if (rc == 0 && !ex->o->quiet) {
         ns_exp_emit_markdown(&t, stdout);
         fflush(stdout);

@@ -1,0 +1,491 @@
+/*
+ * numasched advise: every candidate run, ranked, and the winner applied.
+ *
+ * A candidate is a placement policy with a scheduler. The policies are the
+ * three of the 2013 experiment (examples/numa2013/README.md), applied to the
+ * operator's scenario the way its files express them:
+ *
+ *   none   placement = "none": no affinity, memory striped over all nodes
+ *   pin    libxl placement as 4.2 did it: hard affinity to the chosen node
+ *   numa   libxl placement as the scheduler's Xen version does it (4.3-4.4:
+ *          node affinity; 4.5+: node and soft affinity), 4.3 at the oldest
+ *
+ * and the schedulers are every one in the scheduler registry, so that a new
+ * scheduler is a candidate as soon as it is registered. Domains whose files
+ * give cpus= or cpus_soft= keep them: libxl would not place them either.
+ *
+ * Each candidate runs with seeds 1..N as one batch of jobs, through the
+ * runner the caller names (local worker processes today). As for an
+ * experiment, the jobs report back only through the results files they
+ * write, and the ranking is computed from those files.
+ *
+ * The winner is ranked on the guests' metric, mean over the seeds, and the
+ * ranking says how far apart the candidates are (95% confidence intervals),
+ * since two candidates within each other's noise are not a recommendation.
+ * The winner's settings are then written as files and read back through
+ * config/ (libxlutil, as xl reads them): the check that what advise prints
+ * is what it measured.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "advise_internal.h"
+#include "numasched/config.h"
+#include "numasched/engine.h"
+#include "numasched/place.h"
+
+static const char *const policies[] = {"none", "pin", "numa", NULL};
+#define NR_POLICIES 3
+
+const char *const *ns_advise_policies(void) { return policies; }
+
+struct cand {
+    const char *policy, *sched;
+    char label[64];                 /* "numa-credit" */
+    size_t order;                   /* in the list of candidates: breaks ties */
+    struct ns_exp_stat stat;
+    struct ns_exp_run run1;         /* seed 1: the metric's name and unit */
+};
+
+struct adv {
+    const char *scenario;
+    const struct ns_advise_opts *o;
+    const char *dir;
+    FILE *out;
+    struct cand *cand;
+    size_t nr_cand;
+    char **job_name;                /* [nr_cand * seeds] */
+    char *settings;                 /* the winner's, as printed */
+};
+
+/* ---- candidates ------------------------------------------------------------------------ */
+
+static void make_candidates(struct adv *a)
+{
+    const char *const *scheds = ns_sched_names();
+    size_t nr_sched = 0;
+
+    while (scheds[nr_sched])
+        nr_sched++;
+    a->nr_cand = NR_POLICIES * nr_sched;
+    a->cand = ns_xcalloc(a->nr_cand, sizeof(struct cand));
+    for (size_t i = 0; i < a->nr_cand; i++) {
+        struct cand *c = &a->cand[i];
+        c->policy = policies[i % NR_POLICIES];
+        c->sched = scheds[i / NR_POLICIES];
+        c->order = i;
+        snprintf(c->label, sizeof(c->label), "%s-%s", c->policy, c->sched);
+    }
+}
+
+static void apply_candidate(struct ns_sim_spec *s, const struct cand *c)
+{
+    unsigned compat = s->pool[0].params.compat;
+
+    for (size_t i = 0; i < s->nr_pools; i++) {
+        free(s->pool[i].sched);
+        s->pool[i].sched = ns_xstrdup(c->sched);
+    }
+    s->placement_off = strcmp(c->policy, "none") == 0;
+    if (strcmp(c->policy, "pin") == 0)
+        s->placement_version = 402;
+    else
+        s->placement_version = compat < 403 ? 403 : compat;
+}
+
+/* The scenario as the candidate runs it with @seed: loaded, changed, placed. */
+static int load_candidate(const struct adv *a, const struct cand *c, unsigned seed,
+                          struct ns_sim_spec *s, struct ns_err *err)
+{
+    const struct ns_advise_opts *o = a->o;
+    struct ns_overrides ov = {.has_seed = true, .seed = seed, .has_duration = o->has_duration,
+                              .duration = o->duration, .workload = o->workload};
+
+    if (ns_config_load(a->scenario, &ov, s, err) < 0)
+        return -1;
+    apply_candidate(s, c);
+    if (ns_place_spec(s, NULL, err) < 0) {
+        ns_sim_spec_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the jobs --------------------------------------------------------------------------- */
+
+static char *run_dir(const struct adv *a, size_t cand, unsigned seed)
+{
+    char rel[128];
+    snprintf(rel, sizeof(rel), "runs/%s/seed-%u", a->cand[cand].label, seed);
+    return ns_path_join(a->dir, rel);
+}
+
+static const char *job_name(void *arg, size_t i)
+{
+    const struct adv *a = arg;
+    return a->job_name[i];
+}
+
+static const char *job_source(void *arg, size_t i)
+{
+    (void)i;
+    return ((const struct adv *)arg)->scenario;
+}
+
+static unsigned job_weight(void *arg, size_t i)
+{
+    (void)arg;
+    (void)i;
+    return 1;
+}
+
+static int run_job(void *arg, size_t i, struct ns_err *err)
+{
+    const struct adv *a = arg;
+    size_t cand = i / a->o->seeds;
+    unsigned seed = (unsigned)(i % a->o->seeds) + 1;
+    struct ns_sim_spec spec = {0};
+
+    if (load_candidate(a, &a->cand[cand], seed, &spec, err) < 0)
+        return -1;
+    struct ns_engine *e = ns_engine_create(&spec, err);
+    int rc = e ? ns_engine_run(e, err) : -1;
+    if (rc == 0) {
+        char *dir = run_dir(a, cand, seed);
+        ns_runner_hold_stops();
+        rc = ns_report_write_dir(ns_engine_results(e), dir, err);
+        ns_runner_release_stops();
+        free(dir);
+    }
+    if (e)
+        ns_engine_free(e);
+    ns_sim_spec_free(&spec);
+    return rc;
+}
+
+static void begin(void *arg)
+{
+    const struct adv *a = arg;
+    if (!a->o->quiet)
+        fprintf(stderr, "advise: %zu candidates x %u seeds = %zu runs on %u workers\n",
+                a->nr_cand, a->o->seeds, a->nr_cand * a->o->seeds, a->o->jobs);
+}
+
+/* ---- the ranking ------------------------------------------------------------------------ */
+
+static int collect(struct adv *a, struct ns_err *err)
+{
+    unsigned seeds = a->o->seeds;
+    double *x = ns_xcalloc(seeds, sizeof(double));
+    int rc = 0;
+
+    for (size_t c = 0; c < a->nr_cand && rc == 0; c++) {
+        for (unsigned k = 1; k <= seeds && rc == 0; k++) {
+            char *dir = run_dir(a, c, k), *path = ns_path_join(dir, "results.json");
+            struct ns_exp_run r;
+            rc = ns_exp_read_run(path, &r, err);
+            if (rc == 0 && k == 1)
+                a->cand[c].run1 = r;
+            x[k - 1] = rc == 0 ? r.value : 0;
+            free(path);
+            free(dir);
+        }
+        if (rc == 0)
+            ns_exp_stat(x, seeds, &a->cand[c].stat);
+    }
+    free(x);
+    return rc;
+}
+
+/* Best first; equal means keep the candidates' order (policy, then scheduler). */
+static int better_first(const void *pa, const void *pb)
+{
+    const struct cand *x = pa, *y = pb;
+    bool higher = x->run1.higher_is_better;
+
+    if (x->stat.mean != y->stat.mean)
+        return (x->stat.mean > y->stat.mean) == higher ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Apart from the winner: their difference is more than its 95% confidence
+ * interval (Welch). Equal runs are not apart, and neither is anything
+ * measured once. */
+static bool candidate_apart(const struct cand *c, const struct cand *best)
+{
+    double diff = ns_exp_diff_ci95(&c->stat, &best->stat);
+    return !isnan(diff) && fabs(c->stat.mean - best->stat.mean) > diff;
+}
+
+static void print_ranking(const struct adv *a)
+{
+    const struct cand *best = &a->cand[0];
+    const struct ns_exp_run *r = &best->run1;
+
+    fprintf(a->out, "advise: %s, %zu candidates x %u seeds; the guests' %s in %s, %s is "
+            "better\n\n", a->scenario, a->nr_cand, a->o->seeds, r->metric, r->unit,
+            r->higher_is_better ? "higher" : "lower");
+    fprintf(a->out, "rank  policy  scheduler  %14s  95%% CI      vs winner  %s\n", "mean",
+            "apart from the winner");
+    for (size_t i = 0; i < a->nr_cand; i++) {
+        const struct cand *c = &a->cand[i];
+        double rel = ns_exp_rel_better(c->stat.mean, best->stat.mean, r->higher_is_better);
+        bool one_seed = c->stat.n < 2;
+        fprintf(a->out, "%4zu  %-6s  %-9s  %14.2f  ± %-9.2f  %+8.1f%%  %s\n", i + 1, c->policy,
+                c->sched, c->stat.mean, one_seed ? 0.0 : c->stat.ci95, rel,
+                i == 0 ? "-" : one_seed ? "unknown (one seed)"
+                : candidate_apart(c, best) ? "yes" : "no");
+    }
+    fprintf(a->out, "\nrecommended: policy %s with scheduler %s: %.2f %s ± %.2f (95%% CI, %u "
+            "seeds)\n", best->policy, best->sched, best->stat.mean, r->unit,
+            isnan(best->stat.ci95) ? 0.0 : best->stat.ci95, a->o->seeds);
+    size_t close = 0;
+    for (size_t i = 1; i < a->nr_cand; i++)
+        close += !candidate_apart(&a->cand[i], best);
+    if (close)
+        fprintf(a->out, "%zu other candidate(s) are not apart from it: the difference is within "
+                "its 95%% confidence interval (more seeds or a longer --duration may tell)\n",
+                close);
+}
+
+/* ---- the HTML page ------------------------------------------------------------------------ */
+
+static void html_ranking(const struct adv *a, struct ns_html *h)
+{
+    static const char *const head[] = {"rank", "policy", "scheduler", "mean", "95% CI ±",
+                                       "vs winner"};
+    const char **label = ns_xcalloc(a->nr_cand, sizeof(char *));
+    double *mean = ns_xcalloc(a->nr_cand, sizeof(double));
+    double *ci = ns_xcalloc(a->nr_cand, sizeof(double));
+    const struct cand *best = &a->cand[0];
+
+    ns_html_row(h, 6, head);
+    for (size_t i = 0; i < a->nr_cand; i++) {
+        const struct cand *c = &a->cand[i];
+        char rank[24], m[48], e[48], rel[48];
+        snprintf(rank, sizeof(rank), "%zu", i + 1);
+        snprintf(m, sizeof(m), "%.2f", c->stat.mean);
+        snprintf(e, sizeof(e), "%.2f", c->stat.n < 2 ? 0.0 : c->stat.ci95);
+        snprintf(rel, sizeof(rel), "%+.1f%%", ns_exp_rel_better(c->stat.mean, best->stat.mean,
+                                                                best->run1.higher_is_better));
+        const char *row[] = {rank, c->policy, c->sched, m, e, rel};
+        ns_html_row(h, 6, row);
+        label[i] = c->label;
+        mean[i] = c->stat.mean;
+        ci[i] = c->stat.ci95;
+    }
+    ns_html_table_end(h);
+    struct ns_html_bars b = {"mean metric per candidate", best->run1.unit, a->nr_cand, label,
+                             mean, ci};
+    ns_html_bars(h, &b);
+    free(label);
+    free(mean);
+    free(ci);
+}
+
+/* Links to every run's results.json, when the runs are kept (--out). */
+static void html_runs(const struct adv *a, struct ns_html *h)
+{
+    ns_html_heading(h, "Runs");
+    for (size_t c = 0; c < a->nr_cand; c++) {
+        for (unsigned k = 1; k <= a->o->seeds; k++) {
+            char *dir = run_dir(a, c, k), *file = ns_path_join(dir, "results.json");
+            char *href = ns_html_href(a->o->html, file), text[128];
+            snprintf(text, sizeof(text), "%s seed %u", a->cand[c].label, k);
+            ns_html_link(h, href, text);
+            free(href);
+            free(file);
+            free(dir);
+        }
+    }
+}
+
+static int adv_html(const struct adv *a, struct ns_err *err)
+{
+    char title[512];
+
+    snprintf(title, sizeof(title), "numasched advise %s", a->scenario);
+    struct ns_html *h = ns_html_new(title);
+    ns_html_heading(h, "Ranking");
+    html_ranking(a, h);
+    ns_html_heading(h, "The winner's settings");
+    ns_html_pre(h, a->settings);
+    if (a->o->out)
+        html_runs(a, h);
+    int rc = ns_html_write(h, a->o->html, err);
+    ns_html_free(h);
+    return rc;
+}
+
+/* ---- the winner's files, checked ------------------------------------------------------- */
+
+static bool same_domain(const struct ns_sim_spec *s, const struct ns_domain_spec *x,
+                        const struct ns_domain_spec *y)
+{
+    if (x->max_vcpus != y->max_vcpus ||
+        !ns_mask_equal(&x->node_affinity, &y->node_affinity))
+        return false;
+    for (unsigned v = 0; v < x->max_vcpus; v++)
+        if (!ns_mask_equal(&x->hard[v], &y->hard[v]) || !ns_mask_equal(&x->soft[v], &y->soft[v]))
+            return false;
+    for (unsigned n = 0; n < s->topo->nr_nodes; n++)
+        if (x->memory_kb_per_node[n] != y->memory_kb_per_node[n])
+            return false;
+    return true;
+}
+
+/* The rewritten scenario, read back as `numasched run` reads it, must give
+ * every domain the winner's affinities and memory. */
+static int check_rewrite(const struct ns_sim_spec *win, const char *path, struct ns_err *err)
+{
+    struct ns_sim_spec back = {0};
+    struct ns_overrides ov = {.has_seed = true, .seed = 1};
+
+    if (ns_config_create(path, &ov, &back, NULL, err) < 0)
+        return -1;
+    int rc = 0;
+    if (back.nr_dom != win->nr_dom || strcmp(back.pool[0].sched, win->pool[0].sched) != 0)
+        rc = ns_err_set(err, path, 0, NULL, "does not hold the winner's domains and scheduler");
+    for (size_t i = 0; i < win->nr_dom && rc == 0; i++)
+        if (!same_domain(win, &win->dom[i], &back.dom[i]))
+            rc = ns_err_set(err, back.dom[i].file, 0, NULL, "gives %s other affinities or "
+                            "memory than the winner's (a bug in numasched advise)",
+                            win->dom[i].name);
+    ns_sim_spec_free(&back);
+    return rc;
+}
+
+static int apply_winner(struct adv *a, struct ns_err *err)
+{
+    struct ns_sim_spec win = {0};
+
+    if (load_candidate(a, &a->cand[0], 1, &win, err) < 0)
+        return -1;
+    char *dir = ns_path_join(a->dir, "apply"), *path = ns_path_join(dir, "scenario.cfg");
+    int rc = 0;
+    if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+        rc = ns_err_set(err, dir, 0, NULL, "cannot create: %s", strerror(errno));
+    if (rc == 0)
+        rc = ns_advise_rewrite(a->scenario, &win, a->o, dir, err);
+    if (rc == 0)
+        rc = check_rewrite(&win, path, err);
+    if (rc == 0) {
+        size_t len;
+        FILE *f = open_memstream(&a->settings, &len);
+        if (!f)
+            abort();
+        ns_advise_print_settings(&win, f);
+        if (a->o->out)
+            fprintf(f, "\n# the winner as files: numasched run %s\n", path);
+        fclose(f);
+        fputs(a->settings, a->out);
+    }
+    ns_sim_spec_free(&win);
+    free(path);
+    free(dir);
+    return rc;
+}
+
+static int finish(void *arg, struct ns_err *err)
+{
+    struct adv *a = arg;
+
+    if (collect(a, err) < 0)
+        return -1;
+    qsort(a->cand, a->nr_cand, sizeof(struct cand), better_first);
+    print_ranking(a);
+    int rc = apply_winner(a, err);
+    fflush(a->out);
+    if (rc == 0 && a->o->html)
+        rc = adv_html(a, err);
+    return rc;
+}
+
+/* ---- the whole command ------------------------------------------------------------------ */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/*
+ * The scenario is checked once before any run, with every policy: a typo or
+ * a host too small fails the command at once, not after the first batch.
+ * Only Pool-0 is advised on: the candidates change its scheduler, and a
+ * scenario of several cpupools would need its pool files rewritten too.
+ */
+static int check_scenario(struct adv *a, struct ns_err *err)
+{
+    for (size_t c = 0; c < NR_POLICIES; c++) {
+        struct ns_sim_spec s = {0};
+        if (load_candidate(a, &a->cand[c], 1, &s, err) < 0)
+            return -1;
+        int rc = 0;
+        if (s.nr_pools > 1)
+            rc = ns_err_set(err, a->scenario, 0, "pools", "advise works on Pool-0 alone; "
+                            "this scenario has %zu cpupools", s.nr_pools);
+        else if (s.nr_dom == (size_t)s.has_dom0)
+            rc = ns_err_set(err, a->scenario, 0, "domains", "no guest to advise on");
+        ns_sim_spec_free(&s);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int run_batch(struct adv *a, const struct ns_runner *runner, struct ns_err *err)
+{
+    const struct ns_advise_opts *o = a->o;
+    size_t n = a->nr_cand * o->seeds;
+
+    a->job_name = ns_xcalloc(n, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%s seed %zu", a->cand[i / o->seeds].label,
+                 i % o->seeds + 1);
+        a->job_name[i] = ns_xstrdup(buf);
+    }
+    struct ns_batch b = {"numasched advise", "advise", n, o->jobs, o->quiet, a, job_name,
+                         job_source, job_weight, run_job, NULL, begin, finish};
+    int rc = runner->run(&b, err);
+    for (size_t i = 0; i < n; i++)
+        free(a->job_name[i]);
+    free(a->job_name);
+    return rc;
+}
+
+int ns_advise_run(const char *scenario, const struct ns_advise_opts *opts,
+                  const struct ns_runner *runner, FILE *out, struct ns_err *err)
+{
+    struct ns_advise_opts o = *opts;
+    struct adv a = {.scenario = scenario, .o = &o, .out = out};
+    char tmp[] = "/tmp/numasched-advise-XXXXXX";
+
+    if (o.jobs == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o.jobs = n > 0 ? (unsigned)n : 1;
+    }
+    if (o.out)
+        a.dir = o.out;
+    else if (!(a.dir = mkdtemp(tmp)))
+        return ns_err_set(err, tmp, 0, NULL, "cannot create: %s", strerror(errno));
+    make_candidates(&a);
+    int rc = check_scenario(&a, err);
+    if (rc == 0)
+        rc = run_batch(&a, runner, err);
+    if (!o.out)
+        nftw(a.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(a.cand);
+    free(a.settings);
+    return rc;
+}

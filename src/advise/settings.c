@@ -1,0 +1,226 @@
+/*
+ * The winner's settings, said the ways an operator applies them.
+ *
+ * What placement decided lives in the spec as masks: each vCPU's hard and
+ * soft affinity, the domain's node affinity and where its memory went. xl
+ * takes the first two (cpus=, cpus_soft=, or `xl vcpu-pin` on a running
+ * domain) and derives the rest as Xen does: the node affinity from the
+ * vCPUs' affinities, and the memory from the node affinity. So the memory
+ * node hints are the cpu lists themselves, written with xl's "node:N"
+ * syntax wherever a mask is exactly some nodes' pCPUs.
+ *
+ * cpus= is always written as a list, one item per vCPU: from xl 4.12 only a
+ * per-vCPU list turns libxl's own placement off (facts 7.1), and a domain
+ * whose affinity is given must not be placed a second time over it.
+ *
+ * libvirt has no soft affinity for Xen guests; its fragment pins what is
+ * hard and states the memory policy in <numatune>: "interleave" for memory
+ * striped over several nodes (what Xen's allocator does), "strict" for one
+ * node the vCPUs are pinned to, "preferred" for one node they only favour.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "advise_internal.h"
+#include "numasched/spec.h"
+#include "numasched/workload.h"
+
+/* ---- cpu lists ------------------------------------------------------------------------ */
+
+/* The nodes whose pCPUs @m holds entirely, when @m is nothing but them. */
+static bool as_nodes(const struct ns_topo *t, const struct ns_mask *m, struct ns_mask *nodes)
+{
+    struct ns_mask u;
+    ns_mask_init(&u, t->nr_pcpus);
+    for (unsigned n = 0; n < t->nr_nodes; n++)
+        if (!ns_mask_empty(&t->node[n].cpus) && ns_mask_subset(&t->node[n].cpus, m)) {
+            ns_mask_set(nodes, n);
+            ns_mask_or(&u, &u, &t->node[n].cpus);
+        }
+    bool eq = !ns_mask_empty(nodes) && ns_mask_equal(&u, m);
+    ns_mask_free(&u);
+    return eq;
+}
+
+/* "node:1", "nodes:0-1,node:3" or "all" when xl can say it so, else "0-3,8". */
+char *adv_cpulist(const struct ns_topo *t, const struct ns_mask *m)
+{
+    if (ns_mask_full(m))
+        return ns_xstrdup("all");
+
+    struct ns_mask nodes;
+    ns_mask_init(&nodes, t->nr_nodes);
+    if (!as_nodes(t, m, &nodes)) {
+        ns_mask_free(&nodes);
+        return ns_mask_format(m);
+    }
+    size_t cap = 16 * t->nr_nodes + 1, len = 0;
+    char *s = ns_xmalloc(cap);
+    s[0] = '\0';
+    ns_mask_for_each(n, &nodes) {
+        size_t end = n;
+        if (n > 0 && ns_mask_test(&nodes, n - 1))
+            continue;                           /* inside a run already written */
+        while (end + 1 < t->nr_nodes && ns_mask_test(&nodes, end + 1))
+            end++;
+        len += (size_t)snprintf(s + len, cap - len, end > n ? "%snodes:%zu-%zu" : "%snode:%zu",
+                                len ? "," : "", n, end);
+    }
+    ns_mask_free(&nodes);
+    return s;
+}
+
+static bool all_equal(const struct ns_mask *m, unsigned n)
+{
+    for (unsigned v = 1; v < n; v++)
+        if (!ns_mask_equal(&m[v], &m[0]))
+            return false;
+    return true;
+}
+
+static bool any_partial(const struct ns_mask *m, unsigned n)
+{
+    for (unsigned v = 0; v < n; v++)
+        if (!ns_mask_full(&m[v]))
+            return true;
+    return false;
+}
+
+/* key = ["a", "b", ...], one item per vCPU. */
+static void xl_list(const struct ns_topo *t, const char *key, const struct ns_mask *m, unsigned n,
+                    FILE *out)
+{
+    fprintf(out, "%s = [", key);
+    for (unsigned v = 0; v < n; v++) {
+        char *s = adv_cpulist(t, &m[v]);
+        fprintf(out, "%s\"%s\"", v ? ", " : "", s);
+        free(s);
+    }
+    fputs("]\n", out);
+}
+
+void ns_advise_xl_lines(const struct ns_sim_spec *spec, size_t idx, FILE *out)
+{
+    const struct ns_domain_spec *d = &spec->dom[idx];
+
+    xl_list(spec->topo, "cpus", d->hard, d->max_vcpus, out);
+    if (!any_partial(d->soft, d->max_vcpus))
+        return;
+    if (all_equal(d->soft, d->max_vcpus)) {
+        char *s = adv_cpulist(spec->topo, &d->soft[0]);
+        fprintf(out, "cpus_soft = \"%s\"\n", s);
+        free(s);
+    } else {
+        xl_list(spec->topo, "cpus_soft", d->soft, d->max_vcpus, out);
+    }
+}
+
+/* ---- xl commands ------------------------------------------------------------------------ */
+
+static void xl_vcpu_pin(const struct ns_sim_spec *spec, const struct ns_domain_spec *d, FILE *out)
+{
+    const struct ns_topo *t = spec->topo;
+    bool same = all_equal(d->hard, d->max_vcpus) && all_equal(d->soft, d->max_vcpus);
+
+    for (unsigned v = 0; v < (same ? 1 : d->max_vcpus); v++) {
+        char *h = adv_cpulist(t, &d->hard[v]), *s = adv_cpulist(t, &d->soft[v]);
+        char which[16];
+        snprintf(which, sizeof(which), "%u", v);
+        fprintf(out, "xl vcpu-pin %s %s %s %s\n", d->name, same ? "all" : which, h, s);
+        free(h);
+        free(s);
+    }
+}
+
+/* ---- libvirt ----------------------------------------------------------------------------- */
+
+static void xml_text(const char *s, FILE *out)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '\'': fputs("&apos;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: fputc(*s, out);
+        }
+    }
+}
+
+/* The nodes holding some of @d's memory. */
+static void memory_nodes(const struct ns_sim_spec *spec, const struct ns_domain_spec *d,
+                         struct ns_mask *nodes)
+{
+    for (unsigned n = 0; n < spec->topo->nr_nodes; n++)
+        if (d->memory_kb_per_node && d->memory_kb_per_node[n])
+            ns_mask_set(nodes, n);
+}
+
+static void xml_numatune(const struct ns_sim_spec *spec, const struct ns_domain_spec *d, FILE *out)
+{
+    struct ns_mask nodes;
+    ns_mask_init(&nodes, spec->topo->nr_nodes);
+    memory_nodes(spec, d, &nodes);
+    if (!ns_mask_empty(&nodes)) {
+        const char *mode = ns_mask_weight(&nodes) > 1 ? "interleave"
+                           : any_partial(d->hard, d->max_vcpus) ? "strict" : "preferred";
+        char *set = ns_mask_format(&nodes);
+        fprintf(out, "  <numatune>\n    <memory mode='%s' nodeset='%s'/>\n  </numatune>\n",
+                mode, set);
+        free(set);
+    }
+    ns_mask_free(&nodes);
+}
+
+void ns_advise_libvirt_xml(const struct ns_sim_spec *spec, size_t idx, FILE *out)
+{
+    const struct ns_domain_spec *d = &spec->dom[idx];
+    bool pinned = any_partial(d->hard, d->max_vcpus);
+
+    fputs("<domain type='xen'>\n  <name>", out);
+    xml_text(d->name, out);
+    fprintf(out, "</name>\n  <memory unit='KiB'>%llu</memory>\n",
+            (unsigned long long)d->memory_kb);
+    if (pinned && all_equal(d->hard, d->max_vcpus)) {
+        char *set = ns_mask_format(&d->hard[0]);
+        fprintf(out, "  <vcpu placement='static' cpuset='%s'>%u</vcpu>\n", set, d->max_vcpus);
+        free(set);
+    } else {
+        fprintf(out, "  <vcpu placement='static'>%u</vcpu>\n", d->max_vcpus);
+    }
+    if (pinned && !all_equal(d->hard, d->max_vcpus)) {
+        fputs("  <cputune>\n", out);
+        for (unsigned v = 0; v < d->max_vcpus; v++) {
+            char *set = ns_mask_format(&d->hard[v]);
+            fprintf(out, "    <vcpupin vcpu='%u' cpuset='%s'/>\n", v, set);
+            free(set);
+        }
+        fputs("  </cputune>\n", out);
+    }
+    xml_numatune(spec, d, out);
+    fprintf(out, "  <os>\n    <type>%s</type>\n  </os>\n</domain>\n", d->hvm ? "hvm" : "linux");
+}
+
+/* ---- all of it ----------------------------------------------------------------------------- */
+
+void ns_advise_print_settings(const struct ns_sim_spec *spec, FILE *out)
+{
+    fprintf(out, "\n# Xen: Pool-0's scheduler is a boot option, sched=%s on Xen's command line\n"
+            "# (check with `xl cpupool-list`)\n", spec->pool[0].sched);
+    for (size_t i = spec->has_dom0; i < spec->nr_dom; i++) {
+        const struct ns_domain_spec *d = &spec->dom[i];
+        fprintf(out, "\n## %s (%s)\n\n# xl.cfg: these lines replace any cpus= and cpus_soft=\n",
+                d->name, d->file);
+        ns_advise_xl_lines(spec, i, out);
+        fputs("\n# or, on the running domain (its memory stays where it is):\n", out);
+        xl_vcpu_pin(spec, d, out);
+        fputs("\n# libvirt: the <vcpu>, <cputune> and <numatune> of its domain XML\n", out);
+        ns_advise_libvirt_xml(spec, i, out);
+    }
+}

@@ -1,0 +1,289 @@
+/*
+ * numasched advise: the settings it prints say exactly what placement
+ * decided (cpu lists as xl writes them, libvirt XML that libvirt's schema
+ * accepts), and the winner's rewritten files, run again, give the metric
+ * advise predicted. Expected cpu lists are derived by hand from the hosts'
+ * synthetic strings: "pack:N [numa] core:C pu:P" numbers pCPUs node by node,
+ * C*P to a node.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "numasched/advise.h"
+#include "numasched/config.h"
+#include "numasched/place.h"
+#include "numasched/sched.h"
+
+/* ---- the settings of one spec ------------------------------------------------------- */
+
+/* A scenario of @host with one guest per domain text, loaded and placed. */
+static void load_placed(const char *d, const char *host, const char *const *vms,
+                        struct ns_sim_spec *s)
+{
+    char scen[1024] = "", names[512] = "";
+    struct ns_err err;
+
+    for (size_t i = 0; vms[i]; i++) {
+        char file[32];
+        snprintf(file, sizeof(file), "vm%zu.cfg", i + 1);
+        write_file(d, file, vms[i]);
+        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s\"%s\"",
+                 i ? ", " : "", file);
+    }
+    snprintf(scen, sizeof(scen), "host = \"%s\"\nduration = 1\ndomains = [%s]\n", host, names);
+    write_file(d, "s.cfg", scen);
+    char *path = ns_path_join(d, "s.cfg");
+    cr_assert_eq(ns_config_load(path, NULL, s, &err), 0, "%s", err.msg);
+    cr_assert_eq(ns_place_spec(s, NULL, &err), 0, "%s", err.msg);
+    free(path);
+}
+
+/* What a printer wrote into memory, NUL-terminated (free it). */
+static char *printed(void (*fn)(const struct ns_sim_spec *, size_t, FILE *),
+                     const struct ns_sim_spec *s, size_t idx)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    fn(s, idx, f);
+    fclose(f);
+    return buf;
+}
+
+/*
+ * 3 nodes of 2 pCPUs: node 0 = 0-1, node 1 = 2-3, node 2 = 4-5. A mask that
+ * is exactly whole nodes is written with xl's node syntax (a run of nodes as
+ * "nodes:A-B"), any other with plain numbers, all pCPUs as "all". cpus_soft
+ * is left out when every vCPU's is all pCPUs. Both domains give cpus= as a
+ * list: from xl 4.12 (the default "current" is 4.22) a plain string would
+ * not keep libxl from placing them over it (facts 7.1).
+ */
+Test(advise_settings, xl_lines_use_node_syntax_for_whole_nodes)
+{
+    char *d = tmpdir();
+    struct ns_sim_spec s = {0};
+    const char *const vms[] = {
+        "name = \"a\"\nvcpus = 2\nmemory = 64\ncpus = [\"0-3\", \"0-1,4-5\"]\n"
+        "cpus_soft = \"0-2\"\n",
+        "name = \"b\"\nvcpus = 1\nmemory = 64\ncpus = [\"all\"]\n",
+        NULL};
+    load_placed(d, "pack:3 [numa(memory=1GiB)] core:1 pu:2", vms, &s);
+
+    char *a = printed(ns_advise_xl_lines, &s, 0), *b = printed(ns_advise_xl_lines, &s, 1);
+    cr_assert_str_eq(a, "cpus = [\"nodes:0-1\", \"node:0,node:2\"]\ncpus_soft = \"0-2\"\n");
+    cr_assert_str_eq(b, "cpus = [\"all\"]\n");
+    free(a);
+    free(b);
+    ns_sim_spec_free(&s);
+    rm_rf(d);
+    free(d);
+}
+
+/* Run @cmd (a shell line); its exit status. */
+static int shell(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Validate @xml (a whole <domain>) with libvirt's own checker when it is
+ * installed (scripts/deps.sh installs libvirt-clients for `make test`). */
+static void libvirt_accepts(const char *d, const char *xml)
+{
+    if (access("/usr/bin/virt-xml-validate", X_OK) != 0) {
+        cr_log_warn("virt-xml-validate missing: the XML was not validated");
+        return;
+    }
+    write_file(d, "dom.xml", xml);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "virt-xml-validate '%s/dom.xml' domain >/dev/null 2>&1", d);
+    cr_assert_eq(shell(cmd), 0, "libvirt refuses:\n%s", xml);
+}
+
+/*
+ * 2 nodes of 4 pCPUs (0-3, 4-7), 4 GiB each. "p" is pinned to node 1: its
+ * memory goes there (the node affinity of hard affinity 4-7 is node 1), so
+ * <vcpu cpuset='4-7'> and strict memory on node 1. "q" pins its vCPUs apart
+ * (0-3, 4-7): one <vcpupin> each, and its memory is striped over both nodes,
+ * so interleave over 0-1. Lists, so that libxl does not place them (4.12+).
+ */
+Test(advise_settings, libvirt_xml_pins_and_places_memory)
+{
+    char *d = tmpdir();
+    struct ns_sim_spec s = {0};
+    const char *const vms[] = {
+        "name = \"p\"\nvcpus = 2\nmemory = 512\ncpus = [\"4-7\", \"4-7\"]\n",
+        "name = \"q\"\nvcpus = 2\nmemory = 512\ncpus = [\"0-3\", \"4-7\"]\n",
+        NULL};
+    load_placed(d, "pack:2 [numa(memory=4GiB)] core:4 pu:1", vms, &s);
+
+    char *p = printed(ns_advise_libvirt_xml, &s, 0), *q = printed(ns_advise_libvirt_xml, &s, 1);
+    cr_assert_not_null(strstr(p, "<vcpu placement='static' cpuset='4-7'>2</vcpu>"), "%s", p);
+    cr_assert_not_null(strstr(p, "<memory mode='strict' nodeset='1'/>"), "%s", p);
+    cr_assert_null(strstr(p, "<cputune>"), "%s", p);
+    cr_assert_not_null(strstr(q, "<vcpupin vcpu='0' cpuset='0-3'/>"), "%s", q);
+    cr_assert_not_null(strstr(q, "<vcpupin vcpu='1' cpuset='4-7'/>"), "%s", q);
+    cr_assert_not_null(strstr(q, "<memory mode='interleave' nodeset='0-1'/>"), "%s", q);
+    libvirt_accepts(d, p);
+    libvirt_accepts(d, q);
+    free(p);
+    free(q);
+    ns_sim_spec_free(&s);
+    rm_rf(d);
+    free(d);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+/* The winner's policy-scheduler label from "recommended: policy P with scheduler S:". */
+static void winner(const char *out, char *label, size_t len)
+{
+    char policy[16], sched[16];
+    const char *r = strstr(out, "recommended: policy ");
+    cr_assert_not_null(r, "no recommendation in:\n%s", out);
+    cr_assert_eq(sscanf(r, "recommended: policy %15s with scheduler %15[^:]", policy, sched), 2);
+    snprintf(label, len, "%s-%s", policy, sched);
+}
+
+/* The mean it predicted: the number after "scheduler S: ". */
+static double predicted(const char *out)
+{
+    const char *r = strstr(out, "recommended: policy ");
+    r = strchr(strstr(r, "scheduler "), ':');
+    return strtod(r + 1, NULL);
+}
+
+/*
+ * Run DIR/apply/scenario.cfg with seeds 1..@seeds: each run's results.json
+ * must be byte for byte the winner's run of the same seed, and the mean of
+ * their metric the one advise printed (2 decimals, as printed).
+ */
+static void applied_gives_prediction(const char *d, const char *out, unsigned seeds)
+{
+    char label[40], *scen = ns_path_join(d, "apply/scenario.cfg");
+    double sum = 0;
+    struct ns_err err;
+
+    winner(out, label, sizeof(label));
+    for (unsigned k = 1; k <= seeds; k++) {
+        char seed[8], got[512], want[512];
+        snprintf(seed, sizeof(seed), "%u", k);
+        snprintf(got, sizeof(got), "%s/check-%u", d, k);
+        struct outcome r = cli(d, (const char *[]){"run", scen, "--seed", seed, "--out", got,
+                                                   "--quiet", NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        outcome_free(&r);
+        strcat(got, "/results.json");
+        snprintf(want, sizeof(want), "%s/runs/%s/seed-%u/results.json", d, label, k);
+        char *a = slurp(got, NULL), *b = slurp(want, NULL);
+        cr_assert(a && b && strcmp(a, b) == 0, "seed %u: %s differs from %s", k, got, want);
+        struct ns_exp_run run;
+        cr_assert_eq(ns_exp_read_run(got, &run, &err), 0, "%s", err.msg);
+        sum += run.value;
+        free(a);
+        free(b);
+    }
+    double mean = sum / seeds, said = predicted(out);
+    cr_assert(mean - said < 0.005 && said - mean < 0.005, "ran %.4f, predicted %.2f", mean,
+              said);
+    free(scen);
+}
+
+/* Every <domain>...</domain> of @out is valid libvirt XML. */
+static void all_xml_valid(const char *d, const char *out)
+{
+    int n = 0;
+    for (const char *p = strstr(out, "<domain "); p; p = strstr(p + 1, "<domain ")) {
+        const char *end = strstr(p, "</domain>\n");
+        cr_assert_not_null(end);
+        char *xml = strndup(p, (size_t)(end - p) + 10);
+        libvirt_accepts(d, xml);
+        free(xml);
+        n++;
+    }
+    cr_assert_gt(n, 0, "no libvirt XML in:\n%s", out);
+}
+
+/*
+ * The shipped 10-VM example, 100 ms per run, 2 seeds: a ranking of every
+ * candidate (3 policies x each registered scheduler: credit, credit2 and rr
+ * give 9), settings for each of the ten guests, and a winner that the
+ * rewritten files reproduce.
+ */
+Test(advise_cli, placement_10vm_ranks_and_reproduces)
+{
+    char *d = tmpdir();
+    struct outcome r = cli(d, (const char *[]){"advise", "examples/placement-10vm.cfg",
+                                               "--duration", "100ms", "--seeds", "2",
+                                               "--jobs", "2", "--out", d, "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    int ranks = 0;
+    for (const char *p = strstr(r.out, "\n   "); p; p = strstr(p + 1, "\n   "))
+        ranks += p[4] >= '1' && p[4] <= '9' && p[5] == ' ';
+    size_t scheds = 0;
+    while (ns_sched_names()[scheds])
+        scheds++;
+    cr_assert_eq(ranks, 3 * (int)scheds, "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "## vm10 "), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "xl vcpu-pin vm1 "), "%s", r.out);
+    applied_gives_prediction(d, r.out, 2);
+    all_xml_valid(d, r.out);
+    outcome_free(&r);
+    rm_rf(d);
+    free(d);
+}
+
+/*
+ * A live host and two plain xl.cfg files as an operator has them, with no
+ * workload key: --workload gives it, and the rewritten files carry it.
+ */
+Test(advise_cli, live_host_with_plain_xl_files)
+{
+    char *d = tmpdir();
+    write_file(d, "web.cfg", "name = \"web\"\nvcpus = 2\nmemory = 256\n");
+    write_file(d, "db.cfg", "name = \"db\"\nvcpus = 1\nmemory = 512\ncpus = \"0\"\n");
+    write_file(d, "s.cfg", "host = \"live\"\nduration = 1\ndomains = [\"web.cfg\", \"db.cfg\"]\n");
+    char *s = ns_path_join(d, "s.cfg"), *web = ns_path_join(d, "apply/web.cfg");
+    struct outcome r = cli(d, (const char *[]){"advise", s, "--workload", "specjbb",
+                                               "--duration", "50ms", "--seeds", "2",
+                                               "--out", d, "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "## web "), "%s", r.out);
+    /* db's own cpus = "0" is kept: libxl never places a domain with cpus=. */
+    cr_assert_not_null(strstr(r.out, "cpus = [\"0\"]\n"), "%s", r.out);
+    char *text = slurp(web, NULL);
+    cr_assert(text && strstr(text, "workload = \"specjbb\"\n"), "%s", text);
+    applied_gives_prediction(d, r.out, 2);
+    free(text);
+    outcome_free(&r);
+    free(s);
+    free(web);
+    rm_rf(d);
+    free(d);
+}
+
+Test(advise_cli, refuses_bad_input_in_one_line)
+{
+    char *d = tmpdir();
+    struct outcome r = cli(d, (const char *[]){"advise", "no-such.cfg", "--quiet", NULL});
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert_not_null(strstr(r.err, "no-such.cfg"), "%s", r.err);
+    char *nl = strchr(r.err, '\n');
+    cr_assert(nl && nl[1] == '\0', "not one line: %s", r.err);
+    outcome_free(&r);
+    r = cli(d, (const char *[]){"advise", "examples/cpu.cfg", "--seeds", "0", NULL});
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    outcome_free(&r);
+    r = cli(d, (const char *[]){"advise", "examples/cpupools.cfg", "--quiet", NULL});
+    cr_assert_eq(r.status, 1, "%s", r.err);
+    cr_assert_not_null(strstr(r.err, "pools"), "%s", r.err);
+    outcome_free(&r);
+    rm_rf(d);
+    free(d);
+}
