@@ -160,6 +160,7 @@ struct ns_sched {
 struct ns_sched_ops {
     const char *name;             /* "credit", "rr", ...; first: a registry entry */
     unsigned trace_id;            /* scheduler id in TRC_SCHED_CLASS events */
+    bool in_xen;                  /* Xen has it, so advise may recommend it (rr: ours only) */
     int  (*init)(struct ns_sched *s, struct ns_err *err);
     void (*deinit)(struct ns_sched *s);
     void (*add_pcpu)(struct ns_sched *s, unsigned cpu);

@@ -666,6 +666,7 @@ const char *const *ns_sched_quirk_names(void) { return ns_registry_names(&quirk_
 
 const struct ns_sched_ops ns_sched_credit = {
     .name = "credit",
+    .in_xen = true,
     .trace_id = 0,
     .init = credit_init,
     .deinit = credit_deinit,

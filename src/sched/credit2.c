@@ -549,6 +549,7 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
 
 const struct ns_sched_ops ns_sched_credit2 = {
     .name = "credit2",
+    .in_xen = true,
     .trace_id = 1,
     .init = credit2_init,
     .deinit = credit2_deinit,
