@@ -6,9 +6,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -307,12 +309,13 @@ Test(sweep_cli, resumes_only_what_is_missing)
 
 /* ---- under MPI -------------------------------------------------------------------------------- */
 
-/* mpirun -np 3 $NUMASCHED_MPI sweep ...: the status, stderr into @errfile. */
-static int mpi_sweep(const char *mpi, const char *dir, const char *path, const char *errfile)
+/* mpirun -np 3 $NUMASCHED_MPI sweep PATH --out DIR/OUT ..., started: its pid, its
+ * stderr into @errfile. */
+static pid_t mpi_start(const char *mpi, const char *dir, const char *path, const char *out_name,
+                       const char *duration, const char *errfile)
 {
-    char *out = ns_path_join(dir, "mpi");
+    char *out = ns_path_join(dir, out_name);
     pid_t pid = fork();
-    int st;
 
     cr_assert_neq(pid, -1);
     if (pid == 0) {
@@ -323,12 +326,25 @@ static int mpi_sweep(const char *mpi, const char *dir, const char *path, const c
         setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
         setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
         execlp("mpirun", "mpirun", "--oversubscribe", "-np", "3", mpi, "sweep", path, "--out",
-               out, "--duration", "20ms", "--warmup", "0", NULL);
+               out, "--duration", duration, "--warmup", "0", NULL);
         _exit(127);
     }
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
     free(out);
+    return pid;
+}
+
+static int exit_status(int st)
+{
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int mpi_sweep(const char *mpi, const char *dir, const char *path, const char *errfile)
+{
+    pid_t pid = mpi_start(mpi, dir, path, "mpi", "20ms", errfile);
+    int st;
+
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return exit_status(st);
 }
 
 /* The same sweep locally and over 3 ranks: every file of both folders alike. */
@@ -351,6 +367,176 @@ Test(sweep_mpi, three_ranks_write_what_a_local_run_writes)
     free(err);
     free(errfile);
     outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* ---- a rank lost mid-sweep ------------------------------------------------------------------- */
+
+/* 2 x 2 points x 3 seeds = 12 runs of 6 or 10 guests, 120 simulated seconds
+ * each: about half a second apiece in the optimised build, so that when the
+ * first run is in, the ranks are busy with others. */
+static const char twelve_runs[] =
+    "template = \"specjbb/vm1.cfg\"\n"
+    "seeds = 3\n"
+    "guests = [ 6, 10 ]\n"
+    "scenario_sched = [ \"credit\", \"credit2\" ]\n";
+
+enum { KILL_POINTS = 4, KILL_SEEDS = 3 };
+
+/* The process of rank @rank among mpirun @parent's children, 0 if none (yet). */
+static pid_t rank_pid(pid_t parent, int rank)
+{
+    char want[48], path[64];
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    pid_t found = 0;
+
+    cr_assert_not_null(proc);
+    snprintf(want, sizeof(want), "OMPI_COMM_WORLD_RANK=%d", rank);
+    while (!found && (e = readdir(proc)) != NULL) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        int ppid = 0;
+        if (pid <= 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        /* pid (comm) state ppid: comm may hold blanks, so read past its ')'. */
+        char line[512];
+        if (fgets(line, sizeof(line), f) && strrchr(line, ')'))
+            sscanf(strrchr(line, ')') + 2, "%*c %d", &ppid);
+        fclose(f);
+        if (ppid != (int)parent)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+        size_t n;
+        char *env = slurp(path, &n);
+        for (size_t i = 0; env && i < n; i += strlen(env + i) + 1)
+            if (strcmp(env + i, want) == 0)
+                found = pid;
+        free(env);
+    }
+    closedir(proc);
+    return found;
+}
+
+static bool run_done(const char *out, int point, int seed)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "runs/p%d/seed-%d/results.json", point, seed);
+    return exists(out, name);
+}
+
+static int runs_done(const char *out)
+{
+    int n = 0;
+    for (int p = 1; p <= KILL_POINTS; p++)
+        for (int k = 1; k <= KILL_SEEDS; k++)
+            n += run_done(out, p, k);
+    return n;
+}
+
+/* Once the first run is in, SIGKILL rank 1: a rank lost as a node is lost. */
+static void kill_rank_after_first_run(pid_t mpirun, const char *out)
+{
+    for (int tries = 0; tries < 60000; tries++) {
+        pid_t victim = runs_done(out) > 0 ? rank_pid(mpirun, 1) : 0;
+        if (victim > 0) {
+            cr_assert_eq(kill(victim, SIGKILL), 0);
+            return;
+        }
+        cr_assert_eq(waitpid(mpirun, NULL, WNOHANG), 0, "the sweep ended before a rank was "
+                     "killed: make its runs longer");
+        usleep(2000);
+    }
+    cr_assert_fail("no run was complete after 120 s");
+}
+
+/*
+ * "stopped; runs not finished: point 2 (...) seed 1, point 4 (...) seed 3,
+ * and 5 not started": every run named is unfinished on disk, and the named
+ * ones and the count are, together, every unfinished run.
+ */
+static void check_named(const char *err, const char *out)
+{
+    const char *list = strstr(err, "runs not finished: ");
+    int named = 0, waiting = 0, point, seed;
+
+    cr_assert_not_null(list, "the lost runs are not named:\n%s", err);
+    for (const char *s = list; (s = strstr(s, "point ")) != NULL; s++) {
+        cr_assert_eq(sscanf(s, "point %d", &point), 1);
+        const char *k = strstr(s, ") seed ");
+        cr_assert_not_null(k);
+        cr_assert_eq(sscanf(k, ") seed %d", &seed), 1);
+        cr_assert_not(run_done(out, point, seed), "point %d seed %d is named, yet complete",
+                      point, seed);
+        named++;
+    }
+    const char *and = strstr(list, "and ");
+    if (and)
+        cr_assert_eq(sscanf(and, "and %d not started", &waiting), 1);
+    cr_assert_eq(named + waiting, KILL_POINTS * KILL_SEEDS - runs_done(out), "%s", list);
+}
+
+/*
+ * The issue's test of resuming under MPI: kill one rank mid-sweep; the
+ * command exits non-zero naming what it did not finish; the same command
+ * then runs only that (the runs complete before keep their files, inode and
+ * all), and the folder ends as an uninterrupted run's, byte for byte.
+ */
+Test(sweep_mpi, a_killed_rank_is_named_and_only_its_runs_rerun, .timeout = 600)
+{
+    const char *mpi = getenv("NUMASCHED_MPI");
+    if (!mpi || access(mpi, X_OK) != 0)
+        cr_skip_test("no build/numasched-mpi (make mpi needs Open MPI)");
+
+    char *dir = tmpdir(), *path = sweep_file(dir, twelve_runs);
+    char *errfile = ns_path_join(dir, "mpi.err"), *out = ns_path_join(dir, "mpi");
+    int st;
+
+    pid_t pid = mpi_start(mpi, dir, path, "mpi", "120s", errfile);
+    kill_rank_after_first_run(pid, out);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    char *err = slurp(errfile, NULL);
+    cr_assert_neq(exit_status(st), 0, "%s", err);
+    check_named(err, out);
+
+    int before = runs_done(out);
+    ino_t kept[KILL_POINTS][KILL_SEEDS] = {{0}};
+    char name[64];
+    cr_assert(before > 0 && before < KILL_POINTS * KILL_SEEDS, "%d runs complete", before);
+    for (int p = 1; p <= KILL_POINTS; p++)
+        for (int k = 1; k <= KILL_SEEDS; k++)
+            if (run_done(out, p, k)) {
+                snprintf(name, sizeof(name), "runs/p%d/seed-%d/results.json", p, k);
+                kept[p - 1][k - 1] = inode(out, name);
+            }
+
+    pid = mpi_start(mpi, dir, path, "mpi", "120s", errfile);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    free(err);
+    err = slurp(errfile, NULL);
+    cr_assert_eq(exit_status(st), 0, "%s", err);
+    cr_assert_eq(runs_done(out), KILL_POINTS * KILL_SEEDS);
+    for (int p = 1; p <= KILL_POINTS; p++)
+        for (int k = 1; k <= KILL_SEEDS; k++) {
+            snprintf(name, sizeof(name), "runs/p%d/seed-%d/results.json", p, k);
+            if (kept[p - 1][k - 1])
+                cr_assert_eq(inode(out, name), kept[p - 1][k - 1], "%s was run again", name);
+        }
+
+    pid = mpi_start(mpi, dir, path, "whole", "120s", errfile);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert_eq(exit_status(st), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "diff -r '%s/whole' '%s/mpi' >&2", dir, dir);
+    cr_assert_eq(system(cmd), 0, "the resumed sweep's files differ from an uninterrupted one's");
+    free(err);
+    free(out);
+    free(errfile);
     free(path);
     rm_rf(dir);
     free(dir);

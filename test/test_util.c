@@ -193,6 +193,34 @@ Test(util, outfile_appears_only_on_commit)
     cr_assert_not_null(strstr(err.msg, "/nonexistent-dir/x"));
 }
 
+/*
+ * What a killed writer leaves is exactly "NAME.tmp.PID.N", as ns_outfile_open
+ * names it; anything else that merely looks like it is someone's file.
+ */
+Test(util, outfile_stale_temporaries_and_only_they_are_removed)
+{
+    static const char *const stale[] = {"results.json.tmp.4242.1", "results.csv.tmp.7.12"};
+    static const char *const kept[] = {
+        "results.json", "notes.tmp.12", "a.tmp.x.1", ".tmp.1.2", "b.tmp.1.2.3", "c.tmp.1.",
+    };
+    char *dir = tmpdir();
+
+    for (size_t i = 0; i < 2; i++)
+        write_file(dir, stale[i], "half");
+    for (size_t i = 0; i < 6; i++)
+        write_file(dir, kept[i], "x");
+    ns_outfile_remove_stale(dir);
+    cr_assert_eq(count_entries(dir), 5);      /* it skips dot files: .tmp.1.2 is below */
+    for (size_t i = 0; i < 6; i++) {
+        char *p = ns_path_join(dir, kept[i]);
+        cr_assert_eq(access(p, F_OK), 0, "%s was removed", kept[i]);
+        free(p);
+    }
+    ns_outfile_remove_stale("/nonexistent-dir");    /* nothing to do, no error */
+    rm_rf(dir);
+    free(dir);
+}
+
 Test(util, paths)
 {
     char *p = ns_path_join("examples", "vm1.cfg");

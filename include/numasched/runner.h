@@ -36,7 +36,9 @@ struct ns_batch {
     unsigned workers;               /* jobs at once, at most */
     bool quiet;                     /* no progress lines */
     void *arg;
-    const char *(*name)(void *arg, size_t job);     /* "specjbb-6-pin seed 3" */
+    /* "specjbb-6-pin seed 3": a string the batch keeps, since a runner may
+     * also call it from a signal handler (ns_runner_on_stop). */
+    const char *(*name)(void *arg, size_t job);
     const char *(*source)(void *arg, size_t job);   /* its scenario, for a failure */
     unsigned (*weight)(void *arg, size_t job);      /* relative cost: the ETA */
     int (*run)(void *arg, size_t job, struct ns_err *err);
@@ -74,6 +76,16 @@ extern const struct ns_runner ns_runner_mpi;
 void ns_runner_catch_stops(void);
 int ns_runner_stopped(void);
 void ns_runner_default_stops(void);
+
+/*
+ * @fn runs once, inside the handler of the first stop signal caught, before
+ * the flag is set: for a runner that may be killed right after that signal
+ * (mpirun follows SIGTERM with SIGKILL within milliseconds), it is the only
+ * moment it can still say what it leaves unfinished. @fn must be
+ * async-signal-safe (write(2), reading state that changes only while stops
+ * are held); NULL removes it.
+ */
+void ns_runner_on_stop(void (*fn)(int sig));
 
 /* For a job's last step, writing its files: a stop signal waits until
  * release, so that no file is left half-written under a temporary name. */

@@ -208,6 +208,13 @@ int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err);
 int ns_outfile_commit(struct ns_outfile *o, struct ns_err *err);
 void ns_outfile_abort(struct ns_outfile *o);
 
+/*
+ * A process killed outright (SIGKILL, its node lost) leaves its temporary
+ * files behind: nothing in it ran to remove them. Remove every "NAME.tmp.PID.N"
+ * in @dir; only for a folder that one job owns, whose earlier writer is gone.
+ */
+void ns_outfile_remove_stale(const char *dir);
+
 /* Reserve @path as an output before the run, with the checks of ns_outfile_open;
  * ns_outputs_commit or ns_outputs_drop releases it. */
 int ns_output_claim(const char *path, struct ns_err *err);

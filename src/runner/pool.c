@@ -53,11 +53,15 @@ struct pool {
  */
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 static volatile sig_atomic_t stop_signal;
+static void (*stop_words)(int sig);
 
 static void on_signal(int sig)
 {
-    if (sig != SIGCHLD)
-        stop_signal = sig;
+    if (sig == SIGCHLD)
+        return;
+    if (!stop_signal && stop_words)
+        stop_words(sig);
+    stop_signal = sig;
 }
 
 static void signal_set(sigset_t *set, bool with_chld)
@@ -85,6 +89,13 @@ void ns_runner_catch_stops(void)
 {
     stop_signal = 0;
     handle_signals(on_signal);
+}
+
+void ns_runner_on_stop(void (*fn)(int sig))
+{
+    ns_runner_hold_stops();
+    stop_words = fn;
+    ns_runner_release_stops();
 }
 
 int ns_runner_stopped(void)

@@ -267,6 +267,8 @@ static int run_job(void *arg, size_t i, struct ns_err *err)
     const struct job *j = &sw->job[i];
     struct ns_sim_spec spec = {0};
 
+    /* A run killed while writing (a rank lost mid-rename) left its temporaries. */
+    ns_outfile_remove_stale(j->out);
     int rc = load_point(sw, j->point, &sw->s.seed[j->seed], &spec, err);
     if (rc == 0)
         rc = runner_simulate(&spec, j->out, err);

@@ -41,6 +41,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -317,6 +319,37 @@ int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err)
     o->tmp = ns_xstrdup(tmp);
     o->node = node;
     return 0;
+}
+
+/* "PID.N" after ".tmp.": what ns_outfile_open appends, and nothing else. */
+static bool is_stale_tail(const char *s)
+{
+    int dots = 0;
+
+    if (!isdigit((unsigned char)*s))
+        return false;
+    for (; *s; s++) {
+        if (*s == '.' && isdigit((unsigned char)s[1]))
+            dots++;
+        else if (!isdigit((unsigned char)*s))
+            return false;
+    }
+    return dots == 1;
+}
+
+void ns_outfile_remove_stale(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *tmp = strstr(e->d_name, ".tmp.");
+        if (tmp && tmp != e->d_name && is_stale_tail(tmp + 5))
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
 }
 
 static void release(struct ns_outfile *o)
