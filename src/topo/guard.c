@@ -271,7 +271,47 @@ static int child_failed(const char *spec, const char *what, int status, struct n
                       WIFEXITED(status) ? WEXITSTATUS(status) : -1, what);
 }
 
-int topo_trial_load(const char *spec, const char *xml, size_t len, struct ns_err *err)
+/*
+ * Topologies that passed their trial. A sweep loads the same few hosts once
+ * per point and once per run; hwloc is deterministic, so bytes that loaded
+ * in a child once load there again, and a second child would only cost a
+ * fork. Kept for the life of the process (and inherited by the runs it
+ * forks), one entry per distinct host.
+ */
+struct passed {
+    struct passed *next;
+    char *bytes;                /* the synthetic string, or the XML */
+    size_t len;
+    bool xml;
+};
+
+static struct passed *passed;
+
+static bool has_passed(const char *spec, const char *xml, size_t len)
+{
+    const char *bytes = xml ? xml : spec;
+    size_t n = xml ? len : strlen(spec);
+
+    for (const struct passed *p = passed; p; p = p->next)
+        if (p->xml == (xml != NULL) && p->len == n && memcmp(p->bytes, bytes, n) == 0)
+            return true;
+    return false;
+}
+
+static void remember_pass(const char *spec, const char *xml, size_t len)
+{
+    struct passed *p = ns_xcalloc(1, sizeof(*p));
+
+    p->xml = xml != NULL;
+    p->len = xml ? len : strlen(spec);
+    p->bytes = ns_xmalloc(p->len + 1);
+    memcpy(p->bytes, xml ? xml : spec, p->len);
+    p->bytes[p->len] = '\0';
+    p->next = passed;
+    passed = p;
+}
+
+static int run_trial(const char *spec, const char *xml, size_t len, struct ns_err *err)
 {
     const char *what = xml ? "XML" : "synthetic";
     int fd[2];
@@ -305,4 +345,14 @@ int topo_trial_load(const char *spec, const char *xml, size_t len, struct ns_err
     if (!t.loaded)
         return 1;
     return topo_check_size(spec, t.pus, t.nodes, err);
+}
+
+int topo_trial_load(const char *spec, const char *xml, size_t len, struct ns_err *err)
+{
+    if (has_passed(spec, xml, len))
+        return 0;
+    int rc = run_trial(spec, xml, len, err);
+    if (rc == 0)
+        remember_pass(spec, xml, len);
+    return rc;
 }

@@ -359,10 +359,28 @@ static struct ns_topo *build(hwloc_topology_t h, const char *spec, struct ns_err
     return t;
 }
 
+/*
+ * hwloc dlopens its plugins (PCI, OpenCL, GL, libxml2) when a process
+ * initialises its first topology and dlcloses them when it destroys its
+ * last. A sweep loads a host per point and per run, each first in a trial
+ * child (guard.c), so it paid that dlopen and dlclose thousands of times:
+ * perf showed them as most of a tiny run's 20 ms of CPU. One topology
+ * initialised, never loaded and never destroyed keeps the plugins loaded for
+ * the life of the process and of every child it forks.
+ */
+static void keep_hwloc_plugins(void)
+{
+    static hwloc_topology_t anchor;
+
+    if (!anchor && hwloc_topology_init(&anchor) < 0)
+        anchor = NULL;
+}
+
 struct ns_topo *ns_topo_load(const char *spec, const char *base_dir, struct ns_err *err)
 {
     hwloc_topology_t h;
 
+    keep_hwloc_plugins();
     if (hwloc_topology_init(&h) < 0) {
         ns_err_set(err, NULL, 0, NULL, "%s: hwloc cannot start: %s", spec, strerror(errno));
         return NULL;
