@@ -5,7 +5,7 @@
  * Every rank reads the same sweep and so holds the same job list; only job
  * numbers travel. Rank 0 hands the jobs out in the batch's order (longest
  * first) to whichever rank asks next, so a rank that drew short jobs simply
- * asks more often, and runs jobs itself in a child process between two
+ * asks more often, and runs jobs itself in a worker process between two
  * answers. A job writes its results files where every rank sees them (the
  * same machine, or a shared file system on a cluster); rank 0 calls finish
  * once all jobs are in, so the tables are built from the same files, in the
@@ -20,14 +20,15 @@
  */
 #include <errno.h>
 #include <mpi.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "numasched/runner.h"
+#include "runner/internal.h"
 
 enum { TAG_JOB = 1, TAG_DONE = 2 };
 #define NO_JOB (-1LL)
@@ -44,7 +45,7 @@ struct dispatch {
     long long *out;             /* [rank]: the job it runs, NO_JOB if none */
     size_t next, done, nr_todo;
     size_t *todo;
-    pid_t child;                /* rank 0's own job, 0 if none */
+    struct runner_worker own;   /* rank 0's own jobs run here, one at a time */
     bool failed;
     double last_line;
     struct timespec start;
@@ -128,36 +129,56 @@ static long long next_job(struct dispatch *d, int rank)
     return d->out[rank];
 }
 
-/* Rank 0's own share: one job at a time in a child, which owns nothing of
- * MPI and leaves through _exit. */
-static void start_child(struct dispatch *d)
+/*
+ * Rank 0's own share: in a worker process (worker.c), forked once, which
+ * owns nothing of MPI and leaves through _exit, so that rank 0 keeps
+ * answering while a job runs.
+ */
+static void give_own(struct dispatch *d)
 {
-    long long job = next_job(d, 0);
+    struct ns_err err;
+    sigset_t mask;
 
-    if (job == NO_JOB)
-        return;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        ns_runner_default_stops();
-        _exit(run_one(d->b, (size_t)job) ? 0 : 1);
+    if (d->own.pid == 0) {
+        sigprocmask(SIG_BLOCK, NULL, &mask);
+        if (runner_worker_start(&d->own, d->b, &mask, NULL, 0, &err) < 0) {
+            fprintf(stderr, "%s: %s\n", d->b->who, err.msg);
+            d->failed = true;
+            return;
+        }
     }
-    if (pid < 0) {
+    long long job = next_job(d, 0);
+    if (job != NO_JOB && runner_worker_give(&d->own, (size_t)job) < 0)
         job_back(d, 0, false);
-        return;
-    }
-    d->child = pid;
 }
 
-static bool reap_child(struct dispatch *d)
+/* The outcome of rank 0's own job, if it is in: true if it was. */
+static bool collect_own(struct dispatch *d)
 {
-    int st;
+    struct pollfd p = {d->own.done, POLLIN, 0};
+    char why[sizeof(((struct ns_err *)0)->msg)];
 
-    if (d->child == 0 || waitpid(d->child, &st, WNOHANG) != d->child)
+    if (!d->own.busy || poll(&p, 1, 0) <= 0)
         return false;
-    d->child = 0;
-    job_back(d, 0, WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    size_t job = d->own.job;
+    enum runner_outcome o = runner_worker_collect(&d->own, why, sizeof(why));
+    if (o == RUNNER_WORKER_GONE)
+        runner_worker_reap(&d->own);
+    else if (o == RUNNER_JOB_FAILED)
+        fprintf(stderr, "%s: %s: %s\n", d->b->who, d->b->name(d->b->arg, job), why);
+    job_back(d, 0, o == RUNNER_JOB_DONE);
     return true;
+}
+
+/* Once the loop is over: the worker ends with its job pipe (or is told to). */
+static void end_own(struct dispatch *d)
+{
+    if (d->own.pid == 0)
+        return;
+    if (d->own.busy)
+        kill(d->own.pid, SIGTERM);
+    runner_worker_dismiss(&d->own);
+    runner_worker_reap(&d->own);
 }
 
 /* One message from a worker, if one is waiting: 1 handled, 0 none, -1 MPI failed. */
@@ -232,6 +253,10 @@ static void last_words(int sig)
     size_t named = 0, waiting = d->nr_todo - d->next;
 
     (void)sig;
+    /* Our own worker would outlive a SIGKILL of ours and finish its run
+     * beside the rerun of it: it goes now, its temporaries with it. */
+    if (d->own.pid > 0)
+        kill(d->own.pid, SIGTERM);
     say(d->b->who);
     say(": stopped; runs not finished: ");
     for (int r = 0; r < d->ranks; r++) {
@@ -252,17 +277,17 @@ static void last_words(int sig)
 
 /*
  * Until every worker has been told there is nothing left and rank 0's own
- * child is back. The loop polls (MPI_Iprobe, waitpid) with a short sleep:
- * rank 0 must notice a stop signal and its child as well as messages.
+ * job is back. The loop polls (MPI_Iprobe, poll) with a short sleep: rank 0
+ * must notice a stop signal and its own job as well as messages.
  */
 static int dispatch(struct dispatch *d, struct ns_err *err)
 {
     int asking = d->ranks - 1;
 
-    /* Once stopped, workers may be gone with the signal: wait only for the child. */
-    while ((asking > 0 && !ns_runner_stopped()) || d->child || more_for_rank0(d)) {
+    /* Once stopped, workers may be gone with the signal: wait only for our own. */
+    while ((asking > 0 && !ns_runner_stopped()) || d->own.busy || more_for_rank0(d)) {
         int rc = serve(d, &asking);
-        bool busy = rc > 0 || reap_child(d);
+        bool busy = rc > 0 || collect_own(d);
         if (rc < 0) {
             ns_runner_hold_stops();
             last_words(0);
@@ -270,10 +295,10 @@ static int dispatch(struct dispatch *d, struct ns_err *err)
             return ns_err_set(err, NULL, 0, NULL, "a rank was lost (the runs above are "
                               "not finished)");
         }
-        if (ns_runner_stopped() && d->child)
-            kill(d->child, SIGTERM);
-        if (!d->child && !ns_runner_stopped())
-            start_child(d);
+        if (ns_runner_stopped() && d->own.busy)
+            kill(d->own.pid, SIGTERM);
+        if (!d->own.busy && more_for_rank0(d))
+            give_own(d);
         if (!busy)
             nanosleep(&(struct timespec){0, 50000}, NULL);
     }
@@ -283,7 +308,7 @@ static int dispatch(struct dispatch *d, struct ns_err *err)
 
 static int lead(const struct ns_batch *b, int ranks, struct ns_err *err)
 {
-    struct dispatch d = {.b = b, .ranks = ranks};
+    struct dispatch d = {.b = b, .ranks = ranks, .own = {.jobs = -1, .done = -1}};
 
     d.out = ns_xcalloc((size_t)ranks, sizeof(long long));
     for (int r = 0; r < ranks; r++)
@@ -299,6 +324,7 @@ static int lead(const struct ns_batch *b, int ranks, struct ns_err *err)
     ns_runner_on_stop(last_words);
 
     int rc = dispatch(&d, err);
+    end_own(&d);
     ns_runner_on_stop(NULL);
     if (rc == 0 && !ns_runner_stopped()) {
         if (!b->quiet)
@@ -315,14 +341,19 @@ static int lead(const struct ns_batch *b, int ranks, struct ns_err *err)
 
 /*
  * MPI errors return instead of aborting, so that rank 0 can name the runs a
- * lost rank took with it. MPI is started and ended here: the rest of the
- * program never needs it.
+ * lost rank took with it. MPI is started (unless the program did, as the
+ * dispatch benchmark does) and ended here: numasched itself never needs it
+ * elsewhere.
  */
 static int run_mpi(const struct ns_batch *b, struct ns_err *err)
 {
     int rank, ranks, rc;
 
-    MPI_Init(NULL, NULL);
+    int started;
+
+    MPI_Initialized(&started);
+    if (!started)
+        MPI_Init(NULL, NULL);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);

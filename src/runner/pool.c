@@ -1,9 +1,9 @@
 /*
  * The local runner: a batch's jobs in worker processes, at most `workers`
- * at once, each job a fork of this process. A worker owns nothing of the
- * parent's after the fork, so a job that crashes, leaks or is killed costs
- * only its own run; it reports back through the files it writes and its exit
- * status.
+ * of them, each forked once and running jobs one after another. A worker
+ * owns nothing of the parent's after the fork, so a job that crashes or is
+ * killed costs only its own run; it reports back through the files it
+ * writes and an outcome on a pipe.
  *
  * Failure is total: the first job that fails, or a stop signal, stops the
  * others and the batch fails as a whole, because a table with a hole in it
@@ -11,15 +11,15 @@
  *
  * One line for a failure. A worker does not print why its job failed: the
  * others, stopped because of it, would each add a line, and the batch's own
- * line would follow. It writes its reason to a pipe the parent reads when it
- * reaps the worker (one message, far below PIPE_BUF, so it is written whole
- * before the worker exits), and only the first failure's reason is said,
- * once, in the batch's error.
+ * line would follow. It sends its reason up its pipe with the job's
+ * outcome, and only the first failure's reason is said, once, in the
+ * batch's error.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "numasched/runner.h"
+#include "runner/internal.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -35,9 +36,10 @@ struct pool {
     const struct ns_batch *b;
     size_t *todo;               /* the jobs not complete from before, in order */
     size_t nr_todo;
-    pid_t *pid;                 /* [job]: 0 when not running */
-    int *why;                   /* [job]: the read end of its reason's pipe, while it runs */
-    size_t next, done, running; /* next: into todo */
+    struct runner_worker *worker; /* [b->workers] */
+    struct pollfd *poll;        /* [b->workers]: for ppoll */
+    unsigned alive;             /* workers started and not yet reaped */
+    size_t next, done, running; /* next: into todo; running: busy workers */
     unsigned long weight_all, weight_done;
     struct timespec start;
     double last_line;           /* elapsed_s of the last progress line in a log */
@@ -173,78 +175,41 @@ static void progress(struct pool *pl, size_t last)
 
 /* ---- workers -------------------------------------------------------------------------- */
 
-/*
- * In the child: one job, with the signals as they were before the batch, and
- * a stop signal (the pool's SIGTERM when another job failed) removing the
- * job's temporary files as it would the command's. Its reason for failing
- * goes to @why, for the parent to say.
- */
-static _Noreturn void worker(const struct pool *pl, size_t job, const sigset_t *mask, int why)
+/* Job @job to an idle worker (worker.c), starting one if none is idle. */
+static int hand_out(struct pool *pl, size_t job, const sigset_t *mask, struct ns_err *err)
 {
-    const struct ns_batch *b = pl->b;
-    struct ns_err err;
+    struct runner_worker *w = NULL;
+    unsigned n = pl->b->workers;
 
-    handle_signals(SIG_DFL);
-    ns_io_catch_signals();
-    sigprocmask(SIG_SETMASK, mask, NULL);
-    int rc = b->run(b->arg, job, &err);
-    if (rc < 0 && write(why, err.msg, strlen(err.msg)) < 0)
-        rc = -1;                /* the status still says it failed */
-    fflush(NULL);
-    _exit(rc < 0 ? 1 : 0);
-}
-
-static int spawn(struct pool *pl, size_t job, const sigset_t *mask, struct ns_err *err)
-{
-    int fds[2];
-
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return ns_err_set(err, NULL, 0, NULL, "%s: cannot start a worker: pipe: %s",
+    for (unsigned i = 0; i < n && !w; i++)
+        if (pl->worker[i].pid > 0 && !pl->worker[i].busy)
+            w = &pl->worker[i];
+    for (unsigned i = 0; i < n && !w; i++)
+        if (pl->worker[i].pid == 0) {
+            if (runner_worker_start(&pl->worker[i], pl->b, mask, pl->worker, n, err) < 0)
+                return -1;
+            w = &pl->worker[i];
+            pl->alive++;
+        }
+    if (runner_worker_give(w, job) < 0)
+        return ns_err_set(err, NULL, 0, NULL, "%s: cannot hand it to a worker: %s",
                           pl->b->name(pl->b->arg, job), strerror(errno));
-    fflush(NULL);               /* or the child would print the parent's buffers again */
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return ns_err_set(err, NULL, 0, NULL, "%s: cannot start a worker: %s",
-                          pl->b->name(pl->b->arg, job), strerror(errno));
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        worker(pl, job, mask, fds[1]);
-    }
-    close(fds[1]);
-    pl->why[job] = fds[0];
-    pl->pid[job] = pid;
     pl->running++;
     return 0;
 }
 
-/* What the ended worker of @job said of its failure ("" if nothing), into @buf. */
-static void read_reason(struct pool *pl, size_t job, char *buf, size_t n)
-{
-    ssize_t got = read(pl->why[job], buf, n - 1);
-
-    buf[got > 0 ? got : 0] = '\0';
-    close(pl->why[job]);
-    pl->why[job] = -1;
-}
-
 static void stop_workers(struct pool *pl)
 {
-    for (size_t i = 0; i < pl->next; i++)
-        if (pl->pid[pl->todo[i]] > 0)
-            kill(pl->pid[pl->todo[i]], SIGTERM);
+    for (unsigned i = 0; i < pl->b->workers; i++)
+        if (pl->worker[i].pid > 0)
+            kill(pl->worker[i].pid, SIGTERM);
 }
 
-static bool job_of(const struct pool *pl, pid_t pid, size_t *job)
+/* No more jobs: each worker reads the end of its pipe and leaves. */
+static void dismiss_workers(struct pool *pl)
 {
-    for (size_t i = 0; i < pl->next; i++)
-        if (pl->pid[pl->todo[i]] == pid) {
-            *job = pl->todo[i];
-            return true;
-        }
-    return false;
+    for (unsigned i = 0; i < pl->b->workers; i++)
+        runner_worker_dismiss(&pl->worker[i]);
 }
 
 static void describe_status(char *buf, size_t n, int st)
@@ -257,55 +222,112 @@ static void describe_status(char *buf, size_t n, int st)
         snprintf(buf, n, "wait status %d", st);
 }
 
-/* Collect every worker that has ended; the first failure is the batch's. */
-static void reap(struct pool *pl, bool *failed, struct ns_err *err)
+/* The first failure is the batch's; those it causes are not said. */
+static void job_failed(struct pool *pl, size_t job, const char *why, int st, bool *failed,
+                       struct ns_err *err)
 {
     const struct ns_batch *b = pl->b;
-    size_t job;
-    int st;
-    pid_t pid;
+    char how[96];
 
-    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-        if (!job_of(pl, pid, &job))
-            continue;
-        char why[sizeof(err->msg)];
-        read_reason(pl, job, why, sizeof(why));
-        pl->pid[job] = 0;
+    if (*failed || stop_signal)
+        return;
+    *failed = true;
+    if (why) {
+        ns_err_set(err, NULL, 0, NULL, "%s failed: %s (scenario %s); no tables written",
+                   b->name(b->arg, job), why, b->source(b->arg, job));
+        return;
+    }
+    describe_status(how, sizeof(how), st);
+    ns_err_set(err, NULL, 0, NULL, "%s failed (%s; scenario %s); no tables written",
+               b->name(b->arg, job), how, b->source(b->arg, job));
+}
+
+static void job_done(struct pool *pl, size_t job)
+{
+    pl->done++;
+    pl->weight_done += pl->b->weight(pl->b->arg, job);
+    progress(pl, job);
+}
+
+/* A worker has gone: reaped, and its job failed if it had one. */
+static void worker_gone(struct pool *pl, struct runner_worker *w, bool *failed,
+                        struct ns_err *err)
+{
+    bool busy = w->busy;
+    size_t job = w->job;
+    int st = runner_worker_reap(w);
+
+    pl->alive--;
+    if (busy) {
         pl->running--;
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-            pl->done++;
-            pl->weight_done += b->weight(b->arg, job);
-            progress(pl, job);
-        } else if (!*failed && !stop_signal && why[0]) {
-            ns_err_set(err, NULL, 0, NULL, "%s failed: %s (scenario %s); no tables written",
-                       b->name(b->arg, job), why, b->source(b->arg, job));
-            *failed = true;
-        } else if (!*failed && !stop_signal) {
-            char how[96];
-            describe_status(how, sizeof(how), st);
-            ns_err_set(err, NULL, 0, NULL, "%s failed (%s; scenario %s); no tables written",
-                       b->name(b->arg, job), how, b->source(b->arg, job));
-            *failed = true;
-        }
+        job_failed(pl, job, NULL, st, failed, err);
+    } else if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0) && !*failed && !stop_signal) {
+        char how[96];
+        describe_status(how, sizeof(how), st);
+        ns_err_set(err, NULL, 0, NULL, "a worker ended between jobs (%s); no tables written",
+                   how);
+        *failed = true;
+    }
+}
+
+/* What worker @w sent back: an outcome, or the end of its pipe. */
+static void collect(struct pool *pl, struct runner_worker *w, bool *failed, struct ns_err *err)
+{
+    char why[sizeof(err->msg)];
+    size_t job = w->job;
+
+    switch (runner_worker_collect(w, why, sizeof(why))) {
+    case RUNNER_JOB_DONE:
+        pl->running--;
+        job_done(pl, job);
+        break;
+    case RUNNER_JOB_FAILED:
+        pl->running--;
+        job_failed(pl, job, why, 0, failed, err);
+        break;
+    case RUNNER_WORKER_GONE:
+        worker_gone(pl, w, failed, err);
+        break;
     }
 }
 
 /*
- * Keep the workers busy until every job is done. Called with SIGCHLD and the
- * stop signals blocked; @mask is the mask to wait with.
+ * Wait for any worker's pipe, with @mask letting SIGCHLD and the stop
+ * signals in for the wait alone (ppoll, as sigsuspend did for a fork per
+ * job), then collect from every pipe that is ready.
+ */
+static void wait_workers(struct pool *pl, const sigset_t *mask, bool *failed,
+                         struct ns_err *err)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < pl->b->workers; i++)
+        if (pl->worker[i].pid > 0)
+            pl->poll[n++] = (struct pollfd){pl->worker[i].done, POLLIN, 0};
+    if (ppoll(pl->poll, n, NULL, mask) <= 0)
+        return;
+    for (unsigned i = 0, k = 0; i < pl->b->workers; i++) {
+        struct runner_worker *w = &pl->worker[i];
+        if (w->pid > 0 && pl->poll[k++].revents)
+            collect(pl, w, failed, err);
+    }
+}
+
+/*
+ * Keep the workers busy until every job is done, then let them go. Called
+ * with SIGCHLD and the stop signals blocked; @mask is the mask to wait with.
  */
 static int run_pool(struct pool *pl, const sigset_t *mask, struct ns_err *err)
 {
     bool failed = false, stopping = false;
 
     for (;;) {
-        reap(pl, &failed, err);
         if ((failed || stop_signal) && !stopping) {
             stopping = true;
             stop_workers(pl);
         }
         while (!stopping && pl->running < pl->b->workers && pl->next < pl->nr_todo) {
-            if (spawn(pl, pl->todo[pl->next], mask, err) < 0) {
+            if (hand_out(pl, pl->todo[pl->next], mask, err) < 0) {
                 failed = stopping = true;
                 stop_workers(pl);
                 break;
@@ -313,8 +335,10 @@ static int run_pool(struct pool *pl, const sigset_t *mask, struct ns_err *err)
             pl->next++;
         }
         if (pl->running == 0)
+            dismiss_workers(pl);
+        if (pl->alive == 0)
             break;
-        sigsuspend(mask);
+        wait_workers(pl, mask, &failed, err);
     }
     if (pl->tty && !pl->b->quiet)
         fputc('\n', stderr);
@@ -332,8 +356,10 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
     sigset_t block, old;
     int rc;
 
-    pl.pid = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(pid_t));
-    pl.why = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(int));
+    pl.worker = ns_xcalloc(b->workers ? b->workers : 1, sizeof(*pl.worker));
+    pl.poll = ns_xcalloc(b->workers ? b->workers : 1, sizeof(*pl.poll));
+    for (unsigned i = 0; i < b->workers; i++)
+        pl.worker[i] = (struct runner_worker){.jobs = -1, .done = -1};
     pl.todo = ns_xcalloc(b->nr_jobs ? b->nr_jobs : 1, sizeof(size_t));
     stop_signal = 0;
     signal_set(&block, true);
@@ -348,7 +374,10 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
         pl.weight_all += b->weight(b->arg, i);
     }
     clock_gettime(CLOCK_MONOTONIC, &pl.start);
+    /* A worker gone while idle must be an error, not a SIGPIPE ending us. */
+    void (*pipe_was)(int) = signal(SIGPIPE, SIG_IGN);
     rc = run_pool(&pl, &old, err);
+    signal(SIGPIPE, pipe_was);
     if (rc == 0 && !stop_signal && !b->quiet) {
         char el[32];
         fmt_clock(el, sizeof(el), elapsed_s(&pl));
@@ -359,8 +388,8 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
     handle_signals(SIG_DFL);
     if (!stop_signal)
         sigprocmask(SIG_SETMASK, &old, NULL);
-    free(pl.pid);
-    free(pl.why);
+    free(pl.worker);
+    free(pl.poll);
     free(pl.todo);
     return stop_signal ? (int)stop_signal : rc;
 }
