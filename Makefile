@@ -1,8 +1,9 @@
 # numasched: `make` builds build/numasched; `make run` runs the main example;
 # `make test` builds and runs the test suite under ASan+UBSan; `make bench`
-# prints speed figures; `make fuzz`, `make check-valgrind`, `make soak` and
-# `make check-hostile` check robustness (docs/robustness.md); `make
-# check-xenalyze` reads traces with Xen's own xenalyze (docs/traces.md);
+# prints speed figures (`make bench-sweep` those of sweeps); `make fuzz`,
+# `make check-valgrind`, `make soak` and `make check-hostile` check
+# robustness (docs/robustness.md); `make check-xenalyze` reads traces with
+# Xen's own xenalyze (docs/traces.md);
 # `make coverage` prints the test suite's line and branch coverage per part.
 # `make install PREFIX=DIR` installs the binary, the man pages, the examples
 # and bash completion; `make uninstall PREFIX=DIR` removes them.
@@ -38,7 +39,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
 
-.PHONY: all run test mpi bench clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak \
+.PHONY: all run test mpi bench bench-sweep clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak \
         check-xenalyze check-arrows same-results check-hostile
 all: $(OPT_DIR)/numasched
 
@@ -84,10 +85,19 @@ $(OPT_DIR)/numasched-mpi: $(CLI_SRC:%.c=$(MPI_DIR)/obj/%.o) $(MPI_SRC:%.c=$(MPI_
                           $(OPT_DIR)/libnumasched.a
 	$(MPICC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
 
+# What a runner costs per job (bench/dispatch/dispatch.c), local and over MPI.
+$(OPT_DIR)/numasched-dispatch-bench: $(OPT_DIR)/obj/bench/dispatch/dispatch.o \
+                                     $(OPT_DIR)/libnumasched.a
+	$(CC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(OPT_DIR)/numasched-dispatch-bench-mpi: $(MPI_DIR)/obj/bench/dispatch/dispatch.o \
+                                         $(MPI_SRC:%.c=$(MPI_DIR)/obj/%.o) $(OPT_DIR)/libnumasched.a
+	$(MPICC) $(CFLAGS) $^ $(PKG_LIBS) -o $@
+
 mpi:
 	@sh scripts/deps.sh mpi || true
 	@if command -v $(MPICC) >/dev/null 2>&1; then $(MAKE) --no-print-directory \
-	    $(OPT_DIR)/numasched-mpi; else echo "make mpi: no $(MPICC) (as root, scripts/deps.sh \
+	    $(OPT_DIR)/numasched-mpi $(OPT_DIR)/numasched-dispatch-bench-mpi; else echo "make mpi: no $(MPICC) (as root, scripts/deps.sh \
 	    mpi installs Open MPI)" >&2; exit 1; fi
 
 run: $(OPT_DIR)/numasched
@@ -108,6 +118,11 @@ test: $(ASAN_DIR)/numasched-tests $(ASAN_DIR)/numasched $(OPT_DIR)/numasched man
 
 bench: $(OPT_DIR)/numasched-bench
 	$(OPT_DIR)/numasched-bench
+
+# The figures of docs/sweeps.md's Scaling: speed-up of 2 ranks over 1, the
+# runners' cost per job, a sweep of 10,000 tiny runs (about a minute).
+bench-sweep: $(OPT_DIR)/numasched $(OPT_DIR)/numasched-dispatch-bench mpi
+	sh scripts/bench-sweep.sh
 
 # `make fuzz`: every libFuzzer harness under fuzz/ (clang, ASan, UBSan) for
 # FUZZ_SECONDS each; it fails on any crash, leak, hang or sanitizer report

@@ -1,8 +1,10 @@
 #!/bin/sh
 # The sweep figures of docs/sweeps.md: the speed-up of 2 MPI ranks over 1 on
-# bench/sweeps/speedup.cfg, and the cost per run of a sweep of 10,000 tiny
-# runs (bench/sweeps/tiny-sweep.cfg), over MPI and over local workers.
-# Needs build/numasched and build/numasched-mpi (`make mpi`).
+# bench/sweeps/speedup.cfg; what the runners cost per job alone (10,000
+# empty jobs, bench/dispatch); and the whole cost per point of a sweep of
+# 10,000 tiny runs (bench/sweeps/tiny-sweep.cfg), over MPI and local workers.
+# Needs build/numasched, build/numasched-mpi and the dispatch benches
+# (`make mpi build/numasched-dispatch-bench`).
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
@@ -28,6 +30,9 @@ two=$(wall mpirun -np 2 build/numasched-mpi sweep bench/sweeps/speedup.cfg \
 cmp "$out/np1/results.csv" "$out/np2/results.csv"
 printf 'speed-up: 16 runs of %s, 1 rank %.1f s, 2 ranks %.1f s: x%.2f\n' \
     "$duration" "$one" "$two" "$(echo "$one / $two" | bc -l)"
+
+build/numasched-dispatch-bench --jobs 2 10000
+mpirun -np 2 build/numasched-dispatch-bench-mpi 10000
 
 tiny_mpi=$(wall mpirun -np 2 build/numasched-mpi sweep bench/sweeps/tiny-sweep.cfg \
            --out "$out/tiny-mpi" --quiet)
