@@ -14,6 +14,15 @@
  * scheduler is a candidate as soon as it is registered. Domains whose files
  * give cpus= or cpus_soft= keep them: libxl would not place them either.
  *
+ * A host of several NUMA nodes whose scenario has Pool-0 alone gets one
+ * more policy per scheduler, "split": one cpupool per node as `xl
+ * cpupool-numa-split` makes them, each guest in the pool of the node libxl's
+ * placement (policy numa) gives it, and placed again in there. Pools keep a
+ * guest's vCPUs off other nodes for good, where affinity only steers them:
+ * the ranking says whether that pays. A scenario with cpupools of its own
+ * keeps them (xl splits only while Pool-0 is the only pool, and the pools
+ * are the operator's choice); every pool runs the candidate's scheduler.
+ *
  * Each candidate runs with seeds 1..N as one batch of jobs, through the
  * runner the caller names (local worker processes today). As for an
  * experiment, the jobs report back only through the results files they
@@ -43,11 +52,13 @@
 
 static const char *const policies[] = {"none", "pin", "numa", NULL};
 #define NR_POLICIES 3
+static const char split_policy[] = "split";
 
 const char *const *ns_advise_policies(void) { return policies; }
 
 struct cand {
     const char *policy, *sched;
+    bool split;                     /* one cpupool per node */
     char label[64];                 /* "numa-credit" */
     size_t order;                   /* in the list of candidates: breaks ties */
     struct ns_exp_stat stat;
@@ -61,6 +72,7 @@ struct adv {
     FILE *out;
     struct cand *cand;
     size_t nr_cand;
+    size_t nr_policies;             /* per scheduler: NR_POLICIES, and split if offered */
     char **job_name;                /* [nr_cand * seeds] */
     char *settings;                 /* the winner's, as printed */
 };
@@ -71,21 +83,23 @@ struct adv {
  * Every policy under every scheduler Xen has. numasched's own baseline (rr)
  * is left out: an operator cannot boot Xen with it, so it is no advice.
  */
-static void make_candidates(struct adv *a)
+static void make_candidates(struct adv *a, bool split)
 {
     const char *const *scheds = ns_sched_names();
     size_t nr_sched = 0;
 
     while (scheds[nr_sched])
         nr_sched++;
-    a->cand = ns_xcalloc(NR_POLICIES * nr_sched, sizeof(struct cand));
+    a->nr_policies = NR_POLICIES + split;
+    a->cand = ns_xcalloc(a->nr_policies * nr_sched, sizeof(struct cand));
     a->nr_cand = 0;
     for (size_t k = 0; k < nr_sched; k++) {
         if (!ns_sched_find(scheds[k])->in_xen)
             continue;
-        for (size_t j = 0; j < NR_POLICIES; j++) {
+        for (size_t j = 0; j < a->nr_policies; j++) {
             struct cand *c = &a->cand[a->nr_cand];
-            c->policy = policies[j];
+            c->split = j == NR_POLICIES;
+            c->policy = c->split ? split_policy : policies[j];
             c->sched = scheds[k];
             c->order = a->nr_cand++;
             snprintf(c->label, sizeof(c->label), "%s-%s", c->policy, c->sched);
@@ -93,6 +107,7 @@ static void make_candidates(struct adv *a)
     }
 }
 
+/* split places as numa does, inside each guest's pool. */
 static void apply_candidate(struct ns_sim_spec *s, const struct cand *c)
 {
     unsigned compat = s->pool[0].params.compat;
@@ -108,15 +123,82 @@ static void apply_candidate(struct ns_sim_spec *s, const struct cand *c)
         s->placement_version = compat < 403 ? 403 : compat;
 }
 
+static void overrides(const struct adv *a, unsigned seed, struct ns_overrides *ov)
+{
+    const struct ns_advise_opts *o = a->o;
+    *ov = (struct ns_overrides){.has_seed = true, .seed = seed, .has_duration = o->has_duration,
+                                .duration = o->duration, .workload = o->workload};
+}
+
+/* The node holding most of domain @i's memory (the lowest of equals). */
+static unsigned memory_node(const struct ns_sim_spec *s, size_t i)
+{
+    unsigned best = 0;
+    for (unsigned n = 1; n < s->topo->nr_nodes; n++)
+        if (s->dom[i].memory_kb_per_node[n] > s->dom[i].memory_kb_per_node[best])
+            best = n;
+    return best;
+}
+
+/*
+ * Each domain's node as policy numa places it with @c's scheduler in the
+ * scenario as written (Pool-0 alone): the node of its memory, which
+ * placement chose. [nr_dom], malloc'd.
+ */
+static unsigned *numa_nodes(const struct adv *a, const struct cand *c, unsigned seed,
+                            struct ns_err *err)
+{
+    struct cand numa = {.policy = "numa", .sched = c->sched};
+    struct ns_overrides ov;
+    struct ns_sim_spec s = {0};
+
+    overrides(a, seed, &ov);
+    if (ns_config_load(a->scenario, &ov, &s, err) < 0)
+        return NULL;
+    apply_candidate(&s, &numa);
+    if (ns_place_spec(&s, NULL, err) < 0) {
+        ns_sim_spec_free(&s);
+        return NULL;
+    }
+    unsigned *node = ns_xcalloc(s.nr_dom, sizeof(unsigned));
+    for (size_t i = 0; i < s.nr_dom; i++)
+        node[i] = memory_node(&s, i);
+    ns_sim_spec_free(&s);
+    return node;
+}
+
+/* Put each guest in the pool xl's split names after its node ("Pool-node1");
+ * the node of CPU 0 is Pool-0's, renamed, where a guest goes without pool=. */
+static void join_node_pools(struct ns_sim_spec *s, const unsigned *node)
+{
+    for (size_t i = s->has_dom0; i < s->nr_dom; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "Pool-node%u", node[i]);
+        free(s->dom[i].pool);
+        s->dom[i].pool = strcmp(name, s->pool[0].name) ? ns_xstrdup(name) : NULL;
+    }
+}
+
 /* The scenario as the candidate runs it with @seed: loaded, changed, placed. */
 static int load_candidate(const struct adv *a, const struct cand *c, unsigned seed,
                           struct ns_sim_spec *s, struct ns_err *err)
 {
-    const struct ns_advise_opts *o = a->o;
-    struct ns_overrides ov = {.has_seed = true, .seed = seed, .has_duration = o->has_duration,
-                              .duration = o->duration, .workload = o->workload};
+    const struct ns_setting split = {"cpupool_numa_split = 1", a->scenario, 0};
+    struct ns_overrides ov;
+    unsigned *node = NULL;
 
-    if (ns_config_load(a->scenario, &ov, s, err) < 0)
+    overrides(a, seed, &ov);
+    if (c->split) {
+        if (!(node = numa_nodes(a, c, seed, err)))
+            return -1;
+        ov.scenario = &split;
+        ov.nr_scenario = 1;
+    }
+    int rc = ns_config_load(a->scenario, &ov, s, err);
+    if (rc == 0 && node)
+        join_node_pools(s, node);
+    free(node);
+    if (rc < 0)
         return -1;
     apply_candidate(s, c);
     if (ns_place_spec(s, NULL, err) < 0) {
@@ -337,7 +419,7 @@ static int adv_html(const struct adv *a, struct ns_err *err)
 static bool same_domain(const struct ns_sim_spec *s, const struct ns_domain_spec *x,
                         const struct ns_domain_spec *y)
 {
-    if (x->max_vcpus != y->max_vcpus ||
+    if (x->nr_vcpus != y->nr_vcpus || x->max_vcpus != y->max_vcpus ||
         !ns_mask_equal(&x->node_affinity, &y->node_affinity))
         return false;
     for (unsigned v = 0; v < x->max_vcpus; v++)
@@ -349,8 +431,26 @@ static bool same_domain(const struct ns_sim_spec *s, const struct ns_domain_spec
     return true;
 }
 
+/* The same cpupools, in the same order, each with the same pCPUs, scheduler
+ * and tunables. */
+static bool same_pools(const struct ns_sim_spec *x, const struct ns_sim_spec *y)
+{
+    if (x->nr_pools != y->nr_pools)
+        return false;
+    for (size_t i = 0; i < x->nr_pools; i++) {
+        const struct ns_pool_spec *p = &x->pool[i], *q = &y->pool[i];
+        if (strcmp(p->name, q->name) || strcmp(p->sched, q->sched) ||
+            !ns_mask_equal(&p->cpus, &q->cpus) || p->params.tslice_ms != q->params.tslice_ms ||
+            p->params.ratelimit_us != q->params.ratelimit_us ||
+            p->params.migration_delay_us != q->params.migration_delay_us)
+            return false;
+    }
+    return true;
+}
+
 /* The rewritten scenario, read back as `numasched run` reads it, must give
- * every domain the winner's affinities and memory. */
+ * the winner's cpupools and every domain the winner's pool, affinities and
+ * memory. */
 static int check_rewrite(const struct ns_sim_spec *win, const char *path, struct ns_err *err)
 {
     struct ns_sim_spec back = {0};
@@ -359,12 +459,14 @@ static int check_rewrite(const struct ns_sim_spec *win, const char *path, struct
     if (ns_config_create(path, &ov, &back, NULL, err) < 0)
         return -1;
     int rc = 0;
-    if (back.nr_dom != win->nr_dom || strcmp(back.pool[0].sched, win->pool[0].sched) != 0)
-        rc = ns_err_set(err, path, 0, NULL, "does not hold the winner's domains and scheduler");
+    if (back.nr_dom != win->nr_dom || !same_pools(win, &back))
+        rc = ns_err_set(err, path, 0, NULL, "does not hold the winner's domains, cpupools and "
+                        "schedulers (a bug in numasched advise)");
     for (size_t i = 0; i < win->nr_dom && rc == 0; i++)
-        if (!same_domain(win, &win->dom[i], &back.dom[i]))
-            rc = ns_err_set(err, back.dom[i].file, 0, NULL, "gives %s other affinities or "
-                            "memory than the winner's (a bug in numasched advise)",
+        if (ns_spec_pool_of(win, i) - win->pool != ns_spec_pool_of(&back, i) - back.pool ||
+            !same_domain(win, &win->dom[i], &back.dom[i]))
+            rc = ns_err_set(err, back.dom[i].file, 0, NULL, "gives %s another cpupool, other "
+                            "affinities or memory than the winner's (a bug in numasched advise)",
                             win->dom[i].name);
     ns_sim_spec_free(&back);
     return rc;
@@ -426,27 +528,42 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
+/* Nodes with pCPUs: those xl's split makes a pool for. */
+static unsigned cpu_nodes(const struct ns_topo *t)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < t->nr_nodes; i++)
+        n += !ns_mask_empty(&t->node[i].cpus);
+    return n;
+}
+
+/* Whether to offer split (see the top): several nodes, Pool-0 alone. */
+static int probe_scenario(const struct adv *a, bool *split, struct ns_err *err)
+{
+    struct ns_overrides ov;
+    struct ns_sim_spec s = {0};
+
+    overrides(a, 1, &ov);
+    if (ns_config_load(a->scenario, &ov, &s, err) < 0)
+        return -1;
+    *split = s.nr_pools == 1 && cpu_nodes(s.topo) > 1;
+    int rc = s.nr_dom == (size_t)s.has_dom0
+             ? ns_err_set(err, a->scenario, 0, "domains", "no guest to advise on") : 0;
+    ns_sim_spec_free(&s);
+    return rc;
+}
+
 /*
  * The scenario is checked once before any run, with every policy: a typo or
  * a host too small fails the command at once, not after the first batch.
- * Only Pool-0 is advised on: the candidates change its scheduler, and a
- * scenario of several cpupools would need its pool files rewritten too.
  */
 static int check_scenario(struct adv *a, struct ns_err *err)
 {
-    for (size_t c = 0; c < NR_POLICIES; c++) {
+    for (size_t c = 0; c < a->nr_policies; c++) {
         struct ns_sim_spec s = {0};
         if (load_candidate(a, &a->cand[c], 1, &s, err) < 0)
             return -1;
-        int rc = 0;
-        if (s.nr_pools > 1)
-            rc = ns_err_set(err, a->scenario, 0, "pools", "advise works on Pool-0 alone; "
-                            "this scenario has %zu cpupools", s.nr_pools);
-        else if (s.nr_dom == (size_t)s.has_dom0)
-            rc = ns_err_set(err, a->scenario, 0, "domains", "no guest to advise on");
         ns_sim_spec_free(&s);
-        if (rc < 0)
-            return -1;
     }
     return 0;
 }
@@ -487,8 +604,12 @@ int ns_advise_run(const char *scenario, const struct ns_advise_opts *opts,
         a.dir = o.out;
     else if (!(a.dir = mkdtemp(tmp)))
         return ns_err_set(err, tmp, 0, NULL, "cannot create: %s", strerror(errno));
-    make_candidates(&a);
-    int rc = check_scenario(&a, err);
+    bool split;
+    int rc = probe_scenario(&a, &split, err);
+    if (rc == 0) {
+        make_candidates(&a, split);
+        rc = check_scenario(&a, err);
+    }
     if (rc == 0)
         rc = run_batch(&a, runner, err);
     if (!o.out)
