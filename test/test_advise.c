@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "numasched/advise.h"
 #include "numasched/config.h"
 #include "numasched/place.h"
+#include "numasched/report.h"
 #include "numasched/sched.h"
 
 /* ---- the settings of one spec ------------------------------------------------------- */
@@ -408,6 +410,99 @@ Test(advise_settings, numa_split_winner_is_written_as_xl_splits)
     ns_sim_spec_free(&s);
     free(apply);
     free(path);
+    rm_rf(d);
+    free(d);
+}
+
+/* ---- guests of different workloads ------------------------------------------------------- */
+
+/*
+ * The score of a run whose guests report different metrics, by hand: a
+ * throughput guest at 200 against a reference 100 (ratio 2) and a latency
+ * guest at 5 us against 10 (lower is better: 10/5 = 2) score sqrt(2*2) = 2;
+ * 400/100 = 4 with 10/40 = 0.25 score sqrt(1) = 1 (twice as good and as bad
+ * offset); 50/100 = 0.5 with 10/20 = 0.5 score 0.5. Three guests, 100/100,
+ * 800/100 and 10/10: the cube root of 8 = 2.
+ */
+Test(advise_score, geometric_mean_of_direction_aware_ratios)
+{
+    const double ref[] = {100, 10};
+    const bool higher[] = {true, false};
+    cr_assert_float_eq(ns_advise_score((const double[]){200, 5}, ref, higher, 2), 2.0, 1e-12);
+    cr_assert_float_eq(ns_advise_score((const double[]){400, 40}, ref, higher, 2), 1.0, 1e-12);
+    cr_assert_float_eq(ns_advise_score((const double[]){50, 20}, ref, higher, 2), 0.5, 1e-12);
+    cr_assert_float_eq(ns_advise_score((const double[]){100, 800, 10},
+                                       (const double[]){100, 100, 10},
+                                       (const bool[]){true, true, false}, 3), 2.0, 1e-12);
+}
+
+/* Guest @i's value in the run file @path. */
+static double guest_value(const char *path, size_t i)
+{
+    struct ns_exp_guest *g;
+    size_t n;
+    struct ns_err err;
+    cr_assert_eq(ns_exp_read_guests(path, &g, &n, &err), 0, "%s", err.msg);
+    cr_assert_lt(i, n);
+    double v = g[i].value;
+    free(g);
+    return v;
+}
+
+/*
+ * A cpu guest (ops/s, higher is better) and an lmbench-proc guest (fork
+ * latency in us, lower is better) on 2 nodes: advise ranks them by score,
+ * the rewritten files reproduce the winner's runs byte for byte, and the
+ * score recomputed from those runs and the reference's (none-credit, the
+ * first candidate) is the one it predicted.
+ */
+Test(advise_cli, guests_of_different_workloads_are_ranked_by_score)
+{
+    char *d = tmpdir();
+    write_file(d, "web.cfg", "name = \"web\"\nvcpus = 2\nmemory = 256\nworkload = \"cpu\"\n");
+    write_file(d, "lat.cfg", "name = \"lat\"\nvcpus = 2\nmemory = 256\n"
+                             "workload = \"lmbench-proc\"\n");
+    write_file(d, "s.cfg", "host = \"pack:2 [numa(memory=2GiB)] core:2 pu:1\"\nduration = 1\n"
+                           "domains = [\"web.cfg\", \"lat.cfg\"]\n");
+    char *s = ns_path_join(d, "s.cfg"), *scen = ns_path_join(d, "apply/scenario.cfg");
+    struct outcome r = cli(d, (const char *[]){"advise", s, "--duration", "50ms", "--seeds",
+                                               "2", "--jobs", "2", "--out", d, "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "ops in ops/s, fork_latency in us (lower is better)"),
+                       "%s", r.out);
+    cr_assert_not_null(strstr(r.out, " x none-credit ± "), "%s", r.out);
+    char label[40];
+    winner(r.out, label, sizeof(label));
+
+    double ref[2] = {0, 0}, sum = 0;
+    for (unsigned k = 1; k <= 2; k++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/runs/none-credit/seed-%u/results.json", d, k);
+        for (size_t g = 0; g < 2; g++)
+            ref[g] += guest_value(path, g) / 2;
+    }
+    for (unsigned k = 1; k <= 2; k++) {
+        char seed[8], got[512], want[512];
+        snprintf(seed, sizeof(seed), "%u", k);
+        snprintf(got, sizeof(got), "%s/check-%u", d, k);
+        struct outcome run = cli(d, (const char *[]){"run", scen, "--seed", seed, "--out", got,
+                                                     "--quiet", NULL});
+        cr_assert_eq(run.status, 0, "%s", run.err);
+        outcome_free(&run);
+        strcat(got, "/results.json");
+        snprintf(want, sizeof(want), "%s/runs/%s/seed-%u/results.json", d, label, k);
+        char *a = slurp(got, NULL), *b = slurp(want, NULL);
+        cr_assert(a && b && strcmp(a, b) == 0, "seed %u: %s differs from %s", k, got, want);
+        double v[2] = {guest_value(got, 0), guest_value(got, 1)};
+        sum += ns_advise_score(v, ref, (const bool[]){true, false}, 2);
+        free(a);
+        free(b);
+    }
+    double said = predicted(r.out);
+    cr_assert(fabs(sum / 2 - said) < 0.00005, "ran %.6f, predicted %.4f", sum / 2, said);
+    outcome_free(&r);
+    free(scen);
+    free(s);
     rm_rf(d);
     free(d);
 }

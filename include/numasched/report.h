@@ -41,6 +41,18 @@ struct ns_exp_run {
 
 int ns_exp_read_run(const char *path, struct ns_exp_run *out, struct ns_err *err);
 
+/* One guest's metric in a run's results.json, for runs whose guests report
+ * different metrics (ns_exp_read_run refuses them). */
+struct ns_exp_guest {
+    char name[64], metric[32], unit[16];
+    bool higher_is_better;
+    double value;
+};
+
+/* The guests of @path in its order, Domain-0 left out; *@out malloc'd. */
+int ns_exp_read_guests(const char *path, struct ns_exp_guest **out, size_t *n,
+                       struct ns_err *err);
+
 /* Mean and half-width of the 95% confidence interval of the mean, Student t
  * with n - 1 degrees of freedom; ci95 is NAN when n < 2. */
 struct ns_exp_stat {

@@ -74,6 +74,8 @@ struct adv {
     size_t nr_cand;
     size_t nr_policies;             /* per scheduler: NR_POLICIES, and split if offered */
     char **job_name;                /* [nr_cand * seeds] */
+    char *mixed;                    /* the guests' metrics when they differ (NULL: one) */
+    char reference[64];             /* the candidate they are taken relative to */
     char *settings;                 /* the winner's, as printed */
 };
 
@@ -270,7 +272,15 @@ static void begin(void *arg)
 
 /* ---- the ranking ------------------------------------------------------------------------ */
 
-static int collect(struct adv *a, struct ns_err *err)
+static char *run_file(const struct adv *a, size_t cand, unsigned seed)
+{
+    char *dir = run_dir(a, cand, seed), *path = ns_path_join(dir, "results.json");
+    free(dir);
+    return path;
+}
+
+/* Guests of one workload kind: their metric, mean over the guests. */
+static int collect_one_metric(struct adv *a, struct ns_err *err)
 {
     unsigned seeds = a->o->seeds;
     double *x = ns_xcalloc(seeds, sizeof(double));
@@ -278,19 +288,148 @@ static int collect(struct adv *a, struct ns_err *err)
 
     for (size_t c = 0; c < a->nr_cand && rc == 0; c++) {
         for (unsigned k = 1; k <= seeds && rc == 0; k++) {
-            char *dir = run_dir(a, c, k), *path = ns_path_join(dir, "results.json");
+            char *path = run_file(a, c, k);
             struct ns_exp_run r;
             rc = ns_exp_read_run(path, &r, err);
             if (rc == 0 && k == 1)
                 a->cand[c].run1 = r;
             x[k - 1] = rc == 0 ? r.value : 0;
             free(path);
-            free(dir);
         }
         if (rc == 0)
             ns_exp_stat(x, seeds, &a->cand[c].stat);
     }
     free(x);
+    return rc;
+}
+
+/*
+ * Guests of different workloads report different metrics (ops/s, µs) that
+ * no mean can add. Each guest's value is then taken relative to its mean
+ * over the seeds under a reference candidate (the first: policy none with
+ * the first scheduler, nothing placed), inverted where lower is better, so
+ * that above 1 is always better; a run scores the geometric mean of its
+ * guests' ratios. The geometric mean weighs every guest the same whatever
+ * its unit or scale, and a guest twice as fast offsets one twice as slow;
+ * being a product, it makes the reference scale every score by one and the
+ * same factor, so the ranking does not depend on which candidate is the
+ * reference (docs/advise.md).
+ */
+double ns_advise_score(const double *value, const double *ref, const bool *higher, size_t n)
+{
+    double logs = 0;
+
+    for (size_t g = 0; g < n; g++)
+        logs += log(higher[g] ? value[g] / ref[g] : ref[g] / value[g]);
+    return exp(logs / (double)n);
+}
+
+/* The guests of every run: [cand][seed][guest] into @v, each run checked to
+ * have the guests and metrics of @g0 (the first run's). */
+static int read_guests(const struct adv *a, const struct ns_exp_guest *g0, size_t n, double *v,
+                       struct ns_err *err)
+{
+    int rc = 0;
+
+    for (size_t c = 0; c < a->nr_cand && rc == 0; c++) {
+        for (unsigned k = 1; k <= a->o->seeds && rc == 0; k++) {
+            char *path = run_file(a, c, k);
+            struct ns_exp_guest *g;
+            size_t m;
+            rc = ns_exp_read_guests(path, &g, &m, err);
+            for (size_t i = 0; rc == 0 && i < n; i++) {
+                if (m != n || strcmp(g[i].name, g0[i].name) || strcmp(g[i].metric, g0[i].metric))
+                    rc = ns_err_set(err, path, 0, NULL, "has other guests or metrics than the "
+                                    "other runs");
+                else if (!g0[i].higher_is_better && !(g[i].value > 0))
+                    rc = ns_err_set(err, path, 0, NULL, "guest %s: %s %g cannot be compared as "
+                                    "a ratio", g[i].name, g[i].metric, g[i].value);
+                else
+                    v[((c * a->o->seeds) + k - 1) * n + i] = g[i].value;
+            }
+            if (rc == 0)
+                free(g);
+            free(path);
+        }
+    }
+    return rc;
+}
+
+/* "ops in ops/s, fork_latency in us (lower is better)": each metric once. */
+static char *metric_list(const struct ns_exp_guest *g, size_t n)
+{
+    char *s = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&s, &len);
+
+    if (!f)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= strcmp(g[j].metric, g[i].metric) == 0 && strcmp(g[j].unit, g[i].unit) == 0;
+        if (!seen)
+            fprintf(f, "%s%s in %s%s", i ? ", " : "", g[i].metric, g[i].unit,
+                    g[i].higher_is_better ? "" : " (lower is better)");
+    }
+    fclose(f);
+    return s;
+}
+
+static int collect_normalized(struct adv *a, const struct ns_exp_guest *g0, size_t n,
+                              struct ns_err *err)
+{
+    unsigned seeds = a->o->seeds;
+    double *v = ns_xcalloc(a->nr_cand * seeds * n, sizeof(double));
+    double *ref = ns_xcalloc(n, sizeof(double)), *x = ns_xcalloc(seeds, sizeof(double));
+    bool *higher = ns_xcalloc(n, sizeof(bool));
+    int rc = read_guests(a, g0, n, v, err);
+
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        higher[i] = g0[i].higher_is_better;
+        for (unsigned k = 0; k < seeds; k++)
+            ref[i] += v[k * n + i] / seeds;
+        if (!(ref[i] > 0) || !isfinite(ref[i]))
+            rc = ns_err_set(err, a->scenario, 0, NULL, "guest %s: its %s under %s is %g, no "
+                            "base for a ratio", g0[i].name, g0[i].metric, a->cand[0].label,
+                            ref[i]);
+    }
+    for (size_t c = 0; c < a->nr_cand && rc == 0; c++) {
+        for (unsigned k = 0; k < seeds; k++)
+            x[k] = ns_advise_score(&v[(c * seeds + k) * n], ref, higher, n);
+        ns_exp_stat(x, seeds, &a->cand[c].stat);
+        struct ns_exp_run *r = &a->cand[c].run1;
+        snprintf(r->metric, sizeof(r->metric), "score");
+        snprintf(r->unit, sizeof(r->unit), "x");     /* times the reference */
+        r->higher_is_better = true;
+    }
+    if (rc == 0) {
+        snprintf(a->reference, sizeof(a->reference), "%s", a->cand[0].label);
+        a->mixed = metric_list(g0, n);
+    }
+    free(higher);
+    free(x);
+    free(ref);
+    free(v);
+    return rc;
+}
+
+/* One metric, or several (then normalised): the first run's guests say. */
+static int collect(struct adv *a, struct ns_err *err)
+{
+    char *path = run_file(a, 0, 1);
+    struct ns_exp_guest *g;
+    size_t n;
+    int rc = ns_exp_read_guests(path, &g, &n, err);
+
+    free(path);
+    if (rc < 0)
+        return -1;
+    bool mixed = false;
+    for (size_t i = 1; i < n; i++)
+        mixed |= strcmp(g[i].metric, g[0].metric) || strcmp(g[i].unit, g[0].unit);
+    rc = mixed ? collect_normalized(a, g, n, err) : collect_one_metric(a, err);
+    free(g);
     return rc;
 }
 
@@ -314,27 +453,41 @@ static bool candidate_apart(const struct cand *c, const struct cand *best)
     return !isnan(diff) && fabs(c->stat.mean - best->stat.mean) > diff;
 }
 
+/* A score near 1 needs more digits than a metric in the thousands. */
+static int decimals(const struct adv *a)
+{
+    return a->mixed ? 4 : 2;
+}
+
 static void print_ranking(const struct adv *a)
 {
     const struct cand *best = &a->cand[0];
     const struct ns_exp_run *r = &best->run1;
 
-    fprintf(a->out, "advise: %s, %zu candidates x %u seeds; the guests' %s in %s, %s is "
-            "better\n\n", a->scenario, a->nr_cand, a->o->seeds, r->metric, r->unit,
-            r->higher_is_better ? "higher" : "lower");
+    if (a->mixed)
+        fprintf(a->out, "advise: %s, %zu candidates x %u seeds; the guests' metrics differ "
+                "(%s):\neach guest's is taken relative to its mean under %s (inverted where "
+                "lower is better),\nand a run scores the geometric mean over its guests; higher "
+                "is better\n\n", a->scenario, a->nr_cand, a->o->seeds, a->mixed, a->reference);
+    else
+        fprintf(a->out, "advise: %s, %zu candidates x %u seeds; the guests' %s in %s, %s is "
+                "better\n\n", a->scenario, a->nr_cand, a->o->seeds, r->metric, r->unit,
+                r->higher_is_better ? "higher" : "lower");
     fprintf(a->out, "rank  policy  scheduler  %14s  95%% CI      vs winner  %s\n", "mean",
             "apart from the winner");
     for (size_t i = 0; i < a->nr_cand; i++) {
         const struct cand *c = &a->cand[i];
         double rel = ns_exp_rel_better(c->stat.mean, best->stat.mean, r->higher_is_better);
         bool one_seed = c->stat.n < 2;
-        fprintf(a->out, "%4zu  %-6s  %-9s  %14.2f  ± %-9.2f  %+8.1f%%  %s\n", i + 1, c->policy,
-                c->sched, c->stat.mean, one_seed ? 0.0 : c->stat.ci95, rel,
+        fprintf(a->out, "%4zu  %-6s  %-9s  %14.*f  ± %-9.*f  %+8.1f%%  %s\n", i + 1, c->policy,
+                c->sched, decimals(a), c->stat.mean, decimals(a), one_seed ? 0.0 : c->stat.ci95,
+                rel,
                 i == 0 ? "-" : one_seed ? "unknown (one seed)"
                 : candidate_apart(c, best) ? "yes" : "no");
     }
-    fprintf(a->out, "\nrecommended: policy %s with scheduler %s: %.2f %s ± %.2f (95%% CI, %u "
-            "seeds)\n", best->policy, best->sched, best->stat.mean, r->unit,
+    fprintf(a->out, "\nrecommended: policy %s with scheduler %s: %.*f %s%s%s ± %.*f (95%% CI, %u "
+            "seeds)\n", best->policy, best->sched, decimals(a), best->stat.mean, r->unit,
+            a->mixed ? " " : "", a->mixed ? a->reference : "", decimals(a),
             isnan(best->stat.ci95) ? 0.0 : best->stat.ci95, a->o->seeds);
     size_t close = 0;
     for (size_t i = 1; i < a->nr_cand; i++)
@@ -361,8 +514,8 @@ static void html_ranking(const struct adv *a, struct ns_html *h)
         const struct cand *c = &a->cand[i];
         char rank[24], m[48], e[48], rel[48];
         snprintf(rank, sizeof(rank), "%zu", i + 1);
-        snprintf(m, sizeof(m), "%.2f", c->stat.mean);
-        snprintf(e, sizeof(e), "%.2f", c->stat.n < 2 ? 0.0 : c->stat.ci95);
+        snprintf(m, sizeof(m), "%.*f", decimals(a), c->stat.mean);
+        snprintf(e, sizeof(e), "%.*f", decimals(a), c->stat.n < 2 ? 0.0 : c->stat.ci95);
         snprintf(rel, sizeof(rel), "%+.1f%%", ns_exp_rel_better(c->stat.mean, best->stat.mean,
                                                                 best->run1.higher_is_better));
         const char *row[] = {rank, c->policy, c->sched, m, e, rel};
@@ -616,5 +769,6 @@ int ns_advise_run(const char *scenario, const struct ns_advise_opts *opts,
         nftw(a.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(a.cand);
     free(a.settings);
+    free(a.mixed);
     return rc;
 }
