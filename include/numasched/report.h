@@ -44,7 +44,7 @@ int ns_exp_read_run(const char *path, struct ns_exp_run *out, struct ns_err *err
 /* One guest's metric in a run's results.json, for runs whose guests report
  * different metrics (ns_exp_read_run refuses them). */
 struct ns_exp_guest {
-    char name[64], metric[32], unit[16];
+    char name[256], metric[32], unit[16];
     bool higher_is_better;
     double value;
 };

@@ -347,8 +347,7 @@ static int read_guests(const struct adv *a, const struct ns_exp_guest *g0, size_
                 else
                     v[((c * a->o->seeds) + k - 1) * n + i] = g[i].value;
             }
-            if (rc == 0)
-                free(g);
+            free(g);
             free(path);
         }
     }

@@ -138,12 +138,16 @@ bool adv_numa_split(const struct ns_sim_spec *s)
     return strcmp(s->pool[0].name, "Pool-0") != 0;
 }
 
+/* NAME.pool, a '/' of the name made '_' as for the domain files' copies. */
 char *adv_pool_file_name(const struct ns_sim_spec *s, size_t i)
 {
     size_t len = strlen(s->pool[i].name) + 6;
     char *f = ns_xmalloc(len);
 
     snprintf(f, len, "%s.pool", s->pool[i].name);
+    for (char *c = f; *c; c++)
+        if (*c == '/')
+            *c = '_';
     return f;
 }
 
