@@ -127,13 +127,12 @@ static void self_contained(const char *page)
 
 /*
  * Render @page headless at 1000x1400 and check what is on the screenshot:
- * the bars' blue (#4e79a7, the horizontal bars of html.c, each at least
- * 16 px high) covers at least 2,000 pixels, the table headers' background
- * (#e8eef6) at least 1,000 (a header row is about 25 px high and several
- * hundred wide), and text, dark pixels, at least 1,000. A blank page has
- * none of them.
+ * the plots' blue (#4e79a7) covers at least @min_blue pixels, the table
+ * headers' background (#e8eef6) at least 1,000 (a header row is about 25 px
+ * high and several hundred wide), and text, dark pixels, at least 1,000. A
+ * blank page has none of them.
  */
-static void renders(const char *d, const char *page)
+static void renders_with(const char *d, const char *page, size_t min_blue)
 {
     if (access("/usr/bin/chromium", X_OK) != 0) {
         cr_log_warn("chromium missing: %s was not rendered", page);
@@ -151,13 +150,20 @@ static void renders(const char *d, const char *page)
     cr_assert_eq(img.w, 1000);
     size_t bars = count_colour(&img, 0x4e, 0x79, 0xa7), heads = count_colour(&img, 0xe8, 0xee, 0xf6);
     size_t text = count_dark(&img);
-    cr_assert_geq(bars, 2000, "%s: %zu pixels of bars", page, bars);
+    cr_assert_geq(bars, min_blue, "%s: %zu pixels of plot blue", page, bars);
     cr_assert_geq(heads, 1000, "%s: %zu pixels of table headers", page, heads);
     cr_assert_geq(text, 1000, "%s: %zu pixels of text", page, text);
     free(img.rgb);
     unlink(shot);
     free(shot);
     free(profile);
+}
+
+/* The horizontal bars of html.c are blue, each at least 16 px high: 2,000
+ * pixels are a few bars. */
+static void renders(const char *d, const char *page)
+{
+    renders_with(d, page, 2000);
 }
 
 /* An absolute path for file:// (the tests run from the repository root). */
@@ -242,6 +248,44 @@ Test(html, experiment_page_renders_and_links_every_run)
         free(img.rgb);
         free(shot);
     }
+    free(abs);
+    free(html);
+    outcome_free(&r);
+    free(page);
+    rm_rf(d);
+    free(d);
+}
+
+/*
+ * sweep's page: summary.md as a table (a header cell per axis and metric),
+ * the nine plot-METRIC.svg inline, and a link to each of the 3 points x 3
+ * seeds of examples/sweeps/vcpus.cfg, relative to the page (it sits in the
+ * --out folder). On the screenshot, the first two plots are whole: each
+ * has its first line's legend swatch, a 12x12 square of blue, so at least
+ * 200 blue pixels (the inner 10x10 of two swatches, whatever the
+ * anti-aliasing of their edges), besides the lines themselves.
+ */
+Test(html, sweep_page_renders_and_links_every_run)
+{
+    char *d = tmpdir(), *page = ns_path_join(d, "sweep.html");
+    struct outcome r = cli(d, (const char *[]){"sweep", "examples/sweeps/vcpus.cfg",
+                                               "--duration", "20ms", "--jobs", "2", "--out", d,
+                                               "--html", page, "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    self_contained(page);
+    char *html = slurp(page, NULL);
+    cr_assert_not_null(strstr(html, "<th>domain_vcpus</th><th>sched</th><th>metric</th>"), "%s",
+                       html);
+    int svgs = 0, links = 0;
+    for (const char *p = strstr(html, "<svg"); p; p = strstr(p + 1, "<svg"))
+        svgs++;
+    for (const char *p = strstr(html, "<a href=\"runs/p"); p; p = strstr(p + 1, "<a href=\"runs/p"))
+        links++;
+    cr_assert_eq(svgs, 9, "%d plots", svgs);
+    cr_assert_eq(links, 9, "%d links to runs", links);
+    cr_assert_not_null(strstr(html, "<a href=\"runs/p3/seed-3/results.json\">"), "%s", html);
+    char *abs = absolute(page);
+    renders_with(d, abs, 200);
     free(abs);
     free(html);
     outcome_free(&r);

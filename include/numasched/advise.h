@@ -38,6 +38,15 @@ const char *const *ns_advise_policies(void);
 int ns_advise_run(const char *scenario, const struct ns_advise_opts *o,
                   const struct ns_runner *runner, FILE *out, struct ns_err *err);
 
+/*
+ * A run's score when its guests report different metrics: the geometric
+ * mean over the @n guests of value[g] / ref[g], or ref[g] / value[g] where
+ * the metric is lower-is-better (!higher[g]), so that above 1 is better
+ * than the reference (ref: each guest's mean under the reference
+ * candidate). docs/advise.md says why.
+ */
+double ns_advise_score(const double *value, const double *ref, const bool *higher, size_t n);
+
 /* ---- the settings (src/advise/settings.c) ---- */
 
 struct ns_sim_spec;

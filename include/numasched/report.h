@@ -41,6 +41,18 @@ struct ns_exp_run {
 
 int ns_exp_read_run(const char *path, struct ns_exp_run *out, struct ns_err *err);
 
+/* One guest's metric in a run's results.json, for runs whose guests report
+ * different metrics (ns_exp_read_run refuses them). */
+struct ns_exp_guest {
+    char name[256], metric[32], unit[16];
+    bool higher_is_better;
+    double value;
+};
+
+/* The guests of @path in its order, Domain-0 left out; *@out malloc'd. */
+int ns_exp_read_guests(const char *path, struct ns_exp_guest **out, size_t *n,
+                       struct ns_err *err);
+
 /* Mean and half-width of the 95% confidence interval of the mean, Student t
  * with n - 1 degrees of freedom; ci95 is NAN when n < 2. */
 struct ns_exp_stat {
@@ -220,6 +232,9 @@ void ns_sweep_emit_svg(const struct ns_sweep_table *t, size_t m, FILE *f);
 /* results.csv, summary.md and plot-METRIC.svg per metric into @dir, all
  * staged before any is renamed, as ns_exp_write does. */
 int ns_sweep_write(const struct ns_sweep_table *t, const char *dir, struct ns_err *err);
+/* The name of metric @m in results.csv and in plot-NAME.svg; NULL past the
+ * last. */
+const char *ns_sweep_metric_name(size_t m);
 /* Remove what ns_sweep_write writes, so that no table outlives its runs. */
 void ns_sweep_remove_outputs(const char *dir);
 
@@ -228,8 +243,8 @@ void ns_sweep_remove_outputs(const char *dir);
 /*
  * A self-contained HTML page, built block by block in the order the caller
  * wants and written atomically: styles inline, plots as inline SVG, no
- * script, links relative to the page. `--html` on run, experiment and advise
- * (and any later command, a sweep) writes one.
+ * script, links relative to the page. `--html` on run, experiment, advise and
+ * sweep writes one.
  */
 struct ns_html;
 struct ns_html *ns_html_new(const char *title);
@@ -252,6 +267,8 @@ void ns_html_bars(struct ns_html *h, const struct ns_html_bars *b);
 char *ns_html_href(const char *page, const char *target);
 /* An SVG document (plot.svg), inline. */
 void ns_html_svg(struct ns_html *h, const char *svg);
+/* A Markdown pipe table (summary.md) as a table, its other lines as text. */
+void ns_html_md_table(struct ns_html *h, const char *md);
 int ns_html_write(struct ns_html *h, const char *path, struct ns_err *err);
 void ns_html_free(struct ns_html *h);
 

@@ -9,7 +9,10 @@
  * Domain files get the winner's affinity (settings.c's xl lines) and, where
  * placement set one, the node affinity, under numasched's own key: Xen
  * 4.3-4.4 set it through libxl's placement and xl has no key for it. The
- * scenario gets the winner's scheduler and the copies' names.
+ * scenario gets the winner's scheduler and the copies' names, and its
+ * cpupools: `cpupool_numa_split = 1` when they are xl's split, else one
+ * xlcpupool.cfg file per pool beyond Pool-0 (settings.c writes them as the
+ * operator is told to), read back through the pool loader like any other.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -81,7 +84,7 @@ static char *copy_name(const struct ns_sim_spec *s, size_t idx)
 static int rewrite_domain(const struct ns_sim_spec *s, size_t idx, const char *workload,
                           const char *dir, struct ns_err *err)
 {
-    static const char *const keys[] = {"cpus", "cpus_soft", "node_affinity", NULL};
+    static const char *const keys[] = {"cpus", "cpus_soft", "node_affinity", "pool", NULL};
     const struct ns_domain_spec *d = &s->dom[idx];
     char *name = copy_name(s, idx), *path = ns_path_join(dir, name);
     struct ns_outfile o;
@@ -128,11 +131,49 @@ static void host_file(const char *scenario, const char *source, FILE *out)
     free(dir);
 }
 
+static int write_pool_file(const struct ns_sim_spec *s, size_t i, const char *dir,
+                           struct ns_err *err)
+{
+    char *name = adv_pool_file_name(s, i), *path = ns_path_join(dir, name);
+    struct ns_outfile o;
+
+    free(name);
+    int rc = ns_outfile_open(&o, path, err);
+    free(path);
+    if (rc < 0)
+        return -1;
+    fputs("# numasched advise: the winner's cpupool (xl cpupool-create FILE)\n", o.f);
+    adv_pool_file(s, i, "", o.f);
+    return ns_outfile_commit(&o, err);
+}
+
+/* The winner's cpupools, as scenario keys (and pool files into @dir). */
+static int pools_keys(const struct ns_sim_spec *s, const char *dir, FILE *out,
+                      struct ns_err *err)
+{
+    if (adv_numa_split(s)) {
+        fputs("cpupool_numa_split = 1\n", out);
+        return 0;
+    }
+    for (size_t i = 1; i < s->nr_pools; i++) {
+        char *name = adv_pool_file_name(s, i);
+        int rc = write_pool_file(s, i, dir, err);
+        if (rc == 0)
+            fprintf(out, "%s\"%s\"", i == 1 ? "pools = [ " : ", ", name);
+        free(name);
+        if (rc < 0)
+            return -1;
+    }
+    fputs(s->nr_pools > 1 ? " ]\n" : "", out);
+    return 0;
+}
+
 static int rewrite_scenario(const char *scenario, const struct ns_sim_spec *s,
                             const struct ns_advise_opts *opts, const char *dir,
                             struct ns_err *err)
 {
-    static const char *const keys[] = {"sched", "dom0", "domains", NULL};
+    static const char *const keys[] = {"sched", "dom0", "domains", "pools",
+                                       "cpupool_numa_split", NULL};
     char *path = ns_path_join(dir, "scenario.cfg");
     struct ns_outfile o;
     bool unused;
@@ -145,8 +186,12 @@ static int rewrite_scenario(const char *scenario, const struct ns_sim_spec *s,
         ns_outfile_abort(&o);
         return -1;
     }
-    fprintf(o.f, "\n# numasched advise: the winner's scheduler, and the domain files with its "
-            "settings\nsched = \"%s\"\n", s->pool[0].sched);
+    fprintf(o.f, "\n# numasched advise: the winner's scheduler, cpupools, and the domain "
+            "files with its\n# settings\nsched = \"%s\"\n", s->pool[0].sched);
+    if (pools_keys(s, dir, o.f, err) < 0) {
+        ns_outfile_abort(&o);
+        return -1;
+    }
     host_file(scenario, s->topo->source, o.f);
     if (opts->has_duration)             /* in ns: exact, and ns_duration_parse reads it so */
         fprintf(o.f, "duration = \"%lluns\"\n", (unsigned long long)opts->duration);

@@ -13,6 +13,15 @@
  * per-vCPU list turns libxl's own placement off (facts 7.1), and a domain
  * whose affinity is given must not be placed a second time over it.
  *
+ * cpupools: a guest outside Pool-0 gets pool= in its xl.cfg, or `xl
+ * cpupool-migrate` when it runs; the move resets its vCPUs' affinities to
+ * all (facts 5), so the pinning is said after it. The pools themselves are
+ * `xl cpupool-numa-split` when the winner's are that split, else one
+ * xlcpupool.cfg file each, created after its pCPUs have left Pool-0 (xl
+ * takes only free pCPUs). A pool file says its pCPUs as a cpu list, which
+ * names the exact pCPUs whatever pools came before, where `nodes=` would
+ * take whichever of them are still free.
+ *
  * libvirt has no soft affinity for Xen guests; its fragment pins what is
  * hard and states the memory policy in <numatune>: "interleave" for memory
  * striped over several nodes (what Xen's allocator does), "strict" for one
@@ -108,6 +117,8 @@ void ns_advise_xl_lines(const struct ns_sim_spec *spec, size_t idx, FILE *out)
 {
     const struct ns_domain_spec *d = &spec->dom[idx];
 
+    if (d->pool)
+        fprintf(out, "pool = \"%s\"\n", d->pool);
     xl_list(spec->topo, "cpus", d->hard, d->max_vcpus, out);
     if (!any_partial(d->soft, d->max_vcpus))
         return;
@@ -120,6 +131,85 @@ void ns_advise_xl_lines(const struct ns_sim_spec *spec, size_t idx, FILE *out)
     }
 }
 
+/* ---- cpupools ----------------------------------------------------------------------------- */
+
+bool adv_numa_split(const struct ns_sim_spec *s)
+{
+    return strcmp(s->pool[0].name, "Pool-0") != 0;
+}
+
+/* NAME.pool, a '/' of the name made '_' as for the domain files' copies. */
+char *adv_pool_file_name(const struct ns_sim_spec *s, size_t i)
+{
+    size_t len = strlen(s->pool[i].name) + 6;
+    char *f = ns_xmalloc(len);
+
+    snprintf(f, len, "%s.pool", s->pool[i].name);
+    for (char *c = f; *c; c++)
+        if (*c == '/')
+            *c = '_';
+    return f;
+}
+
+/* A tunable of pool @i, when it is not Pool-0's (which it starts from). */
+static void pool_tunable(const char *prefix, const char *key, unsigned v, unsigned pool0,
+                         FILE *out)
+{
+    if (v != pool0)
+        fprintf(out, "%s%s = %u\n", prefix, key, v);
+}
+
+void adv_pool_file(const struct ns_sim_spec *s, size_t i, const char *prefix, FILE *out)
+{
+    const struct ns_pool_spec *p = &s->pool[i];
+    const struct ns_sched_params *p0 = &s->pool[0].params;
+
+    fprintf(out, "%sname = \"%s\"\n%ssched = \"%s\"\n", prefix, p->name, prefix, p->sched);
+    if (!ns_mask_empty(&p->cpus)) {
+        char *cpus = adv_cpulist(s->topo, &p->cpus);
+        fprintf(out, "%scpus = \"%s\"\n", prefix, cpus);
+        free(cpus);
+    }
+    pool_tunable(prefix, "tslice_ms", p->params.tslice_ms, p0->tslice_ms, out);
+    pool_tunable(prefix, "ratelimit_us", p->params.ratelimit_us, p0->ratelimit_us, out);
+    pool_tunable(prefix, "migration_delay_us", p->params.migration_delay_us,
+                 p0->migration_delay_us, out);
+}
+
+static void xl_numa_split(const struct ns_sim_spec *s, FILE *out)
+{
+    fprintf(out, "\n# cpupools: one per NUMA node, as xl splits the host while Pool-0 is the "
+            "only\n# cpupool: Pool-0 becomes %s, every other node N gets Pool-nodeN, all with "
+            "Pool-0's\n# scheduler", s->pool[0].name);
+    if (s->has_dom0)
+        fprintf(out, "; Domain-0 keeps %u vCPU(s) online", s->dom[0].nr_vcpus);
+    fputs("\nxl cpupool-numa-split\n", out);
+}
+
+static void xl_pool_files(const struct ns_sim_spec *s, FILE *out)
+{
+    fputs("\n# cpupools: each one's pCPUs leave Pool-0, then xl creates it from its\n"
+          "# xlcpupool.cfg file (below; with --out, in DIR/apply/). A pool that exists with\n"
+          "# another scheduler goes first: its domains to Pool-0 (xl cpupool-migrate), its\n"
+          "# pCPUs out (xl cpupool-cpu-remove), then xl cpupool-destroy.\n", out);
+    for (size_t i = 1; i < s->nr_pools; i++) {
+        char *file = adv_pool_file_name(s, i);
+        if (!ns_mask_empty(&s->pool[i].cpus)) {
+            char *cpus = adv_cpulist(s->topo, &s->pool[i].cpus);
+            fprintf(out, "xl cpupool-cpu-remove %s %s\n", s->pool[0].name, cpus);
+            free(cpus);
+        }
+        fprintf(out, "xl cpupool-create %s\n", file);
+        free(file);
+    }
+    for (size_t i = 1; i < s->nr_pools; i++) {
+        char *file = adv_pool_file_name(s, i);
+        fprintf(out, "# %s:\n", file);
+        adv_pool_file(s, i, "#   ", out);
+        free(file);
+    }
+}
+
 /* ---- xl commands ------------------------------------------------------------------------ */
 
 static void xl_vcpu_pin(const struct ns_sim_spec *spec, const struct ns_domain_spec *d, FILE *out)
@@ -127,6 +217,9 @@ static void xl_vcpu_pin(const struct ns_sim_spec *spec, const struct ns_domain_s
     const struct ns_topo *t = spec->topo;
     bool same = all_equal(d->hard, d->max_vcpus) && all_equal(d->soft, d->max_vcpus);
 
+    if (d->pool)
+        fprintf(out, "xl cpupool-migrate %s %s     # first: it resets the affinities\n",
+                d->name, d->pool);
     for (unsigned v = 0; v < (same ? 1 : d->max_vcpus); v++) {
         char *h = adv_cpulist(t, &d->hard[v]), *s = adv_cpulist(t, &d->soft[v]);
         char which[16];
@@ -213,6 +306,10 @@ void ns_advise_print_settings(const struct ns_sim_spec *spec, FILE *out)
 {
     fprintf(out, "\n# Xen: Pool-0's scheduler is a boot option, sched=%s on Xen's command line\n"
             "# (check with `xl cpupool-list`)\n", spec->pool[0].sched);
+    if (adv_numa_split(spec))
+        xl_numa_split(spec, out);
+    else if (spec->nr_pools > 1)
+        xl_pool_files(spec, out);
     for (size_t i = spec->has_dom0; i < spec->nr_dom; i++) {
         const struct ns_domain_spec *d = &spec->dom[i];
         fprintf(out, "\n## %s (%s)\n\n# xl.cfg: these lines replace any cpus= and cpus_soft=\n",
@@ -221,6 +318,9 @@ void ns_advise_print_settings(const struct ns_sim_spec *spec, FILE *out)
         fputs("\n# or, on the running domain (its memory stays where it is):\n", out);
         xl_vcpu_pin(spec, d, out);
         fputs("\n# libvirt: the <vcpu>, <cputune> and <numatune> of its domain XML\n", out);
+        if (d->pool)
+            fputs("# (numasched knows no libvirt element for a cpupool: move it with xl as "
+                  "above)\n", out);
         ns_advise_libvirt_xml(spec, i, out);
     }
 }

@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -31,22 +32,44 @@ static const char sweep_help[] =
     "  --duration SECONDS  measured time of every run, e.g. 30 or 500ms\n"
     "                      (default: the scenario's `duration`)\n"
     "  --warmup SECONDS    warm-up of every run (default: the scenario's `warmup`)\n"
+    "  --html FILE         also write the summary, the plots and a link to every run\n"
+    "                      as a self-contained HTML page\n"
     "  --jobs J            worker processes (default: the number of CPUs)\n"
     "  --quiet             no progress line, no table on stdout\n"
     "  --help              this text\n";
+
+/* Where the runner writes without --out: FILE's name without .cfg, in the
+ * current folder (docs/sweeps.md). */
+static char *default_out(const char *file)
+{
+    const char *slash = strrchr(file, '/'), *b = slash ? slash + 1 : file;
+    size_t n = strlen(b);
+
+    if (n > 4 && strcmp(b + n - 4, ".cfg") == 0)
+        n -= 4;
+    return strndup(b, n);
+}
 
 static void help(FILE *out)
 {
     fputs(sweep_help, out);
 }
 
+/* The runner's options, and the page the command writes after it. */
+struct sweep_cli {
+    struct ns_sweep_opts o;
+    const char *html;
+};
+
 static int option(void *ctx, int c, const char *val)
 {
-    struct ns_sweep_opts *o = ctx;
+    struct sweep_cli *sc = ctx;
+    struct ns_sweep_opts *o = &sc->o;
     const char *cmd = "sweep";
 
     switch (c) {
     case 'o': o->out = val; return CLI_OK;
+    case 'H': sc->html = val; return CLI_OK;
     case 'q': o->quiet = true; return CLI_OK;
     case 'j': return cli_opt_count(cmd, "--jobs", val, 1, 1024, &o->jobs);
     case 'd':
@@ -65,20 +88,26 @@ int cli_sweep(int argc, char **argv)
         {"duration", required_argument, NULL, 'd'},
         {"warmup", required_argument, NULL, 'w'},
         {"jobs", required_argument, NULL, 'j'},
+        {"html", required_argument, NULL, 'H'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static const struct cli_args args = {"sweep", opts, option, help, "a sweep FILE"};
-    struct ns_sweep_opts o = {0};
+    struct sweep_cli sc = {0};
     const char *file;
     struct ns_err err;
 
-    int rc = cli_parse(&args, argc, argv, &o, &file);
+    int rc = cli_parse(&args, argc, argv, &sc, &file);
     if (rc != CLI_OK)
         return rc == CLI_HELP ? CLI_OK : rc;
 
-    rc = ns_sweep_run(file, &o, &SWEEP_RUNNER, &err);
+    rc = ns_sweep_run(file, &sc.o, &SWEEP_RUNNER, &err);
+    if (rc == 0 && sc.html) {
+        char *dir = sc.o.out ? NULL : default_out(file);
+        rc = cli_html_sweep(file, sc.o.out ? sc.o.out : dir, sc.html, &err);
+        free(dir);
+    }
     if (rc > 0) {
         fprintf(stderr, "numasched sweep: stopped by signal %d (%s); complete runs are kept, "
                 "the same command resumes\n", rc, strsignal(rc));

@@ -147,6 +147,53 @@ int ns_exp_read_run(const char *path, struct ns_exp_run *out, struct ns_err *err
     return rc;
 }
 
+static int read_guest(json_object *d, struct ns_exp_guest *g, const char *path,
+                      struct ns_err *err)
+{
+    json_object *m = get(d, "metric");
+    char better[8];
+
+    if (copy_str(g->name, sizeof(g->name), get(d, "name")))
+        return ns_err_set(err, path, 0, NULL, "a domain name of more than %zu bytes",
+                          sizeof(g->name) - 1);
+    if (copy_str(g->metric, sizeof(g->metric), get(m, "name")) ||
+        copy_str(g->unit, sizeof(g->unit), get(m, "unit")) ||
+        copy_str(better, sizeof(better), get(m, "better")) || !get(m, "value"))
+        return ns_err_set(err, path, 0, NULL, "domain %s: no usable metric", g->name);
+    g->higher_is_better = strcmp(better, "higher") == 0;
+    g->value = json_object_get_double(get(m, "value"));
+    return 0;
+}
+
+/* Each guest's metric, where a run's guests need not share one (advise). */
+int ns_exp_read_guests(const char *path, struct ns_exp_guest **out, size_t *n,
+                       struct ns_err *err)
+{
+    json_object *root = json_object_from_file(path), *doms = get(root, "domains");
+    int rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!root || !doms || !json_object_is_type(doms, json_type_array)) {
+        json_object_put(root);
+        return ns_err_set(err, path, 0, NULL, "not a numasched results.json");
+    }
+    *out = ns_xcalloc(json_object_array_length(doms) + 1, sizeof(**out));
+    for (size_t i = 0; i < json_object_array_length(doms) && !rc; i++) {
+        json_object *d = json_object_array_get_idx(doms, i);
+        const char *name = json_object_get_string(get(d, "name"));
+        if (name && strcmp(name, "Domain-0") != 0)
+            rc = read_guest(d, &(*out)[(*n)++], path, err);
+    }
+    json_object_put(root);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 /* ---- statistics --------------------------------------------------------------------- */
 
 /* The 97.5% quantile of Student's t: a two-sided 95% interval. */

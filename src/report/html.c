@@ -157,6 +157,61 @@ void ns_html_bars(struct ns_html *h, const struct ns_html_bars *b)
     fputs("</svg>\n", h->f);
 }
 
+/*
+ * A Markdown pipe table (summary.md), as a table: its lines that start with
+ * '|' are rows, the first the header, the |---| line skipped; a "\|" is a
+ * '|' inside a cell. Any other non-empty line is a paragraph, without the
+ * '#'s of a title.
+ */
+static size_t md_cells(char *line, char **cell)
+{
+    size_t n = 0;
+    char *w = line, *start = line;
+
+    for (char *r = line + 1; *r; r++) {
+        if (*r == '\\' && r[1] == '|') {
+            *w++ = *++r;
+            continue;
+        }
+        if (*r != '|') {
+            *w++ = *r;
+            continue;
+        }
+        *w++ = '\0';
+        cell[n++] = start;
+        start = w;
+    }
+    for (size_t i = 0; i < n; i++) {         /* the blanks around a cell's text */
+        while (*cell[i] == ' ')
+            cell[i]++;
+        for (char *e = cell[i] + strlen(cell[i]); e > cell[i] && e[-1] == ' ';)
+            *--e = '\0';
+    }
+    return n;
+}
+
+void ns_html_md_table(struct ns_html *h, const char *md)
+{
+    char *text = ns_xstrdup(md), *save = NULL;
+    char **cell = ns_xcalloc(strlen(md) + 1, sizeof(char *));
+
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '|' && strncmp(line, "|---", 4) != 0) {
+            size_t n = md_cells(line, cell);
+            ns_html_row(h, n, (const char *const *)cell);
+        } else if (line[0] != '|') {
+            ns_html_table_end(h);
+            line += strspn(line, "# ");
+            fputs("<p>", h->f);
+            esc(h->f, line);
+            fputs("</p>\n", h->f);
+        }
+    }
+    ns_html_table_end(h);
+    free(cell);
+    free(text);
+}
+
 /* A plot another part drew (plot.svg): its text, as it is, inline. */
 void ns_html_svg(struct ns_html *h, const char *svg)
 {

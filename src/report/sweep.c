@@ -34,6 +34,11 @@ static const struct metric metrics[] = {
 };
 #define NR_METRICS (sizeof(metrics) / sizeof(metrics[0]))
 
+const char *ns_sweep_metric_name(size_t m)
+{
+    return m < NR_METRICS ? metrics[m].name : NULL;
+}
+
 static double metric_of(const struct ns_exp_run *r, size_t m)
 {
     return *(const double *)((const char *)r + metrics[m].offset);
