@@ -9,13 +9,6 @@
 #include "cli.h"
 #include "numasched/runner.h"
 
-/* build/numasched-mpi (`make mpi`) runs sweeps over MPI ranks. */
-#ifdef NUMASCHED_MPI
-#define SWEEP_RUNNER ns_runner_mpi
-#else
-#define SWEEP_RUNNER ns_runner_local
-#endif
-
 static const char sweep_help[] =
     "usage: numasched sweep FILE [OPTIONS]\n\n"
     "Run every point of the sweep FILE (a base scenario, the axes to vary, the\n"
@@ -78,7 +71,7 @@ int cli_sweep(int argc, char **argv)
     if (rc != CLI_OK)
         return rc == CLI_HELP ? CLI_OK : rc;
 
-    rc = ns_sweep_run(file, &o, &SWEEP_RUNNER, &err);
+    rc = ns_sweep_run(file, &o, &CLI_RUNNER, &err);
     if (rc > 0) {
         fprintf(stderr, "numasched sweep: stopped by signal %d (%s); complete runs are kept, "
                 "the same command resumes\n", rc, strsignal(rc));
