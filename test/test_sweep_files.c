@@ -161,6 +161,9 @@ Test(sweep_files, refused_with_file_line_and_key)
         {REL "relations = [ \"n\", \"p\", \"w\" ]\nsubject = \"a\"\n",
          "s.cfg:5: relations: p: \"x\" is not a number of guests"},
         {REL "relations = [ \"w\", \"n\", \"p\" ]\n", "s.cfg:5: relations: needs subject"},
+        {"scenario = \"{w}-{n}-{p}.cfg\"\nfile_w = [ \"a\" ]\nfile_n = [ 2 ]\n"
+         "file_p = [ \"x,y\" ]\nrelations = [ \"w\", \"n\", \"p\" ]\nsubject = \"x,y\"\n",
+         "s.cfg:5: relations: p: \"x,y\": a comma cannot be in a table's value"},
         {REL "relations = [ \"w\", \"n\", \"p\" ]\nsubject = \"z\"\n",
          "s.cfg:6: subject: \"z\" is not a value of the axis p"},
         {REL "subject = \"y\"\n", "s.cfg:5: subject: only with relations"},

@@ -469,6 +469,14 @@ static int read_roles(struct reader *r, struct ns_sweep *s, size_t n, const char
         if (!guest_count(vms->value[k]))
             return cfg_fail(r->f, "relations", r->err, "%s: \"%s\" is not a number of guests "
                             "(1 to %u)", vms->name, vms->value[k], NS_MAX_DOMAINS - 1);
+    /* The tables' CSV files and the published table hold the values unquoted. */
+    for (size_t i = 0; i < NS_NR_REL; i++) {
+        const struct ns_sweep_axis *a = &s->axis[s->rel_axis[i]];
+        for (size_t k = 0; k < a->nr_values; k++)
+            if (strchr(a->value[k], ','))
+                return cfg_fail(r->f, "relations", r->err, "%s: \"%s\": a comma cannot be in "
+                                "a table's value", a->name, a->value[k]);
+    }
     return 0;
 }
 

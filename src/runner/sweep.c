@@ -158,6 +158,18 @@ static unsigned spec_weight(const struct ns_sim_spec *spec)
     return w > 1u << 30 ? 1u << 30 : (unsigned)w;
 }
 
+/* The value index of the axis playing @role (NS_REL_*) in a point's @idx;
+ * with relations the sweep's axes are exactly those three. */
+static size_t role_index(const struct sweep *sw, const size_t *idx, int role)
+{
+    return idx[sw->s.rel_axis[role]];
+}
+
+static const char *role_value(const struct sweep *sw, const size_t *idx, int role)
+{
+    return sw->s.axis[sw->s.rel_axis[role]].value[role_index(sw, idx, role)];
+}
+
 /* With relations: the point's scenario still has its cell's guests and workload. */
 static int check_cell(const struct sweep *sw, size_t p, const struct ns_sim_spec *spec,
                       struct ns_err *err)
@@ -165,10 +177,8 @@ static int check_cell(const struct sweep *sw, size_t p, const struct ns_sim_spec
     size_t idx[NS_NR_REL];
 
     ns_sweep_point(&sw->s, p, idx);
-    const char *workload = sw->s.axis[sw->s.rel_axis[NS_REL_WORKLOAD]].value[
-        idx[sw->s.rel_axis[NS_REL_WORKLOAD]]];
-    unsigned vms = (unsigned)strtoul(sw->s.axis[sw->s.rel_axis[NS_REL_VMS]].value[
-        idx[sw->s.rel_axis[NS_REL_VMS]]], NULL, 10);
+    const char *workload = role_value(sw, idx, NS_REL_WORKLOAD);
+    unsigned vms = (unsigned)strtoul(role_value(sw, idx, NS_REL_VMS), NULL, 10);
     size_t guests = spec->nr_dom - (spec->has_dom0 ? 1 : 0);
 
     if (guests != vms)
@@ -249,9 +259,9 @@ static void make_cells(struct sweep *sw)
     for (size_t pt = 0; pt < sw->nr_points; pt++) {
         size_t idx[NS_NR_REL];
         ns_sweep_point(&sw->s, pt, idx);
-        c->point[ns_exp_cell_index(&c->axes, idx[sw->s.rel_axis[NS_REL_WORKLOAD]],
-                                   idx[sw->s.rel_axis[NS_REL_VMS]],
-                                   idx[sw->s.rel_axis[NS_REL_POLICY]])] = pt;
+        c->point[ns_exp_cell_index(&c->axes, role_index(sw, idx, NS_REL_WORKLOAD),
+                                   role_index(sw, idx, NS_REL_VMS),
+                                   role_index(sw, idx, NS_REL_POLICY))] = pt;
     }
 }
 
