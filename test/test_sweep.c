@@ -165,7 +165,9 @@ Test(sweep_point, settings_replace_the_scenario_and_guest_keys)
     cr_assert_str_eq(ov.scenario[1].stmt, "sched = \"rr\"");
     cr_assert_eq(ov.nr_guest, 1);
     cr_assert_str_eq(ov.guest[0].stmt, "vcpus = \"1\"");
-    cr_assert_eq(ns_config_load(s.scenario, &ov, &spec, &err), 0, "%s", err.msg);
+    char *scenario = ns_sweep_scenario(&s, 0);
+    cr_assert_eq(ns_config_load(scenario, &ov, &spec, &err), 0, "%s", err.msg);
+    free(scenario);
     /* The base has dom0 and 2 guests of 2 vCPUs under credit; the point has
      * dom0 and 3 guests of 1 vCPU, named from the template's "vm1", under rr. */
     cr_assert_eq(spec.nr_dom, 4);

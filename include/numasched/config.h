@@ -86,12 +86,15 @@ int ns_config_create(const char *path, const struct ns_overrides *ov,
  * A sweep file: a base scenario, axes, seeds. Every combination of one
  * value per axis (or each listed combination) is a point; a point is the
  * base scenario with its values as settings (struct ns_setting), each
- * reported in errors at its axis's line of the sweep file.
+ * reported in errors at its axis's line of the sweep file. A file axis
+ * instead picks the point's scenario file: its values replace {KEY} in
+ * the `scenario` path.
  */
 enum ns_axis_kind {
     NS_AXIS_SCENARIO,               /* scenario_KEY = [ ... ]: a scenario key */
     NS_AXIS_GUEST_KEY,              /* domain_KEY = [ ... ]: a key of every guest */
     NS_AXIS_GUESTS,                 /* guests = [ ... ]: guests made from `template` */
+    NS_AXIS_FILE,                   /* file_KEY = [ ... ]: {KEY} of the scenario's path */
 };
 
 struct ns_sweep_axis {
@@ -103,16 +106,30 @@ struct ns_sweep_axis {
     int line;
 };
 
+/* The roles of the axes in the experiment tables (report.h, ns_exp_axes). */
+enum { NS_REL_WORKLOAD, NS_REL_VMS, NS_REL_POLICY, NS_NR_REL };
+
 struct ns_sweep {
     char *file;
-    char *scenario;                 /* the base, relative to the current folder */
+    char *dir;                      /* the sweep file's folder */
+    char *scenario;                 /* the base as written, relative to dir; {KEY}: a file axis */
+    int scenario_line;
     char *template;                 /* for guests, as `domains` names a file */
+    char *point_name;               /* each point's name, with {AXIS}; NULL: pN */
+    char *summary;                  /* one line saying what the sweep is; NULL: none */
     uint64_t *seed;
     size_t nr_seeds;
     struct ns_sweep_axis *axis;     /* in the file's order: axis 0 is the plots' x */
     size_t nr_axes;
     size_t *listed;                 /* [nr_listed * nr_axes] value indices; NULL: all */
     size_t nr_listed;
+    /* relations = [ W, V, P ]: the experiment tables instead of the sweep's,
+     * with axis W the workload, V the number of guests, P the policy. */
+    bool relations;
+    size_t rel_axis[NS_NR_REL];
+    char *subject;                  /* the value of P compared against the others */
+    char *published;                /* measurements to compare with, relative to the
+                                       current folder; NULL: none */
 };
 
 /* Read a sweep file (errors name the file, line and key). */
@@ -122,6 +139,10 @@ size_t ns_sweep_nr_points(const struct ns_sweep *s);
 /* The value index of each axis at point @p ([nr_axes]); the cartesian
  * product is numbered row-major, the last axis fastest. */
 void ns_sweep_point(const struct ns_sweep *s, size_t p, size_t *idx);
+/* Point @p's scenario file, relative to the current folder (malloc'd). */
+char *ns_sweep_scenario(const struct ns_sweep *s, size_t p);
+/* Point @p's name (malloc'd): point_name with its values, else "pN". */
+char *ns_sweep_point_name(const struct ns_sweep *s, size_t p);
 /* The overrides that make point @p of the base scenario; free with
  * ns_sweep_overrides_free. Seed and duration are left to the caller. */
 void ns_sweep_overrides(const struct ns_sweep *s, size_t p, struct ns_overrides *ov);

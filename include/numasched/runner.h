@@ -4,9 +4,9 @@
  *
  *   batches     independent jobs, run by a runner behind one table of
  *               operations; the local runner forks worker processes
- *   experiments named axes over scenario files: each cell run once per seed
- *               as a batch, the tables written from the runs' results files
- *   sweeps      a sweep file's points, each run once per seed, likewise
+ *   sweeps      a sweep file's points, each run once per seed as a batch,
+ *               the tables written from the runs' results files; an
+ *               experiment is a sweep file whose tables are relations
  *   determinism `numasched run --determinism-check`: a run against itself
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -92,59 +92,44 @@ void ns_runner_on_stop(void (*fn)(int sig));
 void ns_runner_hold_stops(void);
 void ns_runner_release_stops(void);
 
-/* ---- experiments (src/runner/experiment.c) ---- */
+/* ---- sweeps (src/runner/sweep.c) ---- */
 
-struct ns_experiment_opts {
-    const char *out;                /* DIR; NULL: the experiment's name */
-    const char *scenarios;          /* NULL: examples/NAME of the source tree */
-    const char *html;               /* a self-contained HTML page too (NULL: none) */
-    unsigned seeds, jobs;           /* jobs 0: one per online CPU */
+struct ns_sweep_opts {
+    const char *out;                /* DIR; NULL: the sweep file's name without .cfg */
+    const char *command;            /* leads messages: "numasched experiment"; NULL: sweep */
+    const char *html;               /* with relations: the tables as an HTML page too */
+    unsigned jobs;                  /* 0: one per online CPU */
+    unsigned seeds;                 /* 0: the file's seeds; N: seeds 1..N */
     bool has_duration, has_warmup, quiet;
     ns_time_t duration, warmup;
     const struct ns_param_value *params;   /* model parameters for every run (--set) */
     size_t nr_params;
 };
 
-/* The experiment named @name, NULL if there is none. */
-const struct ns_exp_axes *ns_experiment_find(const char *name);
-/* "  NAME       SUMMARY\n" per experiment. */
-void ns_experiment_list(FILE *out);
-/* Run every cell of @x once per seed through @runner and write DIR's tables
- * (see `numasched experiment --help`); returns as ns_runner.run does. */
-int ns_experiment_run(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
-                      const struct ns_runner *runner, struct ns_err *err);
+/*
+ * Run the sweep file @path (config.h's format) through @runner: load every
+ * point before running any, skip the runs a previous command completed,
+ * run the others, and write DIR's tables (see `numasched sweep --help`;
+ * with `relations`, the experiment tables of `numasched experiment
+ * --help`); returns as ns_runner.run does.
+ */
+int ns_sweep_run(const char *path, const struct ns_sweep_opts *o,
+                 const struct ns_runner *runner, struct ns_err *err);
 
 /*
- * Sensitivity (src/runner/vary.c): after a run of @x into o->out, run it
+ * Sensitivity (src/runner/vary.c): after a run of the sweep @path (with
+ * relations and published measurements) into o->out (required), run it
  * again with each parameter of @v at its low and at its high end, into
  * DIR/vary/NAME=VALUE, then write DIR/sensitivity.csv and sensitivity.md
- * (ns_exp_sensitivity). Returns as ns_experiment_run does.
+ * (ns_exp_sensitivity). Returns as ns_sweep_run does.
  */
 struct ns_experiment_vary {
     const char *name, *lo, *hi;
 };
 
-int ns_experiment_vary(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
+int ns_experiment_vary(const char *path, const struct ns_sweep_opts *o,
                        const struct ns_experiment_vary *v, size_t n,
                        const struct ns_runner *runner, struct ns_err *err);
-
-/* ---- sweeps (src/runner/sweep.c) ---- */
-
-struct ns_sweep_opts {
-    const char *out;                /* DIR; NULL: the sweep file's name without .cfg */
-    unsigned jobs;                  /* 0: one per online CPU */
-    bool has_duration, has_warmup, quiet;
-    ns_time_t duration, warmup;
-};
-
-/*
- * Run the sweep file @path (config.h's format) through @runner: load every
- * point before running any, skip the runs a previous command completed,
- * run the others, and write DIR's tables (see `numasched sweep --help`);
- * returns as ns_runner.run does.
- */
-int ns_sweep_run(const char *path, const struct ns_sweep_opts *o,
-                 const struct ns_runner *runner, struct ns_err *err);
 
 /* ---- the determinism check (src/runner/determinism.c) ---- */
 

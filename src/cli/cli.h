@@ -24,6 +24,14 @@ int cli_topo(int argc, char **argv);
 int cli_place(int argc, char **argv);
 int cli_experiment(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
+
+/* How sweeps and experiments run: build/numasched-mpi (`make mpi`) runs
+ * them over MPI ranks, build/numasched over local worker processes. */
+#ifdef NUMASCHED_MPI
+#define CLI_RUNNER ns_runner_mpi
+#else
+#define CLI_RUNNER ns_runner_local
+#endif
 int cli_analyze(int argc, char **argv);
 int cli_advise(int argc, char **argv);
 

@@ -1,11 +1,17 @@
 /*
- * numasched experiment NAME: a whole experiment in one command, run by the
- * runner part over local worker processes (src/runner/experiment.c).
+ * numasched experiment NAME: a short name for `numasched sweep
+ * examples/NAME/NAME.cfg`, a sweep file whose `relations` make it write the
+ * experiment tables (src/runner/sweep.c), plus what only experiments have:
+ * --set, --vary, --html, and a default of 5 seeds. Every experiment is
+ * such a file; none is described in code.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "numasched/config.h"
@@ -22,19 +28,21 @@ static const char experiment_help[] =
     "  DIR/plot.svg        one panel per workload, error bars at 95%\n"
     "  DIR/compare.csv     against the published measurements (when the\n"
     "                      scenario folder has them): relations and ratios\n"
-    "  DIR/runs/CELL/seed-K/results.json   every run\n\n"
+    "  DIR/runs/CELL/seed-K/results.json   every run\n"
+    "An experiment NAME is the sweep file examples/NAME/NAME.cfg (docs/sweeps.md,\n"
+    "docs/experiments.md); runs complete from an earlier command are kept.\n\n"
     "experiments:\n";
 
 static const char experiment_options[] =
     "\noptions:\n"
     "  --out DIR           where to write (default: NAME)\n"
-    "  --seeds N           runs per scenario, seeds 1..N (default 5)\n"
+    "  --seeds N           runs per scenario, seeds 1..N (default: the file's, 5)\n"
     "  --duration SECONDS  measured time of every run, e.g. 30 or 500ms\n"
     "                      (default: each scenario's `duration`)\n"
     "  --warmup SECONDS    warm-up of every run (default: each scenario's `warmup`)\n"
     "  --jobs J            worker processes (default: the number of CPUs)\n"
-    "  --scenarios DIR     the scenario folder (default: examples/NAME of the\n"
-    "                      source tree)\n"
+    "  --scenarios DIR     the experiment's folder: DIR/NAME.cfg, its scenarios\n"
+    "                      and measurements (default: examples/NAME)\n"
     "  --set KEY=VALUE     a model parameter for every run (docs/model.md names\n"
     "                      them: remote_ratio=1.5, create_gap=0, dom0_memory=striped)\n"
     "  --vary KEY[=LO,HI]  then rerun with KEY at each end of its documented range\n"
@@ -46,16 +54,116 @@ static const char experiment_options[] =
     "  --quiet             no progress line, no table on stdout\n"
     "  --help              this text\n";
 
+static bool exists_as(const char *path, bool dir)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+/*
+ * @rel ("examples/numa2013/numa2013.cfg") from the current folder (the
+ * source tree), else where `make install` puts the examples
+ * (PREFIX/share/numasched beside PREFIX/bin), else from the folders above
+ * the binary (build/numasched, build/asan/numasched), so the command works
+ * from anywhere in a checkout. NULL: nowhere.
+ */
+static char *locate(const char *rel, bool dir)
+{
+    char exe[4096];
+
+    if (exists_as(rel, dir))
+        return ns_xstrdup(rel);
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *d = ns_path_dir(exe), *share = ns_path_join(d, "../share/numasched");
+    char *found = ns_path_join(share, rel);
+    if (!exists_as(found, dir)) {
+        free(found);
+        found = NULL;
+    }
+    for (int up = 0; up < 3 && !found; up++) {
+        char *cand = ns_path_join(d, rel), *parent = ns_path_dir(d);
+        if (exists_as(cand, dir))
+            found = cand;
+        else
+            free(cand);
+        free(d);
+        d = parent;
+    }
+    free(d);
+    free(share);
+    return found;
+}
+
+/* NAME's sweep file: DIR/NAME.cfg with --scenarios DIR, else the examples'. */
+static char *experiment_file(const char *name, const char *folder)
+{
+    char rel[512];
+
+    if (folder) {
+        char *path = ns_path_join(folder, name);
+        char *file = ns_xrealloc(path, strlen(path) + 5);
+        strcat(file, ".cfg");
+        return file;
+    }
+    snprintf(rel, sizeof(rel), "examples/%s/%s.cfg", name, name);
+    return locate(rel, false);
+}
+
+/* An example folder D with a sweep file D/D.cfg that has relations is an experiment. */
+static void list_one(const char *examples, const char *name, FILE *out)
+{
+    char rel[600];
+    struct ns_sweep s;
+    struct ns_err err;
+
+    snprintf(rel, sizeof(rel), "%s/%s.cfg", name, name);
+    char *path = ns_path_join(examples, rel);
+    if (!exists_as(path, false)) {
+        free(path);
+        return;
+    }
+    if (ns_sweep_load(path, &s, &err) < 0) {
+        fprintf(out, "  %-13s (unreadable: %s)\n", name, err.msg);
+    } else {
+        if (s.relations)
+            fprintf(out, "  %-13s %s\n", name, s.summary ? s.summary : "");
+        ns_sweep_free(&s);
+    }
+    free(path);
+}
+
+static void list_experiments(FILE *out)
+{
+    char *examples = locate("examples", true);
+    struct dirent **entry;
+    int n = examples ? scandir(examples, &entry, NULL, alphasort) : -1;
+
+    for (int i = 0; i < n; i++) {
+        if (entry[i]->d_name[0] != '.')
+            list_one(examples, entry[i]->d_name, out);
+        free(entry[i]);
+    }
+    if (n >= 0)
+        free(entry);
+    else
+        fputs("  (no examples folder found)\n", out);
+    free(examples);
+}
+
 static void help(FILE *out)
 {
     fputs(experiment_help, out);
-    ns_experiment_list(out);
+    list_experiments(out);
     fputs(experiment_options, out);
 }
 
 /* The options, and the parameters --set and --vary collect. */
 struct exp_args {
-    struct ns_experiment_opts o;
+    struct ns_sweep_opts o;
+    const char *folder;         /* --scenarios */
     struct ns_param_value *set;
     size_t nr_set;
     struct ns_experiment_vary *vary;
@@ -145,14 +253,14 @@ static void args_free(struct exp_args *a)
 static int option(void *ctx, int c, const char *val)
 {
     struct exp_args *a = ctx;
-    struct ns_experiment_opts *o = &a->o;
+    struct ns_sweep_opts *o = &a->o;
     const char *cmd = "experiment";
 
     switch (c) {
     case 'P': return add_set(a, val);
     case 'V': return add_vary(a, val);
     case 'o': o->out = val; return CLI_OK;
-    case 'S': o->scenarios = val; return CLI_OK;
+    case 'S': a->folder = val; return CLI_OK;
     case 'H': o->html = val; return CLI_OK;
     case 'q': o->quiet = true; return CLI_OK;
     case 's': return cli_opt_count(cmd, "--seeds", val, 1, 1000, &o->seeds);
@@ -164,6 +272,59 @@ static int option(void *ctx, int c, const char *val)
         o->has_warmup = true;
         return cli_opt_duration(cmd, "--warmup", val, true, &o->warmup);
     }
+}
+
+/* --vary compares relations with published ones: the file must have some. */
+static int check_vary(const struct exp_args *a, const char *name, const char *file)
+{
+    struct ns_sweep s;
+    struct ns_err err;
+
+    if (!a->nr_vary)
+        return CLI_OK;
+    if (ns_sweep_load(file, &s, &err) < 0)
+        return cli_fail(&err);
+    bool published = s.published != NULL;
+    ns_sweep_free(&s);
+    if (!published)
+        return cli_misuse("experiment", "--vary compares with published measurements, and "
+                          "%s has none", name);
+    /* The MPI runner starts and ends MPI once per batch: one batch per command. */
+    if (CLI_RUNNER.run != ns_runner_local.run)
+        return cli_misuse("experiment", "--vary runs the experiment again and again: run it "
+                          "with build/numasched, not over MPI ranks");
+    return CLI_OK;
+}
+
+static int experiment(struct exp_args *a, const char *name)
+{
+    char *file = experiment_file(name, a->folder);
+    struct ns_err err;
+
+    int rc = file ? check_vary(a, name, file) :
+             cli_misuse("experiment", "no experiment named \"%s\"", name);
+    if (rc != CLI_OK) {
+        free(file);
+        return rc;
+    }
+    a->o.params = a->set;
+    a->o.nr_params = a->nr_set;
+    if (!a->o.out)
+        a->o.out = name;
+    rc = ns_sweep_run(file, &a->o, &CLI_RUNNER, &err);
+    if (rc == 0 && a->nr_vary)
+        rc = ns_experiment_vary(file, &a->o, a->vary, a->nr_vary, &CLI_RUNNER, &err);
+    free(file);
+    if (rc > 0) {
+        fprintf(stderr, "numasched experiment: stopped by signal %d (%s); no tables written, "
+                "complete runs are kept\n", rc, strsignal(rc));
+        return 128 + rc;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "numasched experiment: %s\n", err.msg);
+        return CLI_BAD_INPUT;
+    }
+    return CLI_OK;
 }
 
 int cli_experiment(int argc, char **argv)
@@ -184,35 +345,12 @@ int cli_experiment(int argc, char **argv)
     };
     static const struct cli_args args = {"experiment", opts, option, help,
                                          "an experiment NAME (numa2013)"};
-    struct exp_args a = {.o = {.seeds = 5}};
-    const struct ns_exp_axes *x = NULL;
+    struct exp_args a = {.o = {.command = "numasched experiment"}};
     const char *name;
-    struct ns_err err;
 
     int rc = cli_parse(&args, argc, argv, &a, &name);
-    if (rc == CLI_OK && !(x = ns_experiment_find(name)))
-        rc = cli_misuse("experiment", "no experiment named \"%s\"", name);
-    if (rc == CLI_OK && a.nr_vary && !x->published)
-        rc = cli_misuse("experiment", "--vary compares with published measurements, and "
-                        "%s has none", name);
-    if (rc != CLI_OK) {
-        args_free(&a);
-        return rc == CLI_HELP ? CLI_OK : rc;
-    }
-    a.o.params = a.set;
-    a.o.nr_params = a.nr_set;
-    rc = ns_experiment_run(x, &a.o, &ns_runner_local, &err);
-    if (rc == 0 && a.nr_vary)
-        rc = ns_experiment_vary(x, &a.o, a.vary, a.nr_vary, &ns_runner_local, &err);
+    if (rc == CLI_OK)
+        rc = experiment(&a, name);
     args_free(&a);
-    if (rc > 0) {
-        fprintf(stderr, "numasched experiment: stopped by signal %d (%s); no tables written\n",
-                rc, strsignal(rc));
-        return 128 + rc;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "numasched experiment: %s\n", err.msg);
-        return CLI_BAD_INPUT;
-    }
-    return CLI_OK;
+    return rc == CLI_HELP ? CLI_OK : rc;
 }

@@ -79,23 +79,27 @@ static int sweep_tables(struct ns_html *h, const char *dir, struct ns_err *err)
     return 0;
 }
 
-/* DIR/runs/pN/seed-K/results.json, in the sweep's order (docs/sweeps.md). */
+/* DIR/runs/NAME/seed-K/results.json, in the sweep's order (docs/sweeps.md). */
 static void sweep_runs(struct ns_html *h, const struct ns_sweep *s, const char *dir,
                        const char *page)
 {
     ns_html_heading(h, "Runs");
     for (size_t p = 0; p < ns_sweep_nr_points(s); p++) {
+        char *name = ns_sweep_point_name(s, p);
+        size_t n = strlen(name) + 64;
+        char *rel = ns_xmalloc(n), *text = ns_xmalloc(n);
         for (size_t k = 0; k < s->nr_seeds; k++) {
-            char rel[96], text[96];
-            snprintf(rel, sizeof(rel), "runs/p%zu/seed-%llu/results.json", p + 1,
-                     (unsigned long long)s->seed[k]);
-            snprintf(text, sizeof(text), "p%zu seed %llu", p + 1,
-                     (unsigned long long)s->seed[k]);
+            unsigned long long seed = (unsigned long long)s->seed[k];
+            snprintf(rel, n, "runs/%s/seed-%llu/results.json", name, seed);
+            snprintf(text, n, "%s seed %llu", name, seed);
             char *file = ns_path_join(dir, rel), *href = ns_html_href(page, file);
             ns_html_link(h, href, text);
             free(href);
             free(file);
         }
+        free(text);
+        free(rel);
+        free(name);
     }
 }
 
@@ -106,6 +110,10 @@ int cli_html_sweep(const char *file, const char *dir, const char *page, struct n
 
     if (ns_sweep_load(file, &s, err) < 0)
         return -1;
+    if (s.relations) {          /* an experiment's page: the runner wrote it */
+        ns_sweep_free(&s);
+        return 0;
+    }
     snprintf(title, sizeof(title), "numasched sweep %s", file);
     struct ns_html *h = ns_html_new(title);
     int rc = sweep_tables(h, dir, err);

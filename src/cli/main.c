@@ -13,7 +13,7 @@ static const struct cli_command commands[] = {
     {"run", "simulate a scenario and report throughput, latency and locality", cli_run},
     {"topo", "show a host topology: nodes, sockets, cores, pCPUs, distances", cli_topo},
     {"place", "show where libxl places each domain and where Xen puts its memory", cli_place},
-    {"experiment", "run a whole experiment (numa2013) and write its tables and plot", cli_experiment},
+    {"experiment", "run a whole experiment (numa2013, a sweep file) and write its tables and plot", cli_experiment},
     {"sweep", "run every point of a sweep file over seeds: results.csv, summary, plots", cli_sweep},
     {"analyze", "read a xentrace file: runstates, wake-up latency, moves, pCPU use", cli_analyze},
     {"advise", "rank placement policies and schedulers for your VMs; print the settings", cli_advise},

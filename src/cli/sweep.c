@@ -10,13 +10,6 @@
 #include "cli.h"
 #include "numasched/runner.h"
 
-/* build/numasched-mpi (`make mpi`) runs sweeps over MPI ranks. */
-#ifdef NUMASCHED_MPI
-#define SWEEP_RUNNER ns_runner_mpi
-#else
-#define SWEEP_RUNNER ns_runner_local
-#endif
-
 static const char sweep_help[] =
     "usage: numasched sweep FILE [OPTIONS]\n\n"
     "Run every point of the sweep FILE (a base scenario, the axes to vary, the\n"
@@ -102,7 +95,8 @@ int cli_sweep(int argc, char **argv)
     if (rc != CLI_OK)
         return rc == CLI_HELP ? CLI_OK : rc;
 
-    rc = ns_sweep_run(file, &sc.o, &SWEEP_RUNNER, &err);
+    sc.o.html = sc.html;        /* a sweep with relations: the runner writes it */
+    rc = ns_sweep_run(file, &sc.o, &CLI_RUNNER, &err);
     if (rc == 0 && sc.html) {
         char *dir = sc.o.out ? NULL : default_out(file);
         rc = cli_html_sweep(file, sc.o.out ? sc.o.out : dir, sc.html, &err);

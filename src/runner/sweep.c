@@ -6,6 +6,13 @@
  *   DIR/runs/pN/seed-K/results.json (+ .csv)  every run, as `run --out` writes it
  *   DIR/results.csv, summary.md, plot-METRIC.svg
  *
+ * (pN, or the point's name when the file gives one.) A sweep with
+ * `relations` is an experiment: it writes the experiment tables instead
+ * (report/experiment.c, results.csv, mechanisms.csv, table.md, plot.svg and
+ * with published measurements compare.csv), a cell per point, and checks
+ * before any run that each point's scenario has its cell's guests and
+ * workload, so a file that no longer matches its cell cannot skew a table.
+ *
  * Every point is loaded (and placed) before the first run: a typo or a host
  * too small for one point fails the command at once, naming the point,
  * instead of hours later.
@@ -29,7 +36,9 @@
 
 struct point {
     char *label;                /* "sched=rr, guests=6", for messages */
-    char *dir;                  /* DIR/runs/pN */
+    char *name;                 /* "p3", or the file's point_name */
+    char *scenario;             /* its scenario file */
+    char *dir;                  /* DIR/runs/NAME */
     char *text;                 /* point.txt: the settings that make it */
     unsigned weight;            /* relative cost of one run */
 };
@@ -37,6 +46,15 @@ struct point {
 struct job {
     size_t point, seed;         /* seed: index into sweep.seed */
     char *name, *out;           /* out: DIR/runs/pN/seed-K */
+};
+
+/* With relations: the experiment's axes, each value as a cell of the tables. */
+struct cells {
+    struct ns_exp_axes axes;
+    unsigned *vms;
+    size_t *point;              /* [cell]: the point that is it */
+    struct ns_exp_published published;
+    bool has_published;
 };
 
 struct sweep {
@@ -47,6 +65,7 @@ struct sweep {
     size_t nr_points;
     struct job *job;            /* every run, longest first */
     size_t nr_jobs;
+    struct cells cells;
 };
 
 /* ---- points ------------------------------------------------------------------------ */
@@ -82,20 +101,25 @@ static char *point_label(const struct ns_sweep *s, size_t p)
 }
 
 /* Everything that decides a point's runs apart from the seed. */
-static char *point_text(const struct sweep *sw, const struct ns_overrides *ov)
+static char *point_text(const struct sweep *sw, const char *scenario,
+                        const struct ns_overrides *ov)
 {
-    size_t len = strlen(sw->s.scenario) + 128;
+    size_t len = strlen(scenario) + 128;
 
     for (size_t i = 0; i < ov->nr_scenario; i++)
         len += strlen(ov->scenario[i].stmt) + 1;
     for (size_t i = 0; i < ov->nr_guest; i++)
         len += strlen(ov->guest[i].stmt) + 8;
+    for (size_t i = 0; i < sw->o.nr_params; i++)
+        len += strlen(sw->o.params[i].name) + strlen(sw->o.params[i].value) + 8;
     char *t = ns_xmalloc(len), *q = t;
-    q += sprintf(q, "scenario %s\n", sw->s.scenario);
+    q += sprintf(q, "scenario %s\n", scenario);
     for (size_t i = 0; i < ov->nr_scenario; i++)
         q += sprintf(q, "%s\n", ov->scenario[i].stmt);
     for (size_t i = 0; i < ov->nr_guest; i++)
         q += sprintf(q, "guest %s\n", ov->guest[i].stmt);
+    for (size_t i = 0; i < sw->o.nr_params; i++)
+        q += sprintf(q, "set %s=%s\n", sw->o.params[i].name, sw->o.params[i].value);
     if (sw->o.has_duration)
         q += sprintf(q, "duration %llu ns\n", (unsigned long long)sw->o.duration);
     if (sw->o.has_warmup)
@@ -114,7 +138,9 @@ static int load_point(const struct sweep *sw, size_t p, const uint64_t *seed,
     ov.seed = seed ? *seed : 0;
     ov.has_duration = sw->o.has_duration;
     ov.duration = sw->o.duration;
-    int rc = ns_config_create(sw->s.scenario, &ov, spec, NULL, err);
+    ov.params = sw->o.params;
+    ov.nr_params = sw->o.nr_params;
+    int rc = ns_config_create(sw->point[p].scenario, &ov, spec, NULL, err);
     ns_sweep_overrides_free(&ov);
     if (rc == 0 && sw->o.has_warmup)
         spec->warmup = sw->o.warmup;
@@ -132,6 +158,41 @@ static unsigned spec_weight(const struct ns_sim_spec *spec)
     return w > 1u << 30 ? 1u << 30 : (unsigned)w;
 }
 
+/* The value index of the axis playing @role (NS_REL_*) in a point's @idx;
+ * with relations the sweep's axes are exactly those three. */
+static size_t role_index(const struct sweep *sw, const size_t *idx, int role)
+{
+    return idx[sw->s.rel_axis[role]];
+}
+
+static const char *role_value(const struct sweep *sw, const size_t *idx, int role)
+{
+    return sw->s.axis[sw->s.rel_axis[role]].value[role_index(sw, idx, role)];
+}
+
+/* With relations: the point's scenario still has its cell's guests and workload. */
+static int check_cell(const struct sweep *sw, size_t p, const struct ns_sim_spec *spec,
+                      struct ns_err *err)
+{
+    size_t idx[NS_NR_REL];
+
+    ns_sweep_point(&sw->s, p, idx);
+    const char *workload = role_value(sw, idx, NS_REL_WORKLOAD);
+    unsigned vms = (unsigned)strtoul(role_value(sw, idx, NS_REL_VMS), NULL, 10);
+    size_t guests = spec->nr_dom - (spec->has_dom0 ? 1 : 0);
+
+    if (guests != vms)
+        return ns_err_set(err, sw->point[p].scenario, 0, "domains", "%zu guest domains, but "
+                          "this cell has %u VMs", guests, vms);
+    for (size_t i = spec->has_dom0; i < spec->nr_dom; i++) {
+        const char *w = ns_workload_spec_name(spec->dom[i].workload);
+        if (strcmp(w, workload) != 0)
+            return ns_err_set(err, spec->dom[i].file, 0, "workload", "\"%s\", but this cell "
+                              "runs %s", w, workload);
+    }
+    return 0;
+}
+
 static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
 {
     struct point *pt = &sw->point[p];
@@ -139,12 +200,22 @@ static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
     struct ns_overrides ov;
 
     pt->label = point_label(&sw->s, p);
-    pt->dir = xasprintf("%s/runs/p%zu", sw->o.out, p + 1);
+    pt->name = ns_sweep_point_name(&sw->s, p);
+    pt->scenario = ns_sweep_scenario(&sw->s, p);
+    pt->dir = xasprintf("%s/runs/%s", sw->o.out, pt->name);
     ns_sweep_overrides(&sw->s, p, &ov);
-    pt->text = point_text(sw, &ov);
+    pt->text = point_text(sw, pt->scenario, &ov);
     ns_sweep_overrides_free(&ov);
-    if (load_point(sw, p, NULL, &spec, err) < 0) {
+    if (access(pt->scenario, R_OK) != 0)
+        return ns_err_set(err, sw->s.file, sw->s.scenario_line, "scenario", "point %zu (%s): "
+                          "%s: cannot read: %s", p + 1, pt->label, pt->scenario,
+                          strerror(errno));
+    int rc = load_point(sw, p, NULL, &spec, err);
+    if (rc == 0 && sw->s.relations)
+        rc = check_cell(sw, p, &spec, err);
+    if (rc < 0) {
         struct ns_err inner = *err;
+        ns_sim_spec_free(&spec);
         return ns_err_set(err, sw->s.file, 0, NULL, "point %zu (%s): %s", p + 1, pt->label,
                           inner.msg);
     }
@@ -155,14 +226,58 @@ static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
 
 static int check_points(struct sweep *sw, struct ns_err *err)
 {
-    if (access(sw->s.scenario, R_OK) != 0)
-        return ns_err_set(err, sw->s.file, 0, "scenario", "%s: cannot read: %s",
-                          sw->s.scenario, strerror(errno));
     sw->nr_points = ns_sweep_nr_points(&sw->s);
     sw->point = ns_xcalloc(sw->nr_points, sizeof(struct point));
     for (size_t p = 0; p < sw->nr_points; p++)
         if (check_point(sw, p, err) < 0)
             return -1;
+    return 0;
+}
+
+/* ---- relations: the experiment's cells ------------------------------------------------- */
+
+/*
+ * The axes of the tables, in the roles relations gives them, and the point
+ * of each cell: the tables number cells [workload][vms][policy] whatever
+ * order the sweep file writes its axes in.
+ */
+static void make_cells(struct sweep *sw)
+{
+    struct cells *c = &sw->cells;
+    const struct ns_sweep_axis *w = &sw->s.axis[sw->s.rel_axis[NS_REL_WORKLOAD]];
+    const struct ns_sweep_axis *v = &sw->s.axis[sw->s.rel_axis[NS_REL_VMS]];
+    const struct ns_sweep_axis *p = &sw->s.axis[sw->s.rel_axis[NS_REL_POLICY]];
+
+    c->vms = ns_xcalloc(v->nr_values, sizeof(unsigned));
+    for (size_t k = 0; k < v->nr_values; k++)
+        c->vms[k] = (unsigned)strtoul(v->value[k], NULL, 10);
+    c->axes = (struct ns_exp_axes){sw->title, sw->s.summary ? sw->s.summary : "",
+                                   (const char *const *)w->value, w->nr_values, c->vms,
+                                   v->nr_values, (const char *const *)p->value, p->nr_values,
+                                   sw->s.subject, sw->s.published};
+    c->point = ns_xcalloc(sw->nr_points, sizeof(size_t));
+    for (size_t pt = 0; pt < sw->nr_points; pt++) {
+        size_t idx[NS_NR_REL];
+        ns_sweep_point(&sw->s, pt, idx);
+        c->point[ns_exp_cell_index(&c->axes, role_index(sw, idx, NS_REL_WORKLOAD),
+                                   role_index(sw, idx, NS_REL_VMS),
+                                   role_index(sw, idx, NS_REL_POLICY))] = pt;
+    }
+}
+
+/* The published measurements, read and checked against the axes before any run. */
+static int load_published(struct sweep *sw, struct ns_err *err)
+{
+    struct cells *c = &sw->cells;
+    const struct ns_exp_axes *x = &c->axes;
+
+    if (!sw->s.published)
+        return 0;
+    if (ns_exp_published_read(sw->s.published, &c->published, err) < 0 ||
+        ns_exp_published_covers(&c->published, sw->s.published, x->workloads, x->nr_workloads,
+                                x->vms, x->nr_vms, x->policies, x->nr_policies, err) < 0)
+        return -1;
+    c->has_published = true;
     return 0;
 }
 
@@ -233,8 +348,13 @@ static void make_jobs(struct sweep *sw)
             j->point = p;
             j->seed = k;
             j->out = run_dir(sw, p, k);
-            j->name = xasprintf("point %zu (%s) seed %llu", p + 1, sw->point[p].label,
-                                (unsigned long long)sw->s.seed[k]);
+            /* A named point is known by its name; pN by its values. */
+            if (sw->s.point_name)
+                j->name = xasprintf("%s seed %llu", sw->point[p].name,
+                                    (unsigned long long)sw->s.seed[k]);
+            else
+                j->name = xasprintf("point %zu (%s) seed %llu", p + 1, sw->point[p].label,
+                                    (unsigned long long)sw->s.seed[k]);
         }
     }
     qsort_r(sw->job, sw->nr_jobs, sizeof(struct job), by_weight, sw);
@@ -251,8 +371,7 @@ static const char *job_name(void *arg, size_t i)
 static const char *job_source(void *arg, size_t i)
 {
     const struct sweep *sw = arg;
-    (void)i;
-    return sw->s.file;
+    return sw->point[sw->job[i].point].scenario;
 }
 
 static unsigned job_weight(void *arg, size_t i)
@@ -332,12 +451,27 @@ static bool job_complete(void *arg, size_t i)
     return run_complete(sw, sw->job[i].point, sw->job[i].out);
 }
 
+/* Old tables go before the first run: after an interrupted or failed run the
+ * folder holds no table that the runs next to it do not support. */
+static void remove_old_tables(const struct sweep *sw)
+{
+    if (!sw->s.relations) {
+        ns_sweep_remove_outputs(sw->o.out);
+        return;
+    }
+    for (const char *const *n = ns_exp_output_names(); *n; n++) {
+        char *p = ns_path_join(sw->o.out, *n);
+        unlink(p);
+        free(p);
+    }
+}
+
 static void begin(void *arg)
 {
     const struct sweep *sw = arg;
     size_t complete = 0;
 
-    ns_sweep_remove_outputs(sw->o.out);
+    remove_old_tables(sw);
     if (sw->o.quiet)
         return;
     for (size_t i = 0; i < sw->nr_jobs; i++)
@@ -347,25 +481,29 @@ static void begin(void *arg)
             sw->o.out);
 }
 
+static int read_run(const struct sweep *sw, size_t p, size_t k, struct ns_exp_run *out,
+                    struct ns_err *err)
+{
+    char *dir = run_dir(sw, p, k), *path = ns_path_join(dir, "results.json");
+    int rc = ns_exp_read_run(path, out, err);
+
+    free(path);
+    free(dir);
+    return rc;
+}
+
 /* The table, read back from every run's results.json, old and new alike. */
 static int collect(const struct sweep *sw, struct ns_exp_run *run, struct ns_err *err)
 {
-    for (size_t p = 0; p < sw->nr_points; p++) {
-        for (size_t k = 0; k < sw->s.nr_seeds; k++) {
-            char *dir = run_dir(sw, p, k), *path = ns_path_join(dir, "results.json");
-            int rc = ns_exp_read_run(path, &run[p * sw->s.nr_seeds + k], err);
-            free(path);
-            free(dir);
-            if (rc < 0)
+    for (size_t p = 0; p < sw->nr_points; p++)
+        for (size_t k = 0; k < sw->s.nr_seeds; k++)
+            if (read_run(sw, p, k, &run[p * sw->s.nr_seeds + k], err) < 0)
                 return -1;
-        }
-    }
     return 0;
 }
 
-static int finish(void *arg, struct ns_err *err)
+static int finish_sweep(const struct sweep *sw, struct ns_err *err)
 {
-    const struct sweep *sw = arg;
     size_t nr_axes = sw->s.nr_axes;
     struct ns_exp_run *run = ns_xcalloc(sw->nr_points * sw->s.nr_seeds, sizeof(*run));
     struct ns_sweep_col *col = ns_xcalloc(nr_axes, sizeof(*col));
@@ -393,6 +531,104 @@ static int finish(void *arg, struct ns_err *err)
     return rc;
 }
 
+/* ---- relations: the experiment tables ------------------------------------------------- */
+
+/* The cells' runs, in seed order, read back from their results.json files. */
+static int collect_cells(const struct sweep *sw, struct ns_exp_table *t, struct ns_err *err)
+{
+    const struct cells *c = &sw->cells;
+    size_t n = ns_exp_nr_cells(&c->axes);
+
+    t->axes = &c->axes;
+    t->published = c->has_published ? &c->published : NULL;
+    t->cell = ns_xcalloc(n, sizeof(struct ns_exp_cell));
+    for (size_t i = 0; i < n; i++) {
+        struct ns_exp_cell *cell = &t->cell[i];
+        size_t w, v, p;
+        ns_exp_cell_axes(&c->axes, i, &w, &v, &p);
+        *cell = (struct ns_exp_cell){c->axes.workloads[w], c->axes.policies[p], c->axes.vms[v],
+                                     (unsigned)sw->s.nr_seeds, NULL};
+        cell->run = ns_xcalloc(sw->s.nr_seeds, sizeof(struct ns_exp_run));
+        for (size_t k = 0; k < sw->s.nr_seeds; k++)
+            if (read_run(sw, c->point[i], k, &cell->run[k], err) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+static void cells_table_free(struct ns_exp_table *t)
+{
+    for (size_t i = 0; t->cell && i < ns_exp_nr_cells(t->axes); i++)
+        free(t->cell[i].run);
+    free(t->cell);
+}
+
+/* What @emit writes, as a string. */
+static char *emitted(void (*emit)(const struct ns_exp_table *, FILE *), const struct ns_exp_table *t)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    if (!f)
+        abort();
+    emit(t, f);
+    fclose(f);
+    return text;
+}
+
+/* --html: the tables, the plot and a link to every run, in one page. */
+static int write_html(const struct sweep *sw, const struct ns_exp_table *t, struct ns_err *err)
+{
+    char *md = emitted(ns_exp_emit_markdown, t), *svg = emitted(ns_exp_emit_svg, t);
+    char *title = xasprintf("%s %s", sw->o.command, sw->title);
+    struct ns_html *h = ns_html_new(title);
+
+    ns_html_heading(h, "Plot");
+    ns_html_svg(h, svg);
+    ns_html_heading(h, "Tables");
+    ns_html_pre(h, md);
+    ns_html_heading(h, "Runs");
+    for (size_t i = 0; i < sw->nr_jobs; i++) {
+        char *file = ns_path_join(sw->job[i].out, "results.json");
+        char *href = ns_html_href(sw->o.html, file);
+        ns_html_link(h, href, sw->job[i].name);
+        free(href);
+        free(file);
+    }
+    int rc = ns_html_write(h, sw->o.html, err);
+    ns_html_free(h);
+    free(title);
+    free(md);
+    free(svg);
+    return rc;
+}
+
+static int finish_relations(const struct sweep *sw, struct ns_err *err)
+{
+    struct ns_exp_table t = {0};
+    int rc = collect_cells(sw, &t, err);
+
+    if (rc == 0)
+        rc = ns_exp_write(&t, sw->o.out, err);
+    if (rc == 0 && sw->o.html)
+        rc = write_html(sw, &t, err);
+    if (rc == 0 && !sw->o.quiet) {
+        ns_exp_emit_markdown(&t, stdout);
+        fflush(stdout);
+        fprintf(stderr, "%s: wrote %s/results.csv, mechanisms.csv, table.md, plot.svg%s and "
+                "runs/\n", sw->title, sw->o.out, t.published ? ", compare.csv" : "");
+    }
+    cells_table_free(&t);
+    return rc;
+}
+
+static int finish(void *arg, struct ns_err *err)
+{
+    const struct sweep *sw = arg;
+    return sw->s.relations ? finish_relations(sw, err) : finish_sweep(sw, err);
+}
+
 /* ---- the whole sweep --------------------------------------------------------------------- */
 
 /* "numa.cfg" -> "numa": the title, and the folder unless --out says otherwise. */
@@ -410,6 +646,8 @@ static void sweep_free(struct sweep *sw)
 {
     for (size_t p = 0; sw->point && p < sw->nr_points; p++) {
         free(sw->point[p].label);
+        free(sw->point[p].name);
+        free(sw->point[p].scenario);
         free(sw->point[p].dir);
         free(sw->point[p].text);
     }
@@ -420,7 +658,33 @@ static void sweep_free(struct sweep *sw)
     }
     free(sw->job);
     free(sw->title);
+    free(sw->cells.vms);
+    free(sw->cells.point);
+    ns_exp_published_free(&sw->cells.published);
     ns_sweep_free(&sw->s);
+}
+
+/* --seeds N: seeds 1..N instead of the file's. */
+static void set_seeds(struct ns_sweep *s, unsigned n)
+{
+    free(s->seed);
+    s->nr_seeds = n;
+    s->seed = ns_xcalloc(n, sizeof(uint64_t));
+    for (size_t i = 0; i < n; i++)
+        s->seed[i] = i + 1;
+}
+
+static int prepare(struct sweep *sw, struct ns_err *err)
+{
+    if (check_points(sw, err) < 0)
+        return -1;
+    if (sw->s.relations) {
+        make_cells(sw);
+        if (load_published(sw, err) < 0)
+            return -1;
+    }
+    make_jobs(sw);
+    return write_point_files(sw, err);
 }
 
 int ns_sweep_run(const char *path, const struct ns_sweep_opts *opts,
@@ -433,18 +697,18 @@ int ns_sweep_run(const char *path, const struct ns_sweep_opts *opts,
     sw.title = base_name(path);
     if (!sw.o.out)
         sw.o.out = sw.title;
+    if (!sw.o.command)
+        sw.o.command = "numasched sweep";
+    if (sw.o.seeds)
+        set_seeds(&sw.s, sw.o.seeds);
     if (sw.o.jobs == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         sw.o.jobs = n > 0 ? (unsigned)n : 1;
     }
-    int rc = check_points(&sw, err);
+    int rc = prepare(&sw, err);
     if (rc == 0) {
-        make_jobs(&sw);
-        rc = write_point_files(&sw, err);
-    }
-    if (rc == 0) {
-        struct ns_batch b = {"numasched sweep", sw.title, sw.nr_jobs, sw.o.jobs, sw.o.quiet,
-                             &sw, job_name, job_source, job_weight, run_job, job_complete, begin,
+        struct ns_batch b = {sw.o.command, sw.title, sw.nr_jobs, sw.o.jobs, sw.o.quiet, &sw,
+                             job_name, job_source, job_weight, run_job, job_complete, begin,
                              finish};
         rc = runner->run(&b, err);
     }

@@ -1,8 +1,8 @@
 /*
- * Sensitivity runs: the whole experiment again with one parameter at each
- * end of its range, the others as given.
+ * Sensitivity runs: the whole experiment (a sweep with relations) again
+ * with one parameter at each end of its range, the others as given.
  *
- * Each rerun is an ordinary experiment run into DIR/vary/NAME=VALUE with
+ * Each rerun is an ordinary sweep run into DIR/vary/NAME=VALUE with
  * NAME=VALUE added to the run's model parameters, so its tables, its
  * compare.csv and every results.json stay there to be read; the summary
  * (report/sensitivity.c) is computed from those files, as the tables are
@@ -16,12 +16,15 @@
 #include "numasched/config.h"
 #include "numasched/runner.h"
 
-/* The experiment once more, with @name=@value added to the parameters, into @out. */
-static int rerun(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
-                 const char *name, const char *value, const char *out,
-                 const struct ns_runner *runner, struct ns_err *err)
+/*
+ * The experiment once more, with @name=@value added to the parameters, into
+ * @out. Quietly, and without the HTML page: that shows the main run.
+ */
+static int rerun(const char *path, const struct ns_sweep_opts *o, const char *name,
+                 const char *value, const char *out, const struct ns_runner *runner,
+                 struct ns_err *err)
 {
-    struct ns_experiment_opts sub = *o;
+    struct ns_sweep_opts sub = *o;
     struct ns_param_value *p = ns_xcalloc(o->nr_params + 1, sizeof(*p));
 
     memcpy(p, o->params, o->nr_params * sizeof(*p));
@@ -30,9 +33,10 @@ static int rerun(const struct ns_exp_axes *x, const struct ns_experiment_opts *o
     sub.nr_params = o->nr_params + 1;
     sub.out = out;
     sub.quiet = true;
+    sub.html = NULL;
     if (!o->quiet)
-        fprintf(stderr, "%s: again with %s=%s, into %s\n", x->name, name, value, out);
-    int rc = ns_experiment_run(x, &sub, runner, err);
+        fprintf(stderr, "%s: again with %s=%s, into %s\n", path, name, value, out);
+    int rc = ns_sweep_run(path, &sub, runner, err);
     free(p);
     return rc;
 }
@@ -66,11 +70,11 @@ static int write_sensitivity(const char *dir, const struct ns_exp_vary *v, size_
     return rc;
 }
 
-int ns_experiment_vary(const struct ns_exp_axes *x, const struct ns_experiment_opts *o,
+int ns_experiment_vary(const char *path, const struct ns_sweep_opts *o,
                        const struct ns_experiment_vary *v, size_t n,
                        const struct ns_runner *runner, struct ns_err *err)
 {
-    const char *out = o->out ? o->out : x->name;
+    const char *out = o->out;
     struct ns_exp_vary *sv = ns_xcalloc(n ? n : 1, sizeof(*sv));
     char **dir = ns_xcalloc(2 * n + 1, sizeof(char *));
     int rc = 0;
@@ -81,7 +85,7 @@ int ns_experiment_vary(const struct ns_exp_axes *x, const struct ns_experiment_o
             size_t len = strlen(out) + strlen(v[i].name) + strlen(value) + 16;
             dir[2 * i + end] = ns_xcalloc(len, 1);
             snprintf(dir[2 * i + end], len, "%s/vary/%s=%s", out, v[i].name, value);
-            rc = rerun(x, o, v[i].name, value, dir[2 * i + end], runner, err);
+            rc = rerun(path, o, v[i].name, value, dir[2 * i + end], runner, err);
         }
         sv[i] = (struct ns_exp_vary){v[i].name, v[i].lo, v[i].hi, dir[2 * i], dir[2 * i + 1]};
     }
