@@ -59,6 +59,14 @@ char *slurp(const char *path, size_t *len)
     return s;
 }
 
+bool exists(const char *dir, const char *name)
+{
+    char *p = ns_path_join(dir, name);
+    bool ok = access(p, F_OK) == 0;
+    free(p);
+    return ok;
+}
+
 int count_entries(const char *dir)
 {
     DIR *d = opendir(dir);

@@ -8,6 +8,7 @@
 #ifndef NUMASCHED_TEST_HELPERS_H
 #define NUMASCHED_TEST_HELPERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A new, empty folder under /tmp (free the name). */
@@ -17,6 +18,8 @@ void write_file(const char *dir, const char *name, const char *text);
 /* The whole file, NUL-terminated (its length in @len, which may be NULL);
  * NULL if it cannot be opened. */
 char *slurp(const char *path, size_t *len);
+/* Whether DIR/NAME exists. */
+bool exists(const char *dir, const char *name);
 /* The entries of @dir that do not start with a dot; -1 if it does not exist. */
 int count_entries(const char *dir);
 

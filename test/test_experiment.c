@@ -231,14 +231,6 @@ Test(exp_table, svg_has_a_panel_and_error_bars)
 
 /* ---- reading a run back ------------------------------------------------------------------ */
 
-static bool exists(const char *dir, const char *name)
-{
-    char *p = ns_path_join(dir, name);
-    bool ok = access(p, F_OK) == 0;
-    free(p);
-    return ok;
-}
-
 /* Any "NAME.tmp.PID" left anywhere under @dir? */
 static bool has_tmp_files(const char *dir)
 {

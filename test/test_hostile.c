@@ -117,11 +117,6 @@ static const char *in(const char *dir, const char *name)
     return buf[k];
 }
 
-static bool exists(const char *dir, const char *name)
-{
-    return access(in(dir, name), F_OK) == 0;
-}
-
 static void make_fifo(const char *dir, const char *name)
 {
     cr_assert_eq(mkfifo(in(dir, name), 0644), 0);

@@ -164,7 +164,7 @@ static char *read_back(const char *path)
     return text;
 }
 
-static bool exists(const char *path)
+static bool path_exists(const char *path)
 {
     struct stat st;
     return lstat(path, &st) == 0;
@@ -534,7 +534,7 @@ Test(report, dir_writes_both_and_leaves_no_temporaries)
     cr_assert_eq(entries_and_temps(out, &tmp), 2);
     cr_assert_not(tmp);
     char *json = ns_path_join(out, "results.json"), *csv = ns_path_join(out, "results.csv");
-    cr_assert(exists(json) && exists(csv));
+    cr_assert(path_exists(json) && path_exists(csv));
 
     /* Again into the same, now existing, directory. */
     cr_assert_eq(ns_report_write_dir(&res, out, &err), 0, "%s", err.msg);
@@ -623,7 +623,7 @@ Test(report, dir_second_file_fails_removes_first)
 
     cr_assert_eq(ns_report_write_dir(&res, out, &err), -1);
     cr_assert_not_null(strstr(err.msg, "results.csv"), "%s", err.msg);
-    cr_assert_not(exists(json));
+    cr_assert_not(path_exists(json));
     cr_assert_eq(entries_and_temps(out, &tmp), 1);     /* the in-the-way folder */
     cr_assert_not(tmp);
     free(out);

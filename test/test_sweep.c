@@ -40,14 +40,6 @@ static char *sweep_file(const char *dir, const char *body)
     return ns_path_join(dir, "s.cfg");
 }
 
-static bool exists(const char *dir, const char *name)
-{
-    char *p = ns_path_join(dir, name);
-    bool ok = access(p, F_OK) == 0;
-    free(p);
-    return ok;
-}
-
 /* ---- the format ----------------------------------------------------------------------- */
 
 Test(sweep_file, axes_in_file_order_and_points_row_major)

@@ -26,14 +26,6 @@ static char *write_sweep(const char *dir, const char *name, const char *text)
     return ns_path_join(dir, name);
 }
 
-static bool exists(const char *dir, const char *name)
-{
-    char *p = ns_path_join(dir, name);
-    bool ok = access(p, F_OK) == 0;
-    free(p);
-    return ok;
-}
-
 /* ---- the format ----------------------------------------------------------------------- */
 
 /* 2 x 2 points, the last axis fastest: point 3 (from 0) is w=b, n=2. */

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /*
  * Virtual time: nanoseconds since the start of the simulation. A uint64_t
@@ -207,6 +208,10 @@ struct ns_outfile {
 int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err);
 int ns_outfile_commit(struct ns_outfile *o, struct ns_err *err);
 void ns_outfile_abort(struct ns_outfile *o);
+
+/* Read @n bytes from @fd, through EINTR and short reads: how many came
+ * (fewer at the end of the file or pipe, or on an error). */
+ssize_t ns_read_full(int fd, void *buf, size_t n);
 
 /*
  * A process killed outright (SIGKILL, its node lost) leaves its temporary

@@ -32,21 +32,6 @@ struct outcome {
     uint32_t len;
 };
 
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-    size_t got = 0;
-
-    while (got < n) {
-        ssize_t r = read(fd, (char *)buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    return (ssize_t)got;
-}
-
 static void close_fds(struct runner_worker *w)
 {
     if (w->jobs >= 0)
@@ -71,7 +56,7 @@ static _Noreturn void serve_jobs(const struct ns_batch *b, int jobs, int done,
     signal(SIGPIPE, SIG_DFL);
     ns_io_catch_signals();
     sigprocmask(SIG_SETMASK, mask, NULL);
-    while (read_full(jobs, &job, sizeof(job)) == (ssize_t)sizeof(job)) {
+    while (ns_read_full(jobs, &job, sizeof(job)) == (ssize_t)sizeof(job)) {
         struct ns_err err;
         int rc = b->run(b->arg, job, &err);
         struct outcome o = {rc < 0, rc < 0 ? (uint32_t)strlen(err.msg) : 0};
@@ -134,10 +119,10 @@ enum runner_outcome runner_worker_collect(struct runner_worker *w, char *why, si
     struct outcome o;
 
     why[0] = '\0';
-    if (read_full(w->done, &o, sizeof(o)) != (ssize_t)sizeof(o))
+    if (ns_read_full(w->done, &o, sizeof(o)) != (ssize_t)sizeof(o))
         return RUNNER_WORKER_GONE;
     size_t len = o.len < n ? o.len : n - 1;
-    if (read_full(w->done, why, len) != (ssize_t)len)
+    if (ns_read_full(w->done, why, len) != (ssize_t)len)
         return RUNNER_WORKER_GONE;
     why[len] = '\0';
     w->busy = false;

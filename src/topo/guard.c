@@ -242,21 +242,6 @@ static void trial_child(int out, const char *spec, const char *xml, size_t len)
 
 /* ---- the parent ----------------------------------------------------------------- */
 
-static ssize_t read_full(int fd, void *buf, size_t n)
-{
-    size_t got = 0;
-
-    while (got < n) {
-        ssize_t r = read(fd, (char *)buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    return (ssize_t)got;
-}
-
 /* What became of a child that did not report: one line for the user. */
 static int child_failed(const char *spec, const char *what, int status, struct ns_err *err)
 {
@@ -333,7 +318,7 @@ static int run_trial(const char *spec, const char *xml, size_t len, struct ns_er
     }
     close(fd[1]);
     struct trial t;
-    ssize_t got = read_full(fd[0], &t, sizeof(t));
+    ssize_t got = ns_read_full(fd[0], &t, sizeof(t));
     close(fd[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -321,6 +321,21 @@ int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err)
     return 0;
 }
 
+ssize_t ns_read_full(int fd, void *buf, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t r = read(fd, (char *)buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
 /* "PID.N" after ".tmp.": what ns_outfile_open appends, and nothing else. */
 static bool is_stale_tail(const char *s)
 {
