@@ -260,40 +260,45 @@ static int child_failed(const char *spec, const char *what, int status, struct n
  * Topologies that passed their trial. A sweep loads the same few hosts once
  * per point and once per run; hwloc is deterministic, so bytes that loaded
  * in a child once load there again, and a second child would only cost a
- * fork. Kept for the life of the process (and inherited by the runs it
- * forks), one entry per distinct host.
+ * fork. The last NR_PASSED distinct hosts are kept (and inherited by the
+ * runs the process forks): a sweep has a few, and a fuzzer, which tries
+ * millions, neither grows this nor searches further than NR_PASSED.
  */
+#define NR_PASSED 16
+
 struct passed {
-    struct passed *next;
-    char *bytes;                /* the synthetic string, or the XML */
+    char *bytes;                /* the synthetic string, or the XML; NULL: free */
     size_t len;
     bool xml;
 };
 
-static struct passed *passed;
+static struct passed passed[NR_PASSED];
+static unsigned next_passed;
 
 static bool has_passed(const char *spec, const char *xml, size_t len)
 {
     const char *bytes = xml ? xml : spec;
     size_t n = xml ? len : strlen(spec);
 
-    for (const struct passed *p = passed; p; p = p->next)
-        if (p->xml == (xml != NULL) && p->len == n && memcmp(p->bytes, bytes, n) == 0)
+    for (unsigned i = 0; i < NR_PASSED; i++) {
+        const struct passed *p = &passed[i];
+        if (p->bytes && p->xml == (xml != NULL) && p->len == n && memcmp(p->bytes, bytes, n) == 0)
             return true;
+    }
     return false;
 }
 
 static void remember_pass(const char *spec, const char *xml, size_t len)
 {
-    struct passed *p = ns_xcalloc(1, sizeof(*p));
+    struct passed *p = &passed[next_passed];
 
+    next_passed = (next_passed + 1) % NR_PASSED;
+    free(p->bytes);
     p->xml = xml != NULL;
     p->len = xml ? len : strlen(spec);
     p->bytes = ns_xmalloc(p->len + 1);
     memcpy(p->bytes, xml ? xml : spec, p->len);
     p->bytes[p->len] = '\0';
-    p->next = passed;
-    passed = p;
 }
 
 static int run_trial(const char *spec, const char *xml, size_t len, struct ns_err *err)
