@@ -175,6 +175,8 @@ Test(workload, bad_values_name_the_key)
     static const struct kv op[] = {{.key = "op_us", .num = -1}};
     static const struct kv thr[] = {{.key = "threads", .num = 1.5}};
     static const struct kv fork[] = {{.key = "fork_us", .num = 0}};
+    static const struct kv par[] = {{.key = "parallel", .num = 1.5}};
+    static const struct kv par0[] = {{.key = "parallel", .num = 0}};
     static const struct kv gap[] = {{.key = "gap_us", .num = NAN}};
     struct fake f;
     struct ns_params p = PARAMS(f);
@@ -189,6 +191,10 @@ Test(workload, bad_values_name_the_key)
     parse_fails("sysbench-memory", &p, "threads", "whole number");
     f = (struct fake){fork, 1};
     parse_fails("lmbench-proc", &p, "fork_us", NULL);
+    f = (struct fake){par, 1};
+    parse_fails("lmbench-proc", &p, "parallel", "whole number");
+    f = (struct fake){par0, 1};
+    parse_fails("lmbench-proc", &p, "parallel", NULL);
     f = (struct fake){gap, 1};
     parse_fails("idle", &p, "gap_us", NULL);
 }
@@ -411,6 +417,76 @@ Test(workload, lmbench_durations_overridable)
     next(w, 0, 1, &st);
     next(w, 0, 2, &st);
     expect(&st, NS_STEP_RUN, 10e3, -1);
+    ns_workload_free(w);
+    ns_workload_spec_free(s);
+}
+
+/* lat_proc -P 2 in a 2-vCPU guest: one lone worker per vCPU, no WAIT. */
+Test(workload, lmbench_two_workers_two_vcpus)
+{
+    static const struct kv kv[] = {{.key = "parallel", .num = 2}};
+    struct fake f = {kv, 1};
+    struct ns_params p = PARAMS(f);
+    struct ns_workload_spec *s = parse_ok("lmbench-proc", &p);
+    struct ns_workload *w = ns_workload_create(s, 2, 1, 7);
+    struct ns_metric m;
+    struct ns_step st;
+
+    ns_workload_start_measure(w, 0);
+    for (unsigned v = 0; v < 2; v++) {
+        next(w, v, 0, &st);
+        expect(&st, NS_STEP_RUN, 120e3, -1);     /* fork */
+        next(w, v, 120 * NS_US, &st);
+        expect(&st, NS_STEP_RUN, 80e3, -1);      /* its own child's exit */
+        next(w, v, 200 * NS_US, &st);
+        expect(&st, NS_STEP_RUN, 50e3, -1);      /* reap */
+        next(w, v, 250 * NS_US, &st);
+        expect(&st, NS_STEP_RUN, 120e3, -1);     /* the next fork */
+    }
+    /* 2 iterations (one per worker) in 250 us, each worker sees
+     * 250 x 2 / 2 = 250 us per fork+exit */
+    ns_workload_metric(w, 250 * NS_US, &m);
+    cr_assert_float_eq(m.value, 250.0, EPS);
+    ns_workload_free(w);
+    ns_workload_spec_free(s);
+}
+
+/* -P 2 on 3 vCPUs: a pair on vCPUs 0-1, a lone worker on vCPU 2; -P 3 on
+ * 2 vCPUs: two lone vCPUs shared by three workers. */
+Test(workload, lmbench_workers_and_vcpus)
+{
+    static const struct kv two[] = {{.key = "parallel", .num = 2}};
+    static const struct kv three[] = {{.key = "parallel", .num = 3}};
+    struct fake f = {two, 1};
+    struct ns_params p = PARAMS(f);
+    struct ns_workload_spec *s = parse_ok("lmbench-proc", &p);
+    struct ns_workload *w = ns_workload_create(s, 3, 1, 7);
+    struct ns_metric m;
+    struct ns_step st;
+
+    next(w, 0, 0, &st);
+    next(w, 0, 120 * NS_US, &st);
+    expect(&st, NS_STEP_WAIT, 0, 1);             /* parent waits, wakes vCPU 1 */
+    next(w, 2, 0, &st);
+    next(w, 2, 120 * NS_US, &st);
+    expect(&st, NS_STEP_RUN, 80e3, -1);          /* lone worker: exit */
+    ns_workload_free(w);
+    ns_workload_spec_free(s);
+
+    f = (struct fake){three, 1};
+    s = parse_ok("lmbench-proc", &p);
+    w = ns_workload_create(s, 2, 1, 7);
+    ns_workload_start_measure(w, 0);
+    for (unsigned v = 0; v < 2; v++) {
+        next(w, v, 0, &st);
+        next(w, v, 120 * NS_US, &st);
+        expect(&st, NS_STEP_RUN, 80e3, -1);
+        next(w, v, 200 * NS_US, &st);
+        next(w, v, 250 * NS_US, &st);
+    }
+    /* 2 iterations in 250 us shared by 3 workers: 250 x 3 / 2 = 375 us each */
+    ns_workload_metric(w, 250 * NS_US, &m);
+    cr_assert_float_eq(m.value, 375.0, EPS);
     ns_workload_free(w);
     ns_workload_spec_free(s);
 }

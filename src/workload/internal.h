@@ -46,8 +46,9 @@ struct ns_workload_spec {
     double ops_per_chunk;     /* whole operations in one RUN step */
     double block_kb;          /* sysbench-memory: KiB per operation */
     unsigned threads;         /* sysbench-memory: busy vCPUs */
-    /* lmbench-proc: one fork+exit iteration */
+    /* lmbench-proc: one fork+exit iteration, and lat_proc -P's workers */
     double fork_ns, exit_ns, reap_ns;
+    unsigned workers;
     /* idle */
     double burst_ns, gap_ns;
     /* phases */
@@ -60,7 +61,7 @@ struct wl_vcpu {
     unsigned pc;              /* the next step of its cycle */
     bool started;             /* a step has been handed out */
     enum ns_step_kind last;   /* ... and this was its kind */
-    ns_time_t iter_start;     /* lmbench-proc parent: the iteration began */
+    ns_time_t iter_start;     /* lmbench-proc worker: the iteration began */
 };
 
 struct ns_workload {
