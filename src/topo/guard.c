@@ -222,9 +222,10 @@ static void become_trial_child(void)
 
 static void trial_child(int out, const char *spec, const char *xml, size_t len)
 {
-    struct trial t = {0, 0, 0};
+    struct trial t;
     hwloc_topology_t h;
 
+    memset(&t, 0, sizeof(t));   /* its padding too: the whole struct goes down the pipe */
     become_trial_child();
     if (hwloc_topology_init(&h) == 0) {
         int set = xml ? hwloc_topology_set_xmlbuffer(h, xml, (int)len + 1)
@@ -232,8 +233,9 @@ static void trial_child(int out, const char *spec, const char *xml, size_t len)
         if (set == 0 && hwloc_topology_load(h) == 0) {
             int pus = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_PU);
             int nodes = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_NUMANODE);
-            t = (struct trial){1, pus > 0 ? (unsigned long)pus : 0,
-                               nodes > 0 ? (unsigned long)nodes : 0};
+            t.loaded = 1;
+            t.pus = pus > 0 ? (unsigned long)pus : 0;
+            t.nodes = nodes > 0 ? (unsigned long)nodes : 0;
         }
     }
     /* No destroy, no exit handlers: the process ends here. */
