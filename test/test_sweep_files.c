@@ -339,14 +339,16 @@ static int mpi_experiment(const char *mpi, const char *dir, const char *out, con
         setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
         setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
         execlp("mpirun", "mpirun", "--oversubscribe", "-np", "3", mpi, "experiment", "tiny",
-               "--scenarios", dir, "--out", out, "--duration", "20ms", "--warmup", "0", NULL);
+               "--scenarios", dir, "--out", out, "--duration", "20ms", "--warmup", "0",
+               "--vary", "remote_ratio", NULL);
         _exit(127);
     }
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* `experiment NAME --scenarios DIR` runs DIR/NAME.cfg; 3 ranks write what local workers do. */
+/* `experiment NAME --scenarios DIR` runs DIR/NAME.cfg; 3 ranks write what local workers do,
+ * --vary's reruns and sensitivity tables included (several batches in one MPI job). */
 Test(sweep_files, an_experiment_over_mpi_writes_what_a_local_one_writes)
 {
     const char *mpi = getenv("NUMASCHED_MPI");
@@ -358,9 +360,10 @@ Test(sweep_files, an_experiment_over_mpi_writes_what_a_local_one_writes)
     struct outcome r = cli(dir, (const char *[]){"experiment", "tiny", "--scenarios", dir,
                                                  "--out", local, "--duration", "20ms",
                                                  "--warmup", "0", "--jobs", "2", "--quiet",
-                                                 NULL});
+                                                 "--vary", "remote_ratio", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(exists(local, "compare.csv"));
+    cr_assert(exists(local, "sensitivity.md"));
     int status = mpi_experiment(mpi, dir, ranks, errfile);
     char *err = slurp(errfile, NULL);
     cr_assert_eq(status, 0, "%s", err);

@@ -141,6 +141,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "numasched-dispatch-bench: %s\n", err.msg);
         return 1;
     }
+#ifdef NUMASCHED_MPI
+    MPI_Finalize();             /* the runner ends MPI only if it started it */
+#endif
     if (elapsed >= 0)
         printf("%zu empty jobs through the %s runner: %.3f s, %.1f us per job\n", n,
                RUNNER.name, elapsed, elapsed * 1e6 / (double)(n ? n : 1));

@@ -64,6 +64,10 @@ struct ns_batch {
 struct ns_runner {
     const char *name;
     int (*run)(const struct ns_batch *b, struct ns_err *err);
+    /* True in the process that calls the batches' finish and so writes what
+     * comes after them (MPI's rank 0; the local runner's only process): a
+     * command that runs several batches writes its own summary only there. */
+    bool (*leads)(void);
 };
 
 extern const struct ns_runner ns_runner_local;

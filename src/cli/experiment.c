@@ -289,10 +289,6 @@ static int check_vary(const struct exp_args *a, const char *name, const char *fi
     if (!published)
         return cli_misuse("experiment", "--vary compares with published measurements, and "
                           "%s has none", name);
-    /* The MPI runner starts and ends MPI once per batch: one batch per command. */
-    if (CLI_RUNNER.run != ns_runner_local.run)
-        return cli_misuse("experiment", "--vary runs the experiment again and again: run it "
-                          "with build/numasched, not over MPI ranks");
     return CLI_OK;
 }
 

@@ -340,20 +340,45 @@ static int lead(const struct ns_batch *b, int ranks, struct ns_err *err)
 }
 
 /*
- * MPI errors return instead of aborting, so that rank 0 can name the runs a
- * lost rank took with it. MPI is started (unless the program did, as the
- * dispatch benchmark does) and ended here: numasched itself never needs it
- * elsewhere.
+ * MPI is started by the first batch (unless the program did, as the
+ * dispatch benchmark does) and ended when the process exits, so that a
+ * command can run several batches (an experiment and its --vary reruns),
+ * every rank taking part in each in the same order. After a failure it is
+ * not ended: the rank exits non-zero without waiting for the others, and
+ * mpirun ends the job.
  */
-static int run_mpi(const struct ns_batch *b, struct ns_err *err)
-{
-    int rank, ranks, rc;
+static bool mpi_failed;
 
-    int started;
+static void end_mpi(void)
+{
+    int ended;
+
+    MPI_Finalized(&ended);
+    if (!mpi_failed && !ended)
+        MPI_Finalize();
+}
+
+static bool mpi_leads(void)
+{
+    int started, rank = 0;
 
     MPI_Initialized(&started);
-    if (!started)
+    if (started)
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    return rank == 0;
+}
+
+/* MPI errors return instead of aborting, so that rank 0 can name the runs a
+ * lost rank took with it. */
+static int run_mpi(const struct ns_batch *b, struct ns_err *err)
+{
+    int rank, ranks, rc, started;
+
+    MPI_Initialized(&started);
+    if (!started) {
         MPI_Init(NULL, NULL);
+        atexit(end_mpi);
+    }
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
@@ -368,9 +393,9 @@ static int run_mpi(const struct ns_batch *b, struct ns_err *err)
         if (rc < 0)
             ns_err_set(err, NULL, 0, NULL, "rank %d lost rank 0", rank);
     }
-    if (rc == 0)
-        MPI_Finalize();
+    if (rc != 0)
+        mpi_failed = true;
     return rc;
 }
 
-const struct ns_runner ns_runner_mpi = {"mpi", run_mpi};
+const struct ns_runner ns_runner_mpi = {"mpi", run_mpi, mpi_leads};

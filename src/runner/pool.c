@@ -394,4 +394,9 @@ static int run_local(const struct ns_batch *b, struct ns_err *err)
     return stop_signal ? (int)stop_signal : rc;
 }
 
-const struct ns_runner ns_runner_local = {"local", run_local};
+static bool local_leads(void)
+{
+    return true;
+}
+
+const struct ns_runner ns_runner_local = {"local", run_local, local_leads};

@@ -27,14 +27,15 @@ static int rerun(const char *path, const struct ns_sweep_opts *o, const char *na
     struct ns_sweep_opts sub = *o;
     struct ns_param_value *p = ns_xcalloc(o->nr_params + 1, sizeof(*p));
 
-    memcpy(p, o->params, o->nr_params * sizeof(*p));
+    if (o->nr_params > 0)       /* params is NULL without --set */
+        memcpy(p, o->params, o->nr_params * sizeof(*p));
     p[o->nr_params] = (struct ns_param_value){name, value};
     sub.params = p;
     sub.nr_params = o->nr_params + 1;
     sub.out = out;
     sub.quiet = true;
     sub.html = NULL;
-    if (!o->quiet)
+    if (!o->quiet && runner->leads())
         fprintf(stderr, "%s: again with %s=%s, into %s\n", path, name, value, out);
     int rc = ns_sweep_run(path, &sub, runner, err);
     free(p);
@@ -89,7 +90,8 @@ int ns_experiment_vary(const char *path, const struct ns_sweep_opts *o,
         }
         sv[i] = (struct ns_exp_vary){v[i].name, v[i].lo, v[i].hi, dir[2 * i], dir[2 * i + 1]};
     }
-    if (rc == 0)
+    /* Every rank ran the reruns; rank 0 wrote their tables, and it alone reads them. */
+    if (rc == 0 && runner->leads())
         rc = write_sensitivity(out, sv, n, o->quiet, err);
     for (size_t i = 0; i < 2 * n; i++)
         free(dir[i]);
