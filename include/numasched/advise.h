@@ -1,7 +1,8 @@
 /*
  * advise: `numasched advise SCENARIO`, the operator's question answered.
  * Given a host and a set of domain files, run every candidate (each
- * placement policy with each scheduler numasched has) with several seeds
+ * placement policy, and a cpupool per node where the host has several,
+ * with each scheduler numasched has that Xen has too) with several seeds
  * through a runner, rank the candidates by the guests' metric with 95%
  * confidence intervals, and say how to apply the winner: xl.cfg lines,
  * xl commands, a libvirt domain XML fragment, and a rewritten scenario
@@ -24,9 +25,6 @@ struct ns_advise_opts {
     const char *workload;           /* for guests whose file names none (NULL: "cpu") */
     const char *html;               /* a self-contained HTML page of it all (NULL: none) */
 };
-
-/* The placement policies advise tries, NULL-terminated ("none", "pin", "numa"). */
-const char *const *ns_advise_policies(void);
 
 /*
  * Run the candidates of @scenario through @runner and print the ranking and

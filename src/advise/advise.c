@@ -54,7 +54,6 @@ static const char *const policies[] = {"none", "pin", "numa", NULL};
 #define NR_POLICIES 3
 static const char split_policy[] = "split";
 
-const char *const *ns_advise_policies(void) { return policies; }
 
 struct cand {
     const char *policy, *sched;

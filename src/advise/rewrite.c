@@ -7,8 +7,8 @@
  * a reader.
  *
  * Domain files get the winner's affinity (settings.c's xl lines) and, where
- * placement set one, the node affinity, under numasched's own key: Xen
- * 4.3-4.4 set it through libxl's placement and xl has no key for it. The
+ * placement set one, the node affinity, under numasched's own key: libxl's
+ * placement sets it (from Xen 4.3) and xl has no key for it. The
  * scenario gets the winner's scheduler and the copies' names, and its
  * cpupools: `cpupool_numa_split = 1` when they are xl's split, else one
  * xlcpupool.cfg file per pool beyond Pool-0 (settings.c writes them as the
@@ -103,8 +103,8 @@ static int rewrite_domain(const struct ns_sim_spec *s, size_t idx, const char *w
         ns_advise_xl_lines(s, idx, o.f);
         if (!ns_mask_empty(&d->node_affinity)) {
             char *n = ns_mask_format(&d->node_affinity);
-            fprintf(o.f, "node_affinity = \"%s\"   # set by libxl's placement in Xen 4.3-4.4\n",
-                    n);
+            fprintf(o.f, "node_affinity = \"%s\"   # set by libxl's placement; xl has no key "
+                    "for it\n", n);
             free(n);
         }
         if (!had_workload && workload)
