@@ -59,6 +59,40 @@ char *slurp(const char *path, size_t *len)
     return s;
 }
 
+int mpirun_start(const char *mpi, const char *const *args, const char *errfile)
+{
+    size_t n = 0;
+
+    while (args[n])
+        n++;
+    const char **argv = ns_xcalloc(n + 6, sizeof(char *));
+    memcpy(argv, (const char *[]){"mpirun", "--oversubscribe", "-np", "3", mpi},
+           5 * sizeof(char *));
+    memcpy(argv + 5, args, (n + 1) * sizeof(char *));
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(open("/dev/null", O_WRONLY), 1);
+        dup2(e, 2);
+        /* Open MPI refuses root unless told twice; CI runs as root. */
+        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+        execvp("mpirun", (char *const *)argv);
+        _exit(127);
+    }
+    free(argv);
+    return pid;
+}
+
+int mpirun_wait(int pid)
+{
+    int st;
+
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 bool exists(const char *dir, const char *name)
 {
     char *p = ns_path_join(dir, name);

@@ -18,6 +18,12 @@ void write_file(const char *dir, const char *name, const char *text);
 /* The whole file, NUL-terminated (its length in @len, which may be NULL);
  * NULL if it cannot be opened. */
 char *slurp(const char *path, size_t *len);
+/* `mpirun --oversubscribe -np 3 MPI ARGS...` (NULL-terminated), started: its
+ * pid; stdout to /dev/null, stderr into @errfile. mpirun_wait: its exit
+ * status (128 + signal if killed). */
+int mpirun_start(const char *mpi, const char *const *args, const char *errfile);
+int mpirun_wait(int pid);
+
 /* Whether DIR/NAME exists. */
 bool exists(const char *dir, const char *name);
 /* The entries of @dir that do not start with a dot; -1 if it does not exist. */

@@ -303,42 +303,15 @@ Test(sweep_cli, resumes_only_what_is_missing)
 
 /* ---- under MPI -------------------------------------------------------------------------------- */
 
-/* mpirun -np 3 $NUMASCHED_MPI sweep PATH --out DIR/OUT ..., started: its pid, its
- * stderr into @errfile. */
+/* mpirun ... $NUMASCHED_MPI sweep PATH --out DIR/OUT ..., started: its pid. */
 static pid_t mpi_start(const char *mpi, const char *dir, const char *path, const char *out_name,
                        const char *duration, const char *errfile)
 {
     char *out = ns_path_join(dir, out_name);
-    pid_t pid = fork();
-
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(open("/dev/null", O_WRONLY), 1);
-        dup2(e, 2);
-        /* Open MPI refuses root unless told twice; CI runs as root. */
-        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-        execlp("mpirun", "mpirun", "--oversubscribe", "-np", "3", mpi, "sweep", path, "--out",
-               out, "--duration", duration, "--warmup", "0", NULL);
-        _exit(127);
-    }
+    pid_t pid = mpirun_start(mpi, (const char *[]){"sweep", path, "--out", out, "--duration",
+                                                   duration, "--warmup", "0", NULL}, errfile);
     free(out);
     return pid;
-}
-
-static int exit_status(int st)
-{
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int mpi_sweep(const char *mpi, const char *dir, const char *path, const char *errfile)
-{
-    pid_t pid = mpi_start(mpi, dir, path, "mpi", "20ms", errfile);
-    int st;
-
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    return exit_status(st);
 }
 
 /* The same sweep locally and over 3 ranks: every file of both folders alike. */
@@ -351,7 +324,7 @@ Test(sweep_mpi, three_ranks_write_what_a_local_run_writes)
     char *dir = tmpdir(), *path = sweep_file(dir, small), *errfile = ns_path_join(dir, "mpi.err");
     struct outcome r = sweep(dir, path, "2");
     cr_assert_eq(r.status, 0, "%s", r.err);
-    int status = mpi_sweep(mpi, dir, path, errfile);
+    int status = mpirun_wait(mpi_start(mpi, dir, path, "mpi", "20ms", errfile));
     char *err = slurp(errfile, NULL);
     cr_assert_eq(status, 0, "%s", err);
 
@@ -489,13 +462,12 @@ Test(sweep_mpi, a_killed_rank_is_named_and_only_its_runs_rerun, .timeout = 600)
 
     char *dir = tmpdir(), *path = sweep_file(dir, twelve_runs);
     char *errfile = ns_path_join(dir, "mpi.err"), *out = ns_path_join(dir, "mpi");
-    int st;
 
     pid_t pid = mpi_start(mpi, dir, path, "mpi", "120s", errfile);
     kill_rank_after_first_run(pid, out);
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    int status = mpirun_wait(pid);
     char *err = slurp(errfile, NULL);
-    cr_assert_neq(exit_status(st), 0, "%s", err);
+    cr_assert_neq(status, 0, "%s", err);
     check_named(err, out);
 
     int before = runs_done(out);
@@ -509,11 +481,10 @@ Test(sweep_mpi, a_killed_rank_is_named_and_only_its_runs_rerun, .timeout = 600)
                 kept[p - 1][k - 1] = inode(out, name);
             }
 
-    pid = mpi_start(mpi, dir, path, "mpi", "120s", errfile);
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    status = mpirun_wait(mpi_start(mpi, dir, path, "mpi", "120s", errfile));
     free(err);
     err = slurp(errfile, NULL);
-    cr_assert_eq(exit_status(st), 0, "%s", err);
+    cr_assert_eq(status, 0, "%s", err);
     cr_assert_eq(runs_done(out), KILL_POINTS * KILL_SEEDS);
     for (int p = 1; p <= KILL_POINTS; p++)
         for (int k = 1; k <= KILL_SEEDS; k++) {
@@ -522,9 +493,7 @@ Test(sweep_mpi, a_killed_rank_is_named_and_only_its_runs_rerun, .timeout = 600)
                 cr_assert_eq(inode(out, name), kept[p - 1][k - 1], "%s was run again", name);
         }
 
-    pid = mpi_start(mpi, dir, path, "whole", "120s", errfile);
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    cr_assert_eq(exit_status(st), 0);
+    cr_assert_eq(mpirun_wait(mpi_start(mpi, dir, path, "whole", "120s", errfile)), 0);
     char cmd[1024];
     snprintf(cmd, sizeof(cmd), "diff -r '%s/whole' '%s/mpi' >&2", dir, dir);
     cr_assert_eq(system(cmd), 0, "the resumed sweep's files differ from an uninterrupted one's");

@@ -327,24 +327,11 @@ Test(sweep_files, a_cell_that_is_not_its_scenario_is_refused)
 
 static int mpi_experiment(const char *mpi, const char *dir, const char *out, const char *errfile)
 {
-    pid_t pid = fork();
-    int st;
-
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(open("/dev/null", O_WRONLY), 1);
-        dup2(e, 2);
-        /* Open MPI refuses root unless told twice; CI runs as root. */
-        setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-        setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-        execlp("mpirun", "mpirun", "--oversubscribe", "-np", "3", mpi, "experiment", "tiny",
-               "--scenarios", dir, "--out", out, "--duration", "20ms", "--warmup", "0",
-               "--vary", "remote_ratio", NULL);
-        _exit(127);
-    }
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return mpirun_wait(mpirun_start(mpi, (const char *[]){"experiment", "tiny", "--scenarios",
+                                                          dir, "--out", out, "--duration",
+                                                          "20ms", "--warmup", "0", "--vary",
+                                                          "remote_ratio", NULL},
+                                    errfile));
 }
 
 /* `experiment NAME --scenarios DIR` runs DIR/NAME.cfg; 3 ranks write what local workers do,
