@@ -18,7 +18,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -49,9 +48,10 @@ struct pool {
 /* ---- signals -------------------------------------------------------------------------- */
 
 /*
- * The parent keeps SIGCHLD and the stop signals blocked and waits for them in
- * sigsuspend, so a signal can never slip in between "is anything pending?" and
- * the wait (the classic race of waitpid + a flag).
+ * The parent keeps SIGCHLD and the stop signals blocked and unblocks them
+ * only inside ppoll, atomically with the wait, so a signal can never slip in
+ * between "is anything pending?" and the wait (the classic race of a flag
+ * checked before a blocking call).
  */
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
 static volatile sig_atomic_t stop_signal;
@@ -293,8 +293,7 @@ static void collect(struct pool *pl, struct runner_worker *w, bool *failed, stru
 
 /*
  * Wait for any worker's pipe, with @mask letting SIGCHLD and the stop
- * signals in for the wait alone (ppoll, as sigsuspend did for a fork per
- * job), then collect from every pipe that is ready.
+ * signals in for the wait alone, then collect from every pipe that is ready.
  */
 static void wait_workers(struct pool *pl, const sigset_t *mask, bool *failed,
                          struct ns_err *err)
