@@ -101,7 +101,7 @@ void ns_runner_release_stops(void);
 struct ns_sweep_opts {
     const char *out;                /* DIR; NULL: the sweep file's name without .cfg */
     const char *command;            /* leads messages: "numasched experiment"; NULL: sweep */
-    const char *html;               /* with relations: the tables as an HTML page too */
+    const char *html;               /* the tables as one HTML page too (NULL: none) */
     unsigned jobs;                  /* 0: one per online CPU */
     unsigned seeds;                 /* 0: the file's seeds; N: seeds 1..N */
     bool has_duration, has_warmup, quiet;

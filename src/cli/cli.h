@@ -84,7 +84,5 @@ void cli_traces_abort(struct cli_traces *t);
 struct ns_results;
 int cli_html_run(const struct ns_results *r, const char *scenario, const char *path,
                  struct ns_err *err);
-/* `sweep --html FILE`: the page of the sweep @file, whose results are in @dir. */
-int cli_html_sweep(const char *file, const char *dir, const char *page, struct ns_err *err);
 
 #endif

@@ -31,38 +31,19 @@ static const char sweep_help[] =
     "  --quiet             no progress line, no table on stdout\n"
     "  --help              this text\n";
 
-/* Where the runner writes without --out: FILE's name without .cfg, in the
- * current folder (docs/sweeps.md). */
-static char *default_out(const char *file)
-{
-    const char *slash = strrchr(file, '/'), *b = slash ? slash + 1 : file;
-    size_t n = strlen(b);
-
-    if (n > 4 && strcmp(b + n - 4, ".cfg") == 0)
-        n -= 4;
-    return strndup(b, n);
-}
-
 static void help(FILE *out)
 {
     fputs(sweep_help, out);
 }
 
-/* The runner's options, and the page the command writes after it. */
-struct sweep_cli {
-    struct ns_sweep_opts o;
-    const char *html;
-};
-
 static int option(void *ctx, int c, const char *val)
 {
-    struct sweep_cli *sc = ctx;
-    struct ns_sweep_opts *o = &sc->o;
+    struct ns_sweep_opts *o = ctx;
     const char *cmd = "sweep";
 
     switch (c) {
     case 'o': o->out = val; return CLI_OK;
-    case 'H': sc->html = val; return CLI_OK;
+    case 'H': o->html = val; return CLI_OK;
     case 'q': o->quiet = true; return CLI_OK;
     case 'j': return cli_opt_count(cmd, "--jobs", val, 1, 1024, &o->jobs);
     case 'd':
@@ -87,21 +68,15 @@ int cli_sweep(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     static const struct cli_args args = {"sweep", opts, option, help, "a sweep FILE"};
-    struct sweep_cli sc = {0};
+    struct ns_sweep_opts o = {0};
     const char *file;
     struct ns_err err;
 
-    int rc = cli_parse(&args, argc, argv, &sc, &file);
+    int rc = cli_parse(&args, argc, argv, &o, &file);
     if (rc != CLI_OK)
         return rc == CLI_HELP ? CLI_OK : rc;
 
-    sc.o.html = sc.html;        /* a sweep with relations: the runner writes it */
-    rc = ns_sweep_run(file, &sc.o, &CLI_RUNNER, &err);
-    if (rc == 0 && sc.html) {
-        char *dir = sc.o.out ? NULL : default_out(file);
-        rc = cli_html_sweep(file, sc.o.out ? sc.o.out : dir, sc.html, &err);
-        free(dir);
-    }
+    rc = ns_sweep_run(file, &o, &CLI_RUNNER, &err);
     if (rc > 0) {
         fprintf(stderr, "numasched sweep: stopped by signal %d (%s); complete runs are kept, "
                 "the same command resumes\n", rc, strsignal(rc));

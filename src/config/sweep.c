@@ -413,7 +413,7 @@ static int check_point_names(struct reader *r, struct ns_sweep *s)
 {
     size_t n = ns_sweep_nr_points(s), *order = ns_xcalloc(n, sizeof(size_t));
     char **name = ns_xcalloc(n, sizeof(char *));
-    bool used[s->nr_axes];
+    bool used[s->nr_axes ? s->nr_axes : 1];  /* marked, not read: names may use any axis */
     int rc = check_placeholders(r, "point_name", s->point_name, false, used);
 
     for (size_t p = 0; p < n; p++) {

@@ -502,6 +502,62 @@ static int collect(const struct sweep *sw, struct ns_exp_run *run, struct ns_err
     return 0;
 }
 
+/* A stream into a string, *@text (*@len bytes) once it is closed. */
+static FILE *text_stream(char **text, size_t *len)
+{
+    FILE *f = open_memstream(text, len);
+
+    if (!f)
+        abort();
+    return f;
+}
+
+/*
+ * --html: summary.md as a table, every plot, and a link to every run in
+ * point and seed order; made from the tables just written, so the page
+ * shows nothing the folder does not hold.
+ */
+static int write_sweep_html(const struct sweep *sw, const struct ns_sweep_table *t,
+                            struct ns_err *err)
+{
+    char *title = xasprintf("%s %s", sw->o.command, sw->s.file), *text;
+    size_t len;
+    struct ns_html *h = ns_html_new(title);
+    FILE *f = text_stream(&text, &len);
+
+    ns_sweep_emit_summary(t, f);
+    fclose(f);
+    ns_html_heading(h, "Summary");
+    ns_html_md_table(h, text);
+    free(text);
+    for (size_t m = 0; ns_sweep_metric_name(m); m++) {
+        f = text_stream(&text, &len);
+        ns_sweep_emit_svg(t, m, f);
+        fclose(f);
+        ns_html_heading(h, ns_sweep_metric_name(m));
+        ns_html_svg(h, text);
+        free(text);
+    }
+    ns_html_heading(h, "Runs");
+    for (size_t p = 0; p < sw->nr_points; p++) {
+        for (size_t k = 0; k < sw->s.nr_seeds; k++) {
+            char *dir = run_dir(sw, p, k), *file = ns_path_join(dir, "results.json");
+            char *href = ns_html_href(sw->o.html, file);
+            char *label = xasprintf("%s seed %llu", sw->point[p].name,
+                                    (unsigned long long)sw->s.seed[k]);
+            ns_html_link(h, href, label);
+            free(label);
+            free(href);
+            free(file);
+            free(dir);
+        }
+    }
+    int rc = ns_html_write(h, sw->o.html, err);
+    ns_html_free(h);
+    free(title);
+    return rc;
+}
+
 static int finish_sweep(const struct sweep *sw, struct ns_err *err)
 {
     size_t nr_axes = sw->s.nr_axes;
@@ -519,6 +575,8 @@ static int finish_sweep(const struct sweep *sw, struct ns_err *err)
     int rc = collect(sw, run, err);
     if (rc == 0)
         rc = ns_sweep_write(&t, sw->o.out, err);
+    if (rc == 0 && sw->o.html)
+        rc = write_sweep_html(sw, &t, err);
     if (rc == 0 && !sw->o.quiet) {
         ns_sweep_emit_summary(&t, stdout);
         fflush(stdout);
@@ -566,12 +624,10 @@ static void cells_table_free(struct ns_exp_table *t)
 /* What @emit writes, as a string. */
 static char *emitted(void (*emit)(const struct ns_exp_table *, FILE *), const struct ns_exp_table *t)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
+    char *text;
+    size_t len;
+    FILE *f = text_stream(&text, &len);
 
-    if (!f)
-        abort();
     emit(t, f);
     fclose(f);
     return text;

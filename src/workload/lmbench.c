@@ -59,8 +59,10 @@ static int proc_parse(struct ns_workload_spec *s, const struct ns_params *p, str
  */
 static enum proc_role proc_role(const struct ns_workload *w, unsigned vcpu)
 {
-    unsigned workers = w->spec->workers, vcpus = w->nr_vcpus;
-    unsigned pairs = workers < vcpus ? workers < vcpus - workers ? workers : vcpus - workers : 0;
+    unsigned workers = w->spec->workers, vcpus = w->nr_vcpus, pairs = 0;
+
+    if (workers < vcpus)        /* a pair needs a vCPU no other worker needs */
+        pairs = workers < vcpus - workers ? workers : vcpus - workers;
 
     if (vcpu < 2 * pairs)
         return vcpu % 2 ? ROLE_CHILD : ROLE_PARENT;
