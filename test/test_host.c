@@ -445,9 +445,67 @@ Test(host, changed_set)
     cr_assert_eq(drain(f.h, seen, 16), 2);
     cr_assert(seen[0] && seen[1]);
 
-    /* a refresh without contention changes nothing */
+    /* pCPU 4 made core 2 the third active core of socket 0, which lowers
+     * the turbo clock: 4, and 0 and 1 re-rated since, run at it already;
+     * 2 sees it at the next sample, and only then */
     ns_host_refresh(f.h, NS_MS);
+    cr_assert_eq(drain(f.h, seen, 16), 1);
+    cr_assert(seen[2]);
+    ns_host_refresh(f.h, 2 * NS_MS);
     cr_assert_eq(drain(f.h, seen, 16), 0);
+    teardown(&f);
+}
+
+/*
+ * Turbo on the E5620: 2.40 GHz plus two 133.33 MHz bins with one or two
+ * active cores on the socket, one bin with three or four. Nominal speed is
+ * that of a lone core (2666.67 MHz), so three or four active cores run the
+ * compute part at 2533.33 / 2666.67 = 0.95.
+ */
+Test(host, turbo_follows_the_active_cores_of_the_socket)
+{
+    struct fixture f;
+    struct ns_mem_profile compute = quiet(0.0, 0.65), mixed = quiet(0.35, 0.65);
+
+    setup(&f, westmere());
+    unsigned d = add_dom(f.h, 1000, 1000);
+    ns_host_occupy(f.h, 0, d, &compute);
+    cr_assert_float_eq(ns_host_rate(f.h, 0), 1.0, EPS);
+    ns_host_occupy(f.h, 1, d, &compute);             /* same core: still one active */
+    cr_assert_float_eq(ns_host_rate(f.h, 1), 0.65, EPS);
+    ns_host_occupy(f.h, 2, d, &compute);             /* two active: top bin kept */
+    cr_assert_float_eq(ns_host_rate(f.h, 2), 1.0, EPS);
+    ns_host_occupy(f.h, 4, d, &compute);             /* three: one bin */
+    cr_assert_float_eq(ns_host_rate(f.h, 4), 0.95, EPS);
+    cr_assert_float_eq(ns_host_rate(f.h, 2), 1.0, EPS);  /* until the next sample */
+    ns_host_refresh(f.h, NS_MS);
+    cr_assert_float_eq(ns_host_rate(f.h, 2), 0.95, EPS);
+    cr_assert_float_eq(ns_host_rate(f.h, 0), 0.65 * 0.95, EPS);
+
+    /* the other socket has its own budget; the stall part is not clocked:
+     * 1 / (0.65 / 0.95 + 0.35) with four active cores */
+    ns_host_occupy(f.h, 8, d, &compute);
+    cr_assert_float_eq(ns_host_rate(f.h, 8), 1.0, EPS);
+    ns_host_occupy(f.h, 6, d, &mixed);
+    cr_assert_float_eq(ns_host_rate(f.h, 6), 1.0 / (0.65 / 0.95 + 0.35 * 1.325), EPS);
+    teardown(&f);
+}
+
+Test(host, turbo_off_keeps_the_base_clock)
+{
+    struct fixture f;
+    struct ns_mem_profile compute = quiet(0.0, 0.65);
+
+    f.t = westmere();
+    ns_host_params_default(&f.p);
+    f.p.turbo_bin_mhz = 0;
+    f.h = ns_host_create(f.t, &f.p);
+    unsigned d = add_dom(f.h, 1000, 0);
+    for (unsigned cpu = 0; cpu < 8; cpu += 2)
+        ns_host_occupy(f.h, cpu, d, &compute);
+    ns_host_refresh(f.h, NS_MS);
+    for (unsigned cpu = 0; cpu < 8; cpu += 2)
+        cr_assert_float_eq(ns_host_rate(f.h, cpu), 1.0, EPS);
     teardown(&f);
 }
 

@@ -47,6 +47,15 @@ struct ns_host_params {
     ns_time_t contention_period_ns;
     double hitm_socket_ns;        /* a Modified line from another core of the socket */
     double hitm_remote_ns;        /* ... from another socket */
+    /*
+     * Turbo: a core runs at base_mhz + turbo_bin_mhz x bins, where bins is
+     * turbo_bins[a - 1] for a active cores on its socket (the last entry
+     * for more). turbo_bin_mhz = 0 switches turbo off.
+     */
+    double base_mhz;
+    double turbo_bin_mhz;
+    const unsigned *turbo_bins;   /* static storage, never freed */
+    unsigned nr_turbo_bins;
 };
 
 void ns_host_params_default(struct ns_host_params *p);

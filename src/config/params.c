@@ -45,6 +45,7 @@ static const struct param params[] = {
     {"ipi_us", MICROS, HOST(ipi_ns), 2, 10},
     {"hitm_socket_ns", PLAIN, HOST(hitm_socket_ns), 65 / 2.4, 75 / 2.4},
     {"hitm_remote_ns", PLAIN, HOST(hitm_remote_ns), 100 / 2.4, 300 / 2.4},
+    {"turbo_bin_mhz", PLAIN, HOST(turbo_bin_mhz), 0, 0},
     {"create_gap", SECONDS, SIZE_MAX, 1, 2.5},
     {"dom0_memory", DOM0_MEMORY, SIZE_MAX, 0, 0},
 };

@@ -8,9 +8,10 @@
  *
  *  - Local factors depend only on the pCPU and its SMT siblings (S), or on
  *    counters that occupy/vacate keep in O(1): the busy vCPUs per socket
- *    and per domain and socket, which give the LLC share. Occupying or
- *    vacating a pCPU re-rates that pCPU and its siblings at once; the other
- *    pCPUs of the socket see their new LLC share at the next refresh.
+ *    and per domain and socket, which give the LLC share, and the active
+ *    cores per socket, which give the turbo clock. Occupying or vacating a
+ *    pCPU re-rates that pCPU and its siblings at once; the other pCPUs of
+ *    the socket see their new LLC share and clock at the next refresh.
  *
  *  - Contention factors depend on everything that runs: C(u) of each memory
  *    controller and Q(u) of each inter-node link. They are sampled by
@@ -35,6 +36,13 @@
  */
 #define RATE_EPSILON 1e-9
 
+/*
+ * The E5620's turbo bins above its 2.40 GHz base, by active cores on the
+ * socket: two bins (2.67 GHz) with one or two, one bin (2.53 GHz) with
+ * three or four (Intel ARK: 2.66 GHz max turbo; docs/model.md).
+ */
+static const unsigned e5620_turbo_bins[] = {2, 2, 1, 1};
+
 void ns_host_params_default(struct ns_host_params *p)
 {
     *p = (struct ns_host_params){
@@ -57,6 +65,10 @@ void ns_host_params_default(struct ns_host_params *p)
          * socket; 100-300 cycles from the other socket, the middle taken. */
         .hitm_socket_ns = 75.0 / 2.4,
         .hitm_remote_ns = 200.0 / 2.4,
+        .base_mhz = 2400.0,
+        .turbo_bin_mhz = 400.0 / 3.0,
+        .turbo_bins = e5620_turbo_bins,
+        .nr_turbo_bins = sizeof(e5620_turbo_bins) / sizeof(e5620_turbo_bins[0]),
     };
 }
 
@@ -132,6 +144,7 @@ struct ns_host *ns_host_create(const struct ns_topo *t, const struct ns_host_par
     h->busy_list = ns_xcalloc(t->nr_pcpus, sizeof(*h->busy_list));
     h->core_busy = ns_xcalloc(t->nr_cores, sizeof(*h->core_busy));
     h->socket_busy = ns_xcalloc(t->nr_sockets, sizeof(*h->socket_busy));
+    h->socket_active = ns_xcalloc(t->nr_sockets, sizeof(*h->socket_active));
     h->changed = ns_xcalloc(t->nr_pcpus, sizeof(*h->changed));
     h->is_changed = ns_xcalloc(t->nr_pcpus, sizeof(*h->is_changed));
 
@@ -168,6 +181,7 @@ void ns_host_free(struct ns_host *h)
     free(h->busy_list);
     free(h->core_busy);
     free(h->socket_busy);
+    free(h->socket_active);
     free(h->changed);
     free(h->is_changed);
     free(h->node_gbs);
@@ -289,13 +303,42 @@ static double llc_factor(const struct ns_host *h, unsigned cpu)
     return k > h->p.llc_k_max ? h->p.llc_k_max : k;
 }
 
+/*
+ * Turbo: the cores of a socket share a power budget, so the more of them
+ * are active, the slower each may clock (Xen's cpufreq enables turbo by
+ * default, and its ondemand governor asks for it on a busy pCPU). Nominal
+ * work is defined on an idle host, where a lone active core gets the top
+ * bin; more active cores lower the clock from there. A core is active
+ * while any of its threads runs a vCPU; an idle one is taken to sit in a
+ * deep C-state, as wake_idle_extra_ns already assumes. Only the compute
+ * part is clocked: memory latency is set by the uncore and the DRAM, whose
+ * clocks turbo leaves alone.
+ */
+static unsigned bins_at(const struct ns_host_params *p, unsigned active)
+{
+    unsigned last = p->nr_turbo_bins - 1;
+
+    return p->turbo_bins[active && active - 1 < last ? active - 1 : last];
+}
+
+static double turbo_factor(const struct ns_host *h, unsigned cpu)
+{
+    const struct ns_host_params *p = &h->p;
+    unsigned active = h->socket_active[h->topo->pcpu[cpu].socket];
+
+    if (p->turbo_bin_mhz <= 0.0 || !p->nr_turbo_bins)
+        return 1.0;
+    return (p->base_mhz + p->turbo_bin_mhz * bins_at(p, active)) /
+           (p->base_mhz + p->turbo_bin_mhz * bins_at(p, 1));
+}
+
 static double compute_rate(const struct ns_host *h, unsigned cpu)
 {
     const struct host_cpu *c = &h->cpu[cpu];
     const struct ns_mem_profile *mp = c->mp;
     unsigned core = h->topo->pcpu[cpu].core;
     unsigned node = h->topo->pcpu[cpu].node;
-    double s = h->core_busy[core] > 1 ? 1.0 / mp->smt_speed : 1.0;
+    double s = (h->core_busy[core] > 1 ? 1.0 / mp->smt_speed : 1.0) / turbo_factor(h, cpu);
     double m = memory_factor(h, c->dom, node) * llc_factor(h, cpu);
 
     return 1.0 / ((1.0 - mp->mem_stall) * s + mp->mem_stall * m + host_sharing_stall(h, cpu));
@@ -343,7 +386,8 @@ void ns_host_occupy(struct ns_host *h, unsigned cpu, unsigned dom, const struct 
     c->mp = mp;
     c->busy_slot = h->nr_busy;
     h->busy_list[h->nr_busy++] = cpu;
-    h->core_busy[tp->core]++;
+    if (h->core_busy[tp->core]++ == 0)
+        h->socket_active[tp->socket]++;
     h->socket_busy[tp->socket]++;
     h->dom[dom].busy[tp->socket]++;
     h->dom[dom].busy_all++;
@@ -363,7 +407,8 @@ void ns_host_vacate(struct ns_host *h, unsigned cpu)
     last = h->busy_list[--h->nr_busy];
     h->busy_list[c->busy_slot] = last;
     h->cpu[last].busy_slot = c->busy_slot;
-    h->core_busy[tp->core]--;
+    if (--h->core_busy[tp->core] == 0)
+        h->socket_active[tp->socket]--;
     h->socket_busy[tp->socket]--;
     h->dom[c->dom].busy[tp->socket]--;
     h->dom[c->dom].busy_all--;

@@ -52,6 +52,7 @@ struct ns_host {
     size_t nr_busy;
     unsigned *core_busy;             /* [nr_cores] busy threads per core */
     unsigned *socket_busy;           /* [nr_sockets] busy pCPUs per socket */
+    unsigned *socket_active;         /* [nr_sockets] cores with a busy thread */
     /* The threads of each core, flattened: core c owns
      * core_cpus[core_first[c] .. core_first[c + 1]). */
     unsigned *core_cpus, *core_first;
