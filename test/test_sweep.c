@@ -574,3 +574,42 @@ Test(sweep_cli, changed_settings_run_again)
     rm_rf(dir);
     free(dir);
 }
+
+/*
+ * A domain file edited in place between two commands: the point's runs
+ * were made from the old file, so the second command makes them again,
+ * with the new vCPU count, instead of keeping them.
+ */
+Test(sweep_cli, an_edited_domain_file_runs_again)
+{
+    char *dir = tmpdir(), *out = ns_path_join(dir, "out"), *sw = ns_path_join(dir, "s.cfg");
+    const char *argv[] = {"sweep", sw, "--out", out, "--duration", "20ms", "--warmup", "0",
+                          "--jobs", "1", "--quiet", NULL};
+
+    write_file(dir, "sc.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:2 pu:1\"\n"
+                              "domains = [ \"vm.cfg\" ]\n");
+    write_file(dir, "vm.cfg", "name = \"vm\"\nvcpus = 1\nmemory = 512\n");
+    write_file(dir, "s.cfg", "scenario = \"sc.cfg\"\nseeds = 1\n"
+                             "scenario_sched = [ \"credit\" ]\n");
+    struct outcome r = cli(dir, argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    outcome_free(&r);
+
+    write_file(dir, "vm.cfg", "name = \"vm\"\nvcpus = 2\nmemory = 512\n");
+    r = cli(dir, argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *run = ns_path_join(out, "runs/p1/seed-1/results.json"), *json = slurp(run, NULL);
+    cr_assert_not_null(json);
+    /* One runstate record per vCPU: two now, where the old run had one. */
+    size_t vcpus = 0;
+    for (const char *q = json; (q = strstr(q, "\"runstate_ns\"")); q++)
+        vcpus++;
+    cr_assert_eq(vcpus, 2, "%s", json);
+    free(json);
+    free(run);
+    outcome_free(&r);
+    free(sw);
+    free(out);
+    rm_rf(dir);
+    free(dir);
+}

@@ -85,6 +85,10 @@ struct ns_sim_spec {
     bool placement_off;            /* placement = "none": libxl never places */
     unsigned placement_version;    /* libxl semantics 402..422; 0: Pool-0's compat */
     unsigned placement_fixes;      /* NS_PLACE_FIX_* bits (numasched/place.h) */
+    /* What it was read from: ns_fnv1a over every file config/ read, in order,
+     * and the host as loaded, so a sweep can tell an edited file from its
+     * earlier runs. */
+    uint64_t inputs;
 };
 
 void ns_sim_spec_free(struct ns_sim_spec *s);

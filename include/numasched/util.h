@@ -117,6 +117,10 @@ struct ns_rng {
 void ns_rng_seed(struct ns_rng *r, uint64_t seed, uint64_t stream);
 /* Stream id for a named source: a stable hash of the parts. */
 uint64_t ns_rng_stream_id(const char *kind, uint64_t a, uint64_t b);
+/* FNV-1a: @h (NS_FNV_BASIS to start) with @n bytes of @p folded in. Stable
+ * across builds and machines, for ids and fingerprints, never for security. */
+#define NS_FNV_BASIS UINT64_C(0xcbf29ce484222325)
+uint64_t ns_fnv1a(uint64_t h, const void *p, size_t n);
 uint64_t ns_rng_u64(struct ns_rng *r);
 double ns_rng_uniform(struct ns_rng *r);                 /* [0, 1) */
 double ns_rng_exponential(struct ns_rng *r, double mean);

@@ -158,6 +158,13 @@ int cfg_open_set(struct cfg_file *f, const char *path, const struct ns_setting *
     return 0;
 }
 
+void cfg_fold_inputs(const struct cfg_file *f, uint64_t *inputs)
+{
+    /* The path too: the same text read as another file is another input. */
+    *inputs = ns_fnv1a(*inputs, f->path, strlen(f->path) + 1);
+    *inputs = ns_fnv1a(*inputs, f->text, strlen(f->text) + 1);
+}
+
 void cfg_close(struct cfg_file *f)
 {
     if (f->xlu)

@@ -399,6 +399,7 @@ int cfg_domain_load(const char *path, const struct cfg_domain_ctx *c,
 
     if (cfg_open_set(&f, path, c->set, c->nr_set, err))
         return -1;
+    cfg_fold_inputs(&f, c->inputs);
     d->file = ns_xstrdup(path);
 
     int rc = refuse_unmodelled(&f, err);

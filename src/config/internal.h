@@ -39,6 +39,9 @@ int cfg_open(struct cfg_file *f, const char *path, struct ns_err *err);
 int cfg_open_set(struct cfg_file *f, const char *path, const struct ns_setting *set,
                  size_t nr_set, struct ns_err *err);
 void cfg_close(struct cfg_file *f);
+/* Fold @f's text, settings included, into the fingerprint @inputs
+ * (ns_sim_spec.inputs). */
+void cfg_fold_inputs(const struct cfg_file *f, uint64_t *inputs);
 /* Where line @line of @f was written: the file itself, or a setting's origin. */
 void cfg_origin(const struct cfg_file *f, int line, const char **file, int *origin_line);
 
@@ -112,6 +115,7 @@ struct cfg_domain_ctx {
     size_t nr_set;
     unsigned number;                  /* > 0: the domain is named NAME-number */
     const char *workload;             /* a guest's default workload (NULL: "cpu") */
+    uint64_t *inputs;                 /* the fingerprint its file is folded into */
 };
 int cfg_domain_load(const char *path, const struct cfg_domain_ctx *ctx,
                     struct ns_domain_spec *d, struct ns_err *err);

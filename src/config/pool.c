@@ -209,6 +209,7 @@ static int load_pool_file(struct cfg_file *scn, const char *dir, const char *rel
     } else {
         rc = cfg_open(&f, path, err);
         if (rc == 0) {
+            cfg_fold_inputs(&f, &l->s->inputs);
             rc = pool_file(&f, l, err);
             cfg_close(&f);
         }

@@ -153,6 +153,23 @@ static int load_memory_per_node(const struct cfg_file *f, struct ns_topo *t,
     return 0;
 }
 
+/* The host as loaded, not its file: an XML export or "live" is an input too. */
+static void fold_host(const struct ns_topo *t, uint64_t *inputs)
+{
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&json, &len);
+
+    if (!f) {
+        fputs("numasched: out of memory\n", stderr);
+        abort();
+    }
+    ns_topo_print_json(t, f);
+    fclose(f);
+    *inputs = ns_fnv1a(*inputs, json, len);
+    free(json);
+}
+
 static int load_host(const struct cfg_file *f, const char *dir, struct ns_sim_spec *s,
                      struct ns_err *err)
 {
@@ -170,6 +187,7 @@ static int load_host(const struct cfg_file *f, const char *dir, struct ns_sim_sp
         return cfg_wrap(f, "host", err, &inner);
     if (load_distances(f, s->topo, err) || load_memory_per_node(f, s->topo, err))
         return -1;
+    fold_host(s->topo, &s->inputs);
     ns_host_params_default(&s->host);
     return 0;
 }
@@ -393,7 +411,8 @@ static int load_domain(const struct cfg_file *f, const char *key, const char *di
                        struct ns_sim_spec *s, struct ns_err *err)
 {
     char *path = cfg_scenario_path(dir, rel);
-    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom, s, NULL, 0, 0, NULL};
+    struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom, s, NULL, 0, 0, NULL,
+                               &s->inputs};
     int rc;
 
     if (!dom0 && ov) {
@@ -490,6 +509,9 @@ int ns_config_load(const char *path, const struct ns_overrides *ov,
         return -1;
     char *dir = ns_path_dir(path);
     struct key_check kc = {&f, err};
+
+    out->inputs = NS_FNV_BASIS;
+    cfg_fold_inputs(&f, &out->inputs);
 
     int rc = cfg_each_key(&f, check_key, &kc);
     if (!rc)

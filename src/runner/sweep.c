@@ -19,9 +19,11 @@
  *
  * A run is complete once its results files were renamed into place
  * (ns_report_write_dir writes them under temporary names first) and its
- * point's point.txt says the same settings; a later command with the same
- * sweep skips complete runs, so an interrupted sweep resumes where it
- * stopped and a changed sweep file never reuses a run of another point.
+ * point's point.txt says the same settings and the same fingerprint of the
+ * files the point reads; a later command with the same sweep skips
+ * complete runs, so an interrupted sweep resumes where it stopped, and
+ * neither a changed sweep file nor a scenario or domain file edited in
+ * place gets a run made from something else.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -100,11 +102,13 @@ static char *point_label(const struct ns_sweep *s, size_t p)
     return out;
 }
 
-/* Everything that decides a point's runs apart from the seed. */
+/* Everything that decides a point's runs apart from the seed: the files as
+ * they read now (@inputs), not only their names, so an edited domain file
+ * makes its point's runs stale. */
 static char *point_text(const struct sweep *sw, const char *scenario,
-                        const struct ns_overrides *ov)
+                        const struct ns_overrides *ov, uint64_t inputs)
 {
-    size_t len = strlen(scenario) + 128;
+    size_t len = strlen(scenario) + 160;
 
     for (size_t i = 0; i < ov->nr_scenario; i++)
         len += strlen(ov->scenario[i].stmt) + 1;
@@ -114,6 +118,7 @@ static char *point_text(const struct sweep *sw, const char *scenario,
         len += strlen(sw->o.params[i].name) + strlen(sw->o.params[i].value) + 8;
     char *t = ns_xmalloc(len), *q = t;
     q += sprintf(q, "scenario %s\n", scenario);
+    q += sprintf(q, "inputs %016llx\n", (unsigned long long)inputs);
     for (size_t i = 0; i < ov->nr_scenario; i++)
         q += sprintf(q, "%s\n", ov->scenario[i].stmt);
     for (size_t i = 0; i < ov->nr_guest; i++)
@@ -203,9 +208,6 @@ static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
     pt->name = ns_sweep_point_name(&sw->s, p);
     pt->scenario = ns_sweep_scenario(&sw->s, p);
     pt->dir = xasprintf("%s/runs/%s", sw->o.out, pt->name);
-    ns_sweep_overrides(&sw->s, p, &ov);
-    pt->text = point_text(sw, pt->scenario, &ov);
-    ns_sweep_overrides_free(&ov);
     if (access(pt->scenario, R_OK) != 0)
         return ns_err_set(err, sw->s.file, sw->s.scenario_line, "scenario", "point %zu (%s): "
                           "%s: cannot read: %s", p + 1, pt->label, pt->scenario,
@@ -219,6 +221,9 @@ static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
         return ns_err_set(err, sw->s.file, 0, NULL, "point %zu (%s): %s", p + 1, pt->label,
                           inner.msg);
     }
+    ns_sweep_overrides(&sw->s, p, &ov);
+    pt->text = point_text(sw, pt->scenario, &ov, spec.inputs);
+    ns_sweep_overrides_free(&ov);
     pt->weight = spec_weight(&spec);
     ns_sim_spec_free(&spec);
     return 0;

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <string.h>
 
 #include "numasched/util.h"
 
@@ -29,18 +30,24 @@ void ns_rng_seed(struct ns_rng *r, uint64_t seed, uint64_t stream)
         r->s[i] = splitmix64(&x);
 }
 
-/* FNV-1a over the kind name, then the two numbers: stable across builds. */
+uint64_t ns_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    for (const unsigned char *b = p; n--; b++)
+        h = (h ^ *b) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* The kind name, then the two numbers least significant byte first: the
+ * same ids on every host, whatever its byte order. */
 uint64_t ns_rng_stream_id(const char *kind, uint64_t a, uint64_t b)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    unsigned char le[16];
 
-    for (const unsigned char *p = (const unsigned char *)kind; *p; p++)
-        h = (h ^ *p) * UINT64_C(0x100000001b3);
-    for (int i = 0; i < 8; i++)
-        h = (h ^ ((a >> (8 * i)) & 0xff)) * UINT64_C(0x100000001b3);
-    for (int i = 0; i < 8; i++)
-        h = (h ^ ((b >> (8 * i)) & 0xff)) * UINT64_C(0x100000001b3);
-    return h;
+    for (int i = 0; i < 8; i++) {
+        le[i] = (unsigned char)(a >> (8 * i));
+        le[8 + i] = (unsigned char)(b >> (8 * i));
+    }
+    return ns_fnv1a(ns_fnv1a(NS_FNV_BASIS, kind, strlen(kind)), le, sizeof(le));
 }
 
 uint64_t ns_rng_u64(struct ns_rng *r)
