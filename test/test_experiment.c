@@ -187,6 +187,23 @@ Test(exp_table, csv_rows_and_empty_ci_for_one_run)
     free(csv);
 }
 
+/* A policy named with a comma stays one field, in both tables. */
+Test(exp_table, csv_quotes_names_with_commas)
+{
+    static const char *const policies[] = {"none", "pin, hard"};
+    static const struct ns_exp_axes axes = {"test", "", one_workload, 1, two_vms, 1,
+                                            policies, 2, "pin, hard", NULL};
+    struct ns_exp_run none[] = {run_of(1, true)}, pin[] = {run_of(2, true)};
+    struct ns_exp_cell cells[2] = {{"lat", "none", 2, 1, none}, {"lat", "pin, hard", 2, 1, pin}};
+    struct ns_exp_table t = {&axes, cells, NULL};
+
+    char *csv = emitted(ns_exp_emit_csv, &t), *mech = emitted(ns_exp_emit_mechanisms, &t);
+    cr_assert(strstr(csv, "\nlat,2,\"pin, hard\",ops,ops/s,higher,2.0,,1\n"), "%s", csv);
+    cr_assert(strstr(mech, "\nlat,2,\"pin, hard\",1,"), "%s", mech);
+    free(csv);
+    free(mech);
+}
+
 Test(exp_table, markdown_signs_relative_difference_as_better)
 {
     /* Latency, lower is better: numa 90 us against none 100 us is +10 %.

@@ -522,6 +522,27 @@ Test(report, csv_quotes_like_rfc4180)
     free(path);
 }
 
+/* What csv_quotes_like_rfc4180 writes reads back as the same fields. */
+Test(report, csv_split_undoes_the_quoting)
+{
+    char line[] = "1,\"web \"\"prod\"\",eu\",,\"\",x\r\n", *f[6];
+
+    cr_assert_eq(ns_report_csv_split(line, f, 6), 5);
+    cr_assert_str_eq(f[0], "1");
+    cr_assert_str_eq(f[1], "web \"prod\",eu");
+    cr_assert_str_eq(f[2], "");
+    cr_assert_str_eq(f[3], "");
+    cr_assert_str_eq(f[4], "x");
+}
+
+Test(report, csv_split_refuses_open_quotes_and_extra_fields)
+{
+    char open_quote[] = "a,\"b\n", extra[] = "a,b,c", *f[2];
+
+    cr_assert_eq(ns_report_csv_split(open_quote, f, 2), -1);
+    cr_assert_eq(ns_report_csv_split(extra, f, 2), -1);
+}
+
 /* ---- files ---------------------------------------------------------------- */
 
 Test(report, dir_writes_both_and_leaves_no_temporaries)

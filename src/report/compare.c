@@ -38,24 +38,6 @@ static const char *const pub_keys[PUB_FIELDS] = {
     "workload", "vms", "policy", "metric", "unit", "better", "value",
 };
 
-/* Split @line in place at commas into exactly PUB_FIELDS fields. */
-static int split(char *line, char **field)
-{
-    int n = 0;
-
-    line[strcspn(line, "\r\n")] = '\0';
-    for (char *s = line;; s++) {
-        if (n == PUB_FIELDS)
-            return -1;
-        field[n++] = s;
-        s += strcspn(s, ",");
-        if (*s == '\0')
-            break;
-        *s = '\0';
-    }
-    return n == PUB_FIELDS ? 0 : -1;
-}
-
 static int copy_field(char *dst, size_t n, const char *s)
 {
     if (s[0] == '\0' || strlen(s) >= n)
@@ -117,7 +99,7 @@ static int read_lines(FILE *in, const char *path, struct ns_exp_published *out,
             header = true;
             continue;
         }
-        if (split(line, f) < 0) {
+        if (ns_report_csv_split(line, f, PUB_FIELDS) != PUB_FIELDS) {
             rc = ns_err_set(err, path, lineno, NULL, "wants %d comma-separated fields (%s)",
                             PUB_FIELDS, pub_header);
             break;
@@ -323,10 +305,19 @@ void ns_exp_emit_compare_csv(const struct ns_exp_table *t, FILE *f)
     fputs("kind,workload,vms,relation,published,simulated,agrees,error\n", f);
     for (size_t i = 0; i < c.nr_pairs + c.nr_ratios; i++) {
         const struct ns_exp_relation *r = &c.rel[i];
-        if (r->is_ratio)
-            fprintf(f, "ratio,%s,%u/%u,%s,", r->workload, r->vms, r->vms_base, r->a);
-        else
-            fprintf(f, "pair,%s,%u,%s vs %s,", r->workload, r->vms, r->a, r->b);
+        fputs(r->is_ratio ? "ratio," : "pair,", f);
+        ns_report_csv_text(f, r->workload);
+        if (r->is_ratio) {
+            fprintf(f, ",%u/%u,", r->vms, r->vms_base);
+            ns_report_csv_text(f, r->a);
+        } else {
+            char *vs = ns_xmalloc(strlen(r->a) + strlen(r->b) + 5);
+            sprintf(vs, "%s vs %s", r->a, r->b);
+            fprintf(f, ",%u,", r->vms);
+            ns_report_csv_text(f, vs);
+            free(vs);
+        }
+        fputc(',', f);
         put_num(f, r->published);
         fputc(',', f);
         put_num(f, r->simulated);

@@ -33,6 +33,38 @@ void ns_report_csv_text(FILE *f, const char *s)
     fputc('"', f);
 }
 
+int ns_report_csv_split(char *line, char **field, int max)
+{
+    char *r = line, *w = line;     /* read and write heads: w never passes r */
+    int n = 0;
+
+    for (;;) {
+        if (n == max)
+            return -1;
+        field[n++] = w;
+        if (*r == '"') {
+            for (r++;; r++) {
+                if (*r == '\0')
+                    return -1;
+                if (*r == '"' && *++r != '"')
+                    break;              /* the closing quote; "" is one quote */
+                *w++ = *r;
+            }
+        } else {
+            size_t len = strcspn(r, ",\r\n");
+            memmove(w, r, len);
+            w += len;
+            r += len;
+        }
+        if (*r != ',') {
+            *w = '\0';
+            return *r == '\0' || *r == '\r' || *r == '\n' ? n : -1;
+        }
+        *w++ = '\0';
+        r++;
+    }
+}
+
 static void put_u64(FILE *f, uint64_t v)
 {
     fprintf(f, "%" PRIu64, v);

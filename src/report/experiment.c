@@ -331,6 +331,14 @@ static void put_double(FILE *f, double v)
     fputs(buf, f);
 }
 
+/* workload,vms,policy: the names as the sweep file gives them, quoted if need be. */
+static void put_cell_key(FILE *f, const struct ns_exp_cell *c)
+{
+    ns_report_csv_text(f, c->workload);
+    fprintf(f, ",%u,", c->vms);
+    ns_report_csv_text(f, c->policy);
+}
+
 void ns_exp_emit_csv(const struct ns_exp_table *t, FILE *f)
 {
     fputs("workload,vms,policy,metric,unit,better,mean,ci95,runs\n", f);
@@ -340,8 +348,12 @@ void ns_exp_emit_csv(const struct ns_exp_table *t, FILE *f)
         struct ns_exp_stat s;
 
         value_stat(c, &s);
-        fprintf(f, "%s,%u,%s,%s,%s,%s,", c->workload, c->vms, c->policy, r ? r->metric : "",
-                r ? r->unit : "", r ? (r->higher_is_better ? "higher" : "lower") : "");
+        put_cell_key(f, c);
+        fputc(',', f);
+        ns_report_csv_text(f, r ? r->metric : "");
+        fputc(',', f);
+        ns_report_csv_text(f, r ? r->unit : "");
+        fprintf(f, ",%s,", r ? (r->higher_is_better ? "higher" : "lower") : "");
         put_double(f, s.mean);
         fputc(',', f);
         put_double(f, s.ci95);
@@ -374,7 +386,8 @@ void ns_exp_emit_mechanisms(const struct ns_exp_table *t, FILE *f)
     fputc('\n', f);
     for (size_t i = 0; i < ns_exp_nr_cells(t->axes); i++) {
         const struct ns_exp_cell *c = &t->cell[i];
-        fprintf(f, "%s,%u,%s,%u", c->workload, c->vms, c->policy, c->nr_runs);
+        put_cell_key(f, c);
+        fprintf(f, ",%u", c->nr_runs);
         for (size_t k = 0; k < NR_MECH_COLS; k++) {
             struct ns_exp_stat s;
             cell_stat(c, mech_cols[k].field, &s);

@@ -62,6 +62,11 @@ const char *rj_move_name(enum ns_move_kind k);
 /* A CSV text field (csv.c); quoted only when it holds a separator, a quote
  * or a line break, as RFC 4180 says. NULL writes nothing. */
 void ns_report_csv_text(FILE *f, const char *s);
+/* Split one line of such a file in place into at most @max fields, undoing
+ * that quoting. Returns the number of fields, or -1 when there are more
+ * than @max or a quote is left open (a quoted line break included: the
+ * readers take one line at a time). */
+int ns_report_csv_split(char *line, char **field, int max);
 
 /*
  * The plot geometry and helpers every SVG plot shares (plot.c): a panel's

@@ -22,12 +22,14 @@
 /* The pairs of one compare.csv, in file order. */
 struct pairs {
     size_t nr;
-    char (*label)[96];          /* "specjbb 10 numa vs pin" */
+    char **label;               /* "specjbb 10 numa vs pin" */
     double *published, *simulated;
 };
 
 static void pairs_free(struct pairs *p)
 {
+    for (size_t i = 0; i < p->nr; i++)
+        free(p->label[i]);
     free(p->label);
     free(p->published);
     free(p->simulated);
@@ -36,17 +38,8 @@ static void pairs_free(struct pairs *p)
 static int add_line(struct pairs *p, char *line, size_t *cap)
 {
     char *f[8];
-    size_t n = 0;
 
-    line[strcspn(line, "\r\n")] = '\0';
-    for (char *s = line; n < 8; s++) {
-        f[n++] = s;
-        s += strcspn(s, ",");
-        if (*s == '\0')
-            break;
-        *s = '\0';
-    }
-    if (n != 8)
+    if (ns_report_csv_split(line, f, 8) != 8)
         return -1;
     if (strcmp(f[0], "pair") != 0)
         return 0;
@@ -56,7 +49,8 @@ static int add_line(struct pairs *p, char *line, size_t *cap)
         p->published = ns_xrealloc(p->published, *cap * sizeof(double));
         p->simulated = ns_xrealloc(p->simulated, *cap * sizeof(double));
     }
-    snprintf(p->label[p->nr], sizeof(p->label[0]), "%s %s %s", f[1], f[2], f[3]);
+    p->label[p->nr] = ns_xmalloc(strlen(f[1]) + strlen(f[2]) + strlen(f[3]) + 3);
+    sprintf(p->label[p->nr], "%s %s %s", f[1], f[2], f[3]);
     p->published[p->nr] = strtod(f[4], NULL);
     p->simulated[p->nr] = strtod(f[5], NULL);
     p->nr++;
@@ -110,8 +104,9 @@ static void emit_rows(FILE *csv, const struct ns_exp_vary *v, const struct pairs
     for (size_t i = 0; i < run[0]->nr; i++) {
         int d = ns_exp_direction(run[0]->simulated[i]);
         bool keep = ns_exp_direction(run[1]->simulated[i]) == d && ns_exp_direction(run[2]->simulated[i]) == d;
-        fprintf(csv, "%s,%s,%s,%s,%.3f,%.3f,%.3f,%.3f,%s\n", v->name, v->lo, v->hi,
-                run[0]->label[i], run[0]->published[i], run[0]->simulated[i],
+        fprintf(csv, "%s,%s,%s,", v->name, v->lo, v->hi);
+        ns_report_csv_text(csv, run[0]->label[i]);
+        fprintf(csv, ",%.3f,%.3f,%.3f,%.3f,%s\n", run[0]->published[i], run[0]->simulated[i],
                 run[1]->simulated[i], run[2]->simulated[i], keep ? "yes" : "no");
     }
 }
