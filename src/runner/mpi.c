@@ -277,12 +277,20 @@ static void last_words(int sig)
 
 /*
  * Until every worker has been told there is nothing left and rank 0's own
- * job is back. The loop polls (MPI_Iprobe, poll) with a short sleep: rank 0
- * must notice a stop signal and its own job as well as messages.
+ * job is back. The loop polls (MPI_Iprobe, poll), since rank 0 must notice a
+ * stop signal and its own job as well as messages, and no call waits for all
+ * three. An idle round sleeps IDLE_MIN_NS, doubling up to IDLE_MAX_NS while
+ * nothing happens: a burst of short jobs is served at once, and a rank 0
+ * waiting through long runs wakes a thousand times a second, not twenty
+ * thousand, leaving the core to its own worker and to the ranks beside it.
  */
+#define IDLE_MIN_NS 50000L
+#define IDLE_MAX_NS 1000000L
+
 static int dispatch(struct dispatch *d, struct ns_err *err)
 {
     int asking = d->ranks - 1;
+    long idle_ns = IDLE_MIN_NS;
 
     /* Once stopped, workers may be gone with the signal: wait only for our own. */
     while ((asking > 0 && !ns_runner_stopped()) || d->own.busy || more_for_rank0(d)) {
@@ -299,8 +307,12 @@ static int dispatch(struct dispatch *d, struct ns_err *err)
             kill(d->own.pid, SIGTERM);
         if (!d->own.busy && more_for_rank0(d))
             give_own(d);
-        if (!busy)
-            nanosleep(&(struct timespec){0, 50000}, NULL);
+        if (busy) {
+            idle_ns = IDLE_MIN_NS;
+        } else {
+            nanosleep(&(struct timespec){0, idle_ns}, NULL);
+            idle_ns = idle_ns * 2 > IDLE_MAX_NS ? IDLE_MAX_NS : idle_ns * 2;
+        }
     }
     return d->failed ? ns_err_set(err, NULL, 0, NULL, "a run failed (its error is above); "
                                   "no tables written") : 0;
