@@ -511,6 +511,44 @@ Test(trace, credit_records_pass_through_unchanged)
     traced_free(&t);
 }
 
+/*
+ * A guest that yields: one vCPU alone on one pCPU, running 1 ms of nominal
+ * work (at rate 1: local memory, an idle sibling, a lone core's clock) and
+ * then yielding, so Xen's do_yield traces one YIELD (domain 1, vCPU 0) at
+ * 1, 2, ... ms. The 100 ms window from t = 0 holds those at 1 to 99 ms,
+ * and the one at 100 ms too if the window's end counts it.
+ */
+Test(trace, a_yield_is_traced_as_xen_traces_it)
+{
+    static const struct scenario yielder = {
+        "1 pCPU, credit: a vCPU that runs 1 ms and yields",
+        "host = \"pack:1 [numa(memory=1GiB)] core:1 pu:1\"\nsched = \"credit\"\n"
+        "duration = \"100ms\"\nwarmup = \"0ms\"\nseed = 1\ndomains = [ \"y.cfg\" ]\n",
+        {"y.cfg", "name = \"y\"\nvcpus = 1\nmemory = 256\nworkload = \"phases\"\n"
+                  "phases = [ \"run 1ms\", \"yield\" ]\n", NULL}};
+    struct traced t;
+    struct ns_err err;
+    struct ns_xt_record rec;
+    size_t yields = 0;
+    int got;
+
+    traced_run(&t, &yielder, NS_TRACE_DEFAULT_HZ, NULL);
+    struct ns_xt_reader *r = ns_xt_open(t.trace, &err);
+    cr_assert_not_null(r, "%s", err.msg);
+    while ((got = ns_xt_next(r, &rec, &err)) > 0) {
+        if (rec.event != NS_TRC_YIELD)
+            continue;
+        cr_assert_eq(rec.n, 2);
+        cr_assert_eq(rec.d[0], 1, "domain");
+        cr_assert_eq(rec.d[1], 0, "vCPU");
+        yields++;
+    }
+    cr_assert_eq(got, 0, "%s", err.msg);
+    cr_assert(yields == 99 || yields == 100, "%zu yields", yields);
+    ns_xt_close(r);
+    traced_free(&t);
+}
+
 /* ---- determinism and bounded windows ------------------------------------------------------- */
 
 Test(trace, same_seed_same_bytes)

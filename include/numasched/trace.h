@@ -46,6 +46,8 @@ struct ns_trace_sink_ops {
                  ns_time_t ran_ns, ns_time_t slice_ns);
     void (*wake)(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v);
     void (*block)(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v);
+    /* @v gave its pCPU away (SCHEDOP_yield); the pCPU reschedules next. */
+    void (*yield)(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v);
     void (*sleep)(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v);
     /* A scheduler-class record (TRC_SCHED_CLASS event id, up to 7 words). */
     void (*sched_class)(void *ctx, ns_time_t t, unsigned cpu, uint32_t event, unsigned n,

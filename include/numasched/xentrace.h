@@ -23,6 +23,7 @@
 #define NS_TRC_SCHED_VERBOSE     0x00028000u
 #define NS_TRC_SLEEP             0x00028003u
 #define NS_TRC_WAKE              0x00028004u
+#define NS_TRC_YIELD             0x00028005u
 #define NS_TRC_BLOCK             0x00028006u
 #define NS_TRC_SWITCH            0x0002800au
 #define NS_TRC_SWITCH_INFPREV    0x0002800eu

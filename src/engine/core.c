@@ -232,7 +232,8 @@ static void migrate_finish(struct ns_engine *e, struct evcpu *v)
 /*
  * The guest's yield hypercall (Xen's do_yield): the scheduler marks the vCPU
  * (credit: it goes behind the other vCPUs of its priority at the next
- * schedule) and the pCPU reschedules at once. The vCPU stays runnable.
+ * schedule), Xen traces TRC_SCHED_YIELD, and the pCPU reschedules at once.
+ * The vCPU stays runnable.
  */
 void core_yield(struct ns_engine *e, struct evcpu *v)
 {
@@ -240,5 +241,6 @@ void core_yield(struct ns_engine *e, struct evcpu *v)
 
     if (s->ops->yield)
         s->ops->yield(s, &v->v);
+    etr_yield(e, v);
     core_tickle(e, v->v.processor);
 }

@@ -149,6 +149,7 @@ void etr_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct ev
 void etr_cont(struct ns_engine *e, unsigned cpu, ns_time_t slice);
 void etr_wake(struct ns_engine *e, struct evcpu *v);
 void etr_block(struct ns_engine *e, struct evcpu *v);
+void etr_yield(struct ns_engine *e, struct evcpu *v);
 void etr_sleep(struct ns_engine *e, struct evcpu *v);
 void etr_class(struct ns_engine *e, uint32_t event, unsigned n, const uint32_t *words);
 

@@ -83,6 +83,11 @@ void etr_block(struct ns_engine *e, struct evcpu *v)
     EACH_SINK(e, block, e->now, e->this_cpu, etr_id(v, 0));
 }
 
+void etr_yield(struct ns_engine *e, struct evcpu *v)
+{
+    EACH_SINK(e, yield, e->now, e->this_cpu, etr_id(v, 0));
+}
+
 void etr_sleep(struct ns_engine *e, struct evcpu *v)
 {
     EACH_SINK(e, sleep, e->now, e->this_cpu, etr_id(v, 0));

@@ -43,7 +43,7 @@
 
 #define CHECKPOINT_FACTS 4096u
 
-enum fact_kind { F_START, F_RUNSTATE, F_SWITCH, F_CONT, F_WAKE, F_BLOCK, F_SLEEP, F_CLASS,
+enum fact_kind { F_START, F_RUNSTATE, F_SWITCH, F_CONT, F_WAKE, F_BLOCK, F_YIELD, F_SLEEP, F_CLASS,
                  F_VCPU_START };
 
 static const char *const kind_name[] = {"start", "runstate", "switch", "continue", "wake",
@@ -186,6 +186,11 @@ static void on_block(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu 
     fact(ctx, (struct fact){t, F_BLOCK, cpu, v, 0, 0, 0, 0});
 }
 
+static void on_yield(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
+{
+    fact(ctx, (struct fact){t, F_YIELD, cpu, v, 0, 0, 0, 0});
+}
+
 static void on_sleep(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
 {
     fact(ctx, (struct fact){t, F_SLEEP, cpu, v, 0, 0, 0, 0});
@@ -220,6 +225,7 @@ static const struct ns_trace_sink_ops det_ops = {
     .cont = on_cont,
     .wake = on_wake,
     .block = on_block,
+    .yield = on_yield,
     .sleep = on_sleep,
     .sched_class = on_class,
     .vcpu_start = on_vcpu_start,

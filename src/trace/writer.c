@@ -24,7 +24,7 @@
  *   runstate   RUNSTATE_CHANGE, old and new state in the event id
  *   switch_    SWITCH_INFPREV, SWITCH_INFNEXT, SWITCH
  *   cont       SWITCH_INFCONT, CONTINUE_RUNNING
- *   wake/block/sleep   WAKE / BLOCK / SLEEP
+ *   wake/block/yield/sleep   WAKE / BLOCK / YIELD / SLEEP
  *   sched_class        the scheduler's own record, passed through as it is
  * and the end of the trace gives every pCPU a last CONTINUE_RUNNING, which
  * closes the running time of its vCPU where xenalyze closes it: at that
@@ -334,6 +334,11 @@ static void on_block(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu 
     dom_vcpu(ctx, t, cpu, v, NS_TRC_BLOCK);
 }
 
+static void on_yield(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
+{
+    dom_vcpu(ctx, t, cpu, v, NS_TRC_YIELD);
+}
+
 static void on_sleep(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
 {
     dom_vcpu(ctx, t, cpu, v, NS_TRC_SLEEP);
@@ -352,6 +357,7 @@ static const struct ns_trace_sink_ops writer_ops = {
     .cont = on_cont,
     .wake = on_wake,
     .block = on_block,
+    .yield = on_yield,
     .sleep = on_sleep,
     .sched_class = on_class,
     .vcpu_start = on_vcpu_start,
