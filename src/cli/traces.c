@@ -5,14 +5,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "numasched/engine.h"
 #include "numasched/perfetto.h"
+#include "numasched/report.h"
 #include "numasched/xentrace.h"
 
 /* mkdir -p the folder of @path, so that `--out DIR --trace DIR/t.bin` works
@@ -20,21 +19,8 @@
 static int make_parent(const char *path, struct ns_err *err)
 {
     char *dir = ns_path_dir(path);
-    int rc = 0;
+    int rc = ns_report_make_dirs(dir, err);
 
-    for (char *s = dir + 1; rc == 0; s++) {
-        bool last = *s == '\0';
-        if (*s != '/' && !last)
-            continue;
-        *s = '\0';
-        struct stat st;
-        if (mkdir(dir, 0777) != 0 && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-            rc = ns_err_set(err, path, 0, NULL, "cannot create directory %s: %s", dir,
-                            strerror(errno == EEXIST ? ENOTDIR : errno));
-        if (last)
-            break;
-        *s = '/';
-    }
     free(dir);
     return rc;
 }
