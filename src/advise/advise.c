@@ -358,10 +358,8 @@ static char *metric_list(const struct ns_exp_guest *g, size_t n)
 {
     char *s = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&s, &len);
+    FILE *f = ns_xmemstream(&s, &len);
 
-    if (!f)
-        abort();
     for (size_t i = 0; i < n; i++) {
         bool seen = false;
         for (size_t j = 0; j < i; j++)
@@ -639,9 +637,7 @@ static int apply_winner(struct adv *a, struct ns_err *err)
         rc = check_rewrite(&win, path, err);
     if (rc == 0) {
         size_t len;
-        FILE *f = open_memstream(&a->settings, &len);
-        if (!f)
-            abort();
+        FILE *f = ns_xmemstream(&a->settings, &len);
         ns_advise_print_settings(&win, f);
         if (a->o->out)
             fprintf(f, "\n# the winner as files: numasched run %s\n", path);

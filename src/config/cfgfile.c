@@ -136,9 +136,9 @@ int cfg_open_set(struct cfg_file *f, const char *path, const struct ns_setting *
     f->nr_set = nr_set;
     append_settings(f, &len);
 
-    /* Both fail only when memory runs out, which ns_xmalloc treats as fatal too. */
-    f->report = open_memstream(&f->report_buf, &f->report_len);
-    f->xlu = f->report ? xlu_cfg_init(f->report, path) : NULL;
+    /* It fails only when memory runs out, which ns_xmalloc treats as fatal too. */
+    f->report = ns_xmemstream(&f->report_buf, &f->report_len);
+    f->xlu = xlu_cfg_init(f->report, path);
     if (!f->xlu) {
         fprintf(stderr, "numasched: out of memory reading %s\n", path);
         abort();

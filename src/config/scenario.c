@@ -158,12 +158,8 @@ static void fold_host(const struct ns_topo *t, uint64_t *inputs)
 {
     char *json = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&json, &len);
+    FILE *f = ns_xmemstream(&json, &len);
 
-    if (!f) {
-        fputs("numasched: out of memory\n", stderr);
-        abort();
-    }
     ns_topo_print_json(t, f);
     fclose(f);
     *inputs = ns_fnv1a(*inputs, json, len);

@@ -54,9 +54,7 @@ struct ns_html *ns_html_new(const char *title)
 {
     struct ns_html *h = ns_xcalloc(1, sizeof(*h));
 
-    h->f = open_memstream(&h->buf, &h->len);
-    if (!h->f)
-        abort();                            /* out of memory, as ns_xmalloc */
+    h->f = ns_xmemstream(&h->buf, &h->len);
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", h->f);
     esc(h->f, title);
     fprintf(h->f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", style);
@@ -286,10 +284,8 @@ void ns_report_html(const struct ns_results *r, struct ns_html *h)
 {
     char *text = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
+    FILE *f = ns_xmemstream(&text, &len);
 
-    if (!f)
-        abort();
     ns_report_summary(r, f);
     fclose(f);
     ns_html_heading(h, "Domains");

@@ -507,16 +507,6 @@ static int collect(const struct sweep *sw, struct ns_exp_run *run, struct ns_err
     return 0;
 }
 
-/* A stream into a string, *@text (*@len bytes) once it is closed. */
-static FILE *text_stream(char **text, size_t *len)
-{
-    FILE *f = open_memstream(text, len);
-
-    if (!f)
-        abort();
-    return f;
-}
-
 /*
  * --html: summary.md as a table, every plot, and a link to every run in
  * point and seed order; made from the tables just written, so the page
@@ -528,7 +518,7 @@ static int write_sweep_html(const struct sweep *sw, const struct ns_sweep_table 
     char *title = xasprintf("%s %s", sw->o.command, sw->s.file), *text;
     size_t len;
     struct ns_html *h = ns_html_new(title);
-    FILE *f = text_stream(&text, &len);
+    FILE *f = ns_xmemstream(&text, &len);
 
     ns_sweep_emit_summary(t, f);
     fclose(f);
@@ -536,7 +526,7 @@ static int write_sweep_html(const struct sweep *sw, const struct ns_sweep_table 
     ns_html_md_table(h, text);
     free(text);
     for (size_t m = 0; ns_sweep_metric_name(m); m++) {
-        f = text_stream(&text, &len);
+        f = ns_xmemstream(&text, &len);
         ns_sweep_emit_svg(t, m, f);
         fclose(f);
         ns_html_heading(h, ns_sweep_metric_name(m));
@@ -631,7 +621,7 @@ static char *emitted(void (*emit)(const struct ns_exp_table *, FILE *), const st
 {
     char *text;
     size_t len;
-    FILE *f = text_stream(&text, &len);
+    FILE *f = ns_xmemstream(&text, &len);
 
     emit(t, f);
     fclose(f);

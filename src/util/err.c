@@ -72,3 +72,14 @@ char *ns_xstrdup(const char *s)
     size_t n = strlen(s) + 1;
     return memcpy(ns_xmalloc(n), s, n);
 }
+
+FILE *ns_xmemstream(char **buf, size_t *len)
+{
+    FILE *f = open_memstream(buf, len);
+
+    if (!f) {                           /* it fails only when memory runs out */
+        fputs("numasched: out of memory (a memory stream)\n", stderr);
+        abort();
+    }
+    return f;
+}
