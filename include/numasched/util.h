@@ -62,6 +62,8 @@ void *ns_xmalloc(size_t size);
 void *ns_xcalloc(size_t n, size_t size);
 void *ns_xrealloc(void *p, size_t size);
 char *ns_xstrdup(const char *s);
+/* printf into a new string. */
+char *ns_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A stream into memory: *@buf (*@len bytes, NUL-terminated) once closed. */
 FILE *ns_xmemstream(char **buf, size_t *len);
 

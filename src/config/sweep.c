@@ -615,22 +615,6 @@ void ns_sweep_point(const struct ns_sweep *s, size_t p, size_t *idx)
     }
 }
 
-static char *printf_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *printf_dup(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    int n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        fputs("numasched: out of memory\n", stderr);
-        abort();
-    }
-    return s;
-}
-
 /* domains = [ "T", "T", ... ]: @n guests from the template. */
 static char *guests_stmt(const char *template, const char *count)
 {
@@ -666,9 +650,9 @@ void ns_sweep_overrides(const struct ns_sweep *s, size_t p, struct ns_overrides 
             add_setting(&scen, &nr_scen, guests_stmt(s->template, v), s->file, a->line);
             ov->number_guests = true;
         } else if (a->kind == NS_AXIS_SCENARIO) {
-            add_setting(&scen, &nr_scen, printf_dup("%s = \"%s\"", a->key, v), s->file, a->line);
+            add_setting(&scen, &nr_scen, ns_xasprintf("%s = \"%s\"", a->key, v), s->file, a->line);
         } else if (a->kind == NS_AXIS_GUEST_KEY) {
-            add_setting(&guest, &nr_guest, printf_dup("%s = \"%s\"", a->key, v), s->file,
+            add_setting(&guest, &nr_guest, ns_xasprintf("%s = \"%s\"", a->key, v), s->file,
                         a->line);
         }                       /* NS_AXIS_FILE: ns_sweep_scenario picks the file */
     }

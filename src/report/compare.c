@@ -311,8 +311,7 @@ void ns_exp_emit_compare_csv(const struct ns_exp_table *t, FILE *f)
             fprintf(f, ",%u/%u,", r->vms, r->vms_base);
             ns_report_csv_text(f, r->a);
         } else {
-            char *vs = ns_xmalloc(strlen(r->a) + strlen(r->b) + 5);
-            sprintf(vs, "%s vs %s", r->a, r->b);
+            char *vs = ns_xasprintf("%s vs %s", r->a, r->b);
             fprintf(f, ",%u,", r->vms);
             ns_report_csv_text(f, vs);
             free(vs);

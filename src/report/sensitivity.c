@@ -49,8 +49,7 @@ static int add_line(struct pairs *p, char *line, size_t *cap)
         p->published = ns_xrealloc(p->published, *cap * sizeof(double));
         p->simulated = ns_xrealloc(p->simulated, *cap * sizeof(double));
     }
-    p->label[p->nr] = ns_xmalloc(strlen(f[1]) + strlen(f[2]) + strlen(f[3]) + 3);
-    sprintf(p->label[p->nr], "%s %s %s", f[1], f[2], f[3]);
+    p->label[p->nr] = ns_xasprintf("%s %s %s", f[1], f[2], f[3]);
     p->published[p->nr] = strtod(f[4], NULL);
     p->simulated[p->nr] = strtod(f[5], NULL);
     p->nr++;

@@ -72,22 +72,6 @@ struct sweep {
 
 /* ---- points ------------------------------------------------------------------------ */
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    int n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        fputs("numasched: out of memory\n", stderr);
-        abort();
-    }
-    return s;
-}
-
 static char *point_label(const struct ns_sweep *s, size_t p)
 {
     size_t idx[s->nr_axes], len = 1;
@@ -207,7 +191,7 @@ static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
     pt->label = point_label(&sw->s, p);
     pt->name = ns_sweep_point_name(&sw->s, p);
     pt->scenario = ns_sweep_scenario(&sw->s, p);
-    pt->dir = xasprintf("%s/runs/%s", sw->o.out, pt->name);
+    pt->dir = ns_xasprintf("%s/runs/%s", sw->o.out, pt->name);
     if (access(pt->scenario, R_OK) != 0)
         return ns_err_set(err, sw->s.file, sw->s.scenario_line, "scenario", "point %zu (%s): "
                           "%s: cannot read: %s", p + 1, pt->label, pt->scenario,
@@ -324,7 +308,7 @@ static bool run_complete(const struct sweep *sw, size_t p, const char *out)
 
 static char *run_dir(const struct sweep *sw, size_t p, size_t k)
 {
-    return xasprintf("%s/seed-%llu", sw->point[p].dir, (unsigned long long)sw->s.seed[k]);
+    return ns_xasprintf("%s/seed-%llu", sw->point[p].dir, (unsigned long long)sw->s.seed[k]);
 }
 
 /* Largest first: the long runs start early and the short ones fill the gaps
@@ -355,10 +339,10 @@ static void make_jobs(struct sweep *sw)
             j->out = run_dir(sw, p, k);
             /* A named point is known by its name; pN by its values. */
             if (sw->s.point_name)
-                j->name = xasprintf("%s seed %llu", sw->point[p].name,
+                j->name = ns_xasprintf("%s seed %llu", sw->point[p].name,
                                     (unsigned long long)sw->s.seed[k]);
             else
-                j->name = xasprintf("point %zu (%s) seed %llu", p + 1, sw->point[p].label,
+                j->name = ns_xasprintf("point %zu (%s) seed %llu", p + 1, sw->point[p].label,
                                     (unsigned long long)sw->s.seed[k]);
         }
     }
@@ -515,7 +499,7 @@ static int collect(const struct sweep *sw, struct ns_exp_run *run, struct ns_err
 static int write_sweep_html(const struct sweep *sw, const struct ns_sweep_table *t,
                             struct ns_err *err)
 {
-    char *title = xasprintf("%s %s", sw->o.command, sw->s.file), *text;
+    char *title = ns_xasprintf("%s %s", sw->o.command, sw->s.file), *text;
     size_t len;
     struct ns_html *h = ns_html_new(title);
     FILE *f = ns_xmemstream(&text, &len);
@@ -538,7 +522,7 @@ static int write_sweep_html(const struct sweep *sw, const struct ns_sweep_table 
         for (size_t k = 0; k < sw->s.nr_seeds; k++) {
             char *dir = run_dir(sw, p, k), *file = ns_path_join(dir, "results.json");
             char *href = ns_html_href(sw->o.html, file);
-            char *label = xasprintf("%s seed %llu", sw->point[p].name,
+            char *label = ns_xasprintf("%s seed %llu", sw->point[p].name,
                                     (unsigned long long)sw->s.seed[k]);
             ns_html_link(h, href, label);
             free(label);
@@ -632,7 +616,7 @@ static char *emitted(void (*emit)(const struct ns_exp_table *, FILE *), const st
 static int write_html(const struct sweep *sw, const struct ns_exp_table *t, struct ns_err *err)
 {
     char *md = emitted(ns_exp_emit_markdown, t), *svg = emitted(ns_exp_emit_svg, t);
-    char *title = xasprintf("%s %s", sw->o.command, sw->title);
+    char *title = ns_xasprintf("%s %s", sw->o.command, sw->title);
     struct ns_html *h = ns_html_new(title);
 
     ns_html_heading(h, "Plot");
@@ -690,7 +674,7 @@ static char *base_name(const char *path)
 
     if (n > 4 && strcmp(b + n - 4, ".cfg") == 0)
         n -= 4;
-    return xasprintf("%.*s", (int)n, b);
+    return ns_xasprintf("%.*s", (int)n, b);
 }
 
 static void sweep_free(struct sweep *sw)

@@ -73,6 +73,21 @@ char *ns_xstrdup(const char *s)
     return memcpy(ns_xmalloc(n), s, n);
 }
 
+char *ns_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        fputs("numasched: out of memory (a formatted string)\n", stderr);
+        abort();
+    }
+    return s;
+}
+
 FILE *ns_xmemstream(char **buf, size_t *len)
 {
     FILE *f = open_memstream(buf, len);
