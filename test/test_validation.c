@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "numasched/config.h"
 #include "numasched/report.h"
+#include "numasched/workload.h"
 
 #define EPS 1e-9
 
@@ -244,6 +246,51 @@ static struct outcome run_scenario(const char *dir, const char *extra)
     struct outcome r = cli(dir, (const char *[]){"run", path, "--quiet", NULL});
     free(path);
     return r;
+}
+
+/* Load @scenario of @dir with --set @name=@value: 0, or -1 with @err. */
+static int load_with(const char *dir, const char *name, const char *value,
+                     struct ns_sim_spec *s, struct ns_err *err)
+{
+    const struct ns_param_value set[] = {{name, value}};
+    struct ns_overrides ov = {.params = set, .nr_params = 1};
+    char *path = ns_path_join(dir, "s.cfg");
+
+    memset(s, 0, sizeof(*s));
+    int rc = ns_config_load(path, &ov, s, err);
+    free(path);
+    return rc;
+}
+
+/*
+ * --set WORKLOAD.KEY moves that key for every guest of that workload and no
+ * other, over what the domain file says; a value the workload refuses is
+ * refused naming the --set.
+ */
+Test(validation, a_workload_key_is_set_for_that_workload_only)
+{
+    char *dir = tmpdir();
+    struct ns_sim_spec s;
+    struct ns_err err;
+
+    write_file(dir, "s.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:2 pu:1\"\n"
+                             "duration = 1\ndomains = [ \"lat.cfg\", \"jbb.cfg\" ]\n");
+    write_file(dir, "lat.cfg", "name = \"lat\"\nmemory = 256\nworkload = \"lmbench-proc\"\n"
+                               "mem_stall = \"0.3\"\n");
+    write_file(dir, "jbb.cfg", "name = \"jbb\"\nmemory = 256\nworkload = \"specjbb\"\n");
+    cr_assert_eq(load_with(dir, "lmbench-proc.mem_stall", "0.2", &s, &err), 0, "%s", err.msg);
+    cr_expect_float_eq(ns_workload_spec_mem(s.dom[0].workload)->mem_stall, 0.2, EPS);
+    cr_expect_float_eq(ns_workload_spec_mem(s.dom[1].workload)->mem_stall, 0.35, EPS,
+                       "specjbb keeps its own default");
+    ns_sim_spec_free(&s);
+
+    cr_assert_eq(load_with(dir, "lmbench-proc.mem_stall", "2", &s, &err), -1);
+    cr_expect(strstr(err.msg, "--set lmbench-proc.mem_stall=2: must be a number >= 0 and <= 1"),
+              "%s", err.msg);
+    cr_assert_eq(load_with(dir, "lmbench-proc.fork", "2", &s, &err), -1);
+    cr_expect(strstr(err.msg, "no model parameter \"lmbench-proc.fork\""), "%s", err.msg);
+    rm_rf(dir);
+    free(dir);
 }
 
 Test(validation, switches_refused_with_their_key)

@@ -51,8 +51,10 @@ struct ns_overrides {
 /*
  * The model parameters by name (src/config/params.c): the host model's
  * (remote_ratio, wake_us, ... as docs/model.md names them, times in the unit
- * their name ends with), create_gap in seconds and dom0_memory = xen or
- * striped. Set one in @s, or read its documented range.
+ * their name ends with), create_gap in seconds, dom0_memory = xen or
+ * striped, and a workload's key for every guest that runs it
+ * (lmbench-proc.mem_stall: applied as the domain files are read, so here it
+ * is only checked). Set one in @s, or read its documented range.
  */
 int ns_config_param_set(struct ns_sim_spec *s, const char *name, const char *value,
                         struct ns_err *err);

@@ -10,6 +10,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,18 +361,84 @@ static int load_pool(struct cfg_file *f, const struct cfg_domain_ctx *c,
     return check_affinity_in_pool(f, d, pool, err);
 }
 
+/*
+ * The workload's keys as the domain file gives them, except a number the
+ * command line sets for every guest of this workload (`--set
+ * lmbench-proc.mem_stall=0.2`, params.c), which wins as --set's host
+ * parameters win over the scenario's: a sensitivity run moves one
+ * workload's profile without editing its domain files.
+ */
+struct wl_keys {
+    struct ns_params file;
+    const char *workload;
+    const struct cfg_domain_ctx *c;
+};
+
+static const char *set_value(const struct wl_keys *w, const char *key)
+{
+    return cfg_workload_param(w->c->params, w->c->nr_params, w->workload, key);
+}
+
+static int keys_number(void *ctx, const char *key, double *out, struct ns_err *err)
+{
+    struct wl_keys *w = ctx;
+    const char *v = set_value(w, key);
+    char *end;
+
+    if (!v)
+        return w->file.get_number(w->file.ctx, key, out, err);
+    errno = 0;
+    *out = strtod(v, &end);
+    if (!*v || *end || errno)
+        return ns_err_set(err, NULL, 0, NULL, "--set %s.%s=%s: not a number", w->workload,
+                          key, v);
+    return 0;
+}
+
+static int keys_duration(void *ctx, const char *key, ns_time_t *out, struct ns_err *err)
+{
+    struct wl_keys *w = ctx;
+    return w->file.get_duration(w->file.ctx, key, out, err);
+}
+
+static int keys_string(void *ctx, const char *key, const char **out, struct ns_err *err)
+{
+    struct wl_keys *w = ctx;
+    return w->file.get_string(w->file.ctx, key, out, err);
+}
+
+static int keys_list(void *ctx, const char *key, size_t *n, const char *const **items,
+                     struct ns_err *err)
+{
+    struct wl_keys *w = ctx;
+    return w->file.get_list(w->file.ctx, key, n, items, err);
+}
+
+static int keys_fail(void *ctx, const char *key, struct ns_err *err, const char *msg)
+{
+    struct wl_keys *w = ctx;
+    const char *v = set_value(w, key);
+
+    if (!v)
+        return w->file.fail(w->file.ctx, key, err, msg);
+    return ns_err_set(err, NULL, 0, NULL, "--set %s.%s=%s: %s", w->workload, key, v, msg);
+}
+
 static int load_workload(struct cfg_file *f, const struct cfg_domain_ctx *c,
                          struct ns_domain_spec *d, struct ns_err *err)
 {
     /* A dom0 mostly waits for its guests' I/O: light work is its natural default. */
     const char *name = c->dom0 ? "idle" : c->workload ? c->workload : "cpu";
-    struct ns_params params;
+    struct wl_keys w = {.c = c};
 
     if (cfg_get_string(f, "workload", &name, err) < 0)
         return -1;
 
+    w.workload = name;
+    cfg_params(f, &w.file);
+    struct ns_params params = {&w, keys_number, keys_duration, keys_string, keys_list,
+                               keys_fail};
     /* ns_workload_parse names the known workloads if this one is not. */
-    cfg_params(f, &params);
     d->workload = ns_workload_parse(name, &params, err);
     return d->workload ? 0 : -1;
 }

@@ -116,9 +116,16 @@ struct cfg_domain_ctx {
     unsigned number;                  /* > 0: the domain is named NAME-number */
     const char *workload;             /* a guest's default workload (NULL: "cpu") */
     uint64_t *inputs;                 /* the fingerprint its file is folded into */
+    const struct ns_param_value *params;  /* --set: WORKLOAD.KEY wins over the file */
+    size_t nr_params;
 };
 int cfg_domain_load(const char *path, const struct cfg_domain_ctx *ctx,
                     struct ns_domain_spec *d, struct ns_err *err);
+
+/* The value of the last of @set naming @key of @workload ("lmbench-proc.mem_stall",
+ * params.c), or NULL. */
+const char *cfg_workload_param(const struct ns_param_value *set, size_t n, const char *workload,
+                               const char *key);
 
 /* A path named in the scenario, relative to its folder @dir; malloc'd. */
 char *cfg_scenario_path(const char *dir, const char *rel);

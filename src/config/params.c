@@ -1,7 +1,9 @@
 /*
  * Model parameters that a command line may set for every run: the host
- * model's (docs/model.md) and the engine's creation gap, by the names the
- * documentation uses, each with the range its sources give.
+ * model's (docs/model.md), the engine's creation gap, and the workloads'
+ * profile keys whose values are judgements inside a range (WORKLOAD.KEY, for
+ * every guest of that workload), by the names the documentation uses, each
+ * with the range its sources give.
  *
  * Why a table: an ablation switches a mechanism off (`create_gap=0`,
  * `dom0_memory=striped`, `hitm_remote_ns=0`) and a sensitivity run moves
@@ -19,12 +21,12 @@
 
 #include "config/internal.h"
 
-enum unit { PLAIN, MICROS, SECONDS, DOM0_MEMORY };
+enum unit { PLAIN, MICROS, SECONDS, DOM0_MEMORY, WORKLOAD_KEY };
 
 struct param {
     const char *name;
     enum unit unit;             /* how the value is written on the command line */
-    size_t offset;              /* in struct ns_host_params; SIZE_MAX: in the spec */
+    size_t offset;              /* in struct ns_host_params; SIZE_MAX: elsewhere */
     double lo, hi;              /* the documented range (lo == hi: none) */
 };
 
@@ -48,6 +50,14 @@ static const struct param params[] = {
     {"turbo_bin_mhz", PLAIN, HOST(turbo_bin_mhz), 0, 0},
     {"create_gap", SECONDS, SIZE_MAX, 1, 2.5},
     {"dom0_memory", DOM0_MEMORY, SIZE_MAX, 0, 0},
+    /* docs/model.md, "Memory profiles" and the workloads' tables. */
+    {"specjbb.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0.25, 0.45},
+    {"specjbb.llc_mb", WORKLOAD_KEY, SIZE_MAX, 3, 12},
+    {"specjbb.dram_gbs", WORKLOAD_KEY, SIZE_MAX, 0.5, 2},
+    {"sysbench-memory.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0, 0.1},
+    {"sysbench-memory.op_us", WORKLOAD_KEY, SIZE_MAX, 1.5, 2.0},
+    {"lmbench-proc.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0.2, 0.5},
+    {"lmbench-proc.llc_mb", WORKLOAD_KEY, SIZE_MAX, 0.5, 2},
 };
 static const struct ns_registry registry = NS_REGISTRY(params);
 
@@ -89,6 +99,8 @@ static int set_number(const struct param *p, const char *value, struct ns_sim_sp
     if (value[0] == '\0' || *end || errno || !isfinite(v) || v < 0 || v > 1e6)
         return ns_err_set(err, NULL, 0, NULL, "%s=%s: want a number from 0 to 1000000",
                           p->name, value);
+    if (p->unit == WORKLOAD_KEY)
+        return 0;               /* the workload read it with the domain files */
     if (p->offset == SIZE_MAX) {
         s->create_gap_ns = (ns_time_t)llround(v * 1e9);
         return 0;
@@ -114,4 +126,17 @@ int ns_config_param_set(struct ns_sim_spec *s, const char *name, const char *val
         return ns_err_set(err, NULL, 0, NULL, "dom0_memory=%s: want xen or striped", value);
     s->dom0_striped = value[0] == 's';
     return 0;
+}
+
+const char *cfg_workload_param(const struct ns_param_value *set, size_t n, const char *workload,
+                               const char *key)
+{
+    size_t len = strlen(workload);
+    const char *value = NULL;
+
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(set[i].name, workload, len) == 0 && set[i].name[len] == '.' &&
+            strcmp(set[i].name + len + 1, key) == 0)
+            value = set[i].value;       /* the last one wins, as for every --set */
+    return value;
 }

@@ -408,7 +408,7 @@ static int load_domain(const struct cfg_file *f, const char *key, const char *di
 {
     char *path = cfg_scenario_path(dir, rel);
     struct cfg_domain_ctx c = {s->topo, dom0, s->dom, s->nr_dom, s, NULL, 0, 0, NULL,
-                               &s->inputs};
+                               &s->inputs, ov ? ov->params : NULL, ov ? ov->nr_params : 0};
     int rc;
 
     if (!dom0 && ov) {
