@@ -4,7 +4,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <string.h>
 
 #include "cli.h"
 #include "numasched/advise.h"
@@ -78,13 +77,5 @@ int cli_advise(int argc, char **argv)
     if (rc != CLI_OK)
         return rc == CLI_HELP ? CLI_OK : rc;
     rc = ns_advise_run(scenario, &o, &ns_runner_local, stdout, &err);
-    if (rc > 0) {
-        fprintf(stderr, "numasched advise: stopped by signal %d (%s)\n", rc, strsignal(rc));
-        return 128 + rc;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "numasched advise: %s\n", err.msg);
-        return CLI_BAD_INPUT;
-    }
-    return CLI_OK;
+    return cli_batch_status("advise", rc, &err, NULL);
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "numasched/config.h"
@@ -79,6 +80,20 @@ int cli_fail(const struct ns_err *err)
 {
     fprintf(stderr, "numasched: %s\n", err->msg);
     return CLI_BAD_INPUT;
+}
+
+int cli_batch_status(const char *cmd, int rc, const struct ns_err *err, const char *stopped)
+{
+    if (rc > 0) {
+        fprintf(stderr, "numasched %s: stopped by signal %d (%s)%s%s\n", cmd, rc, strsignal(rc),
+                stopped ? "; " : "", stopped ? stopped : "");
+        return 128 + rc;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "numasched %s: %s\n", cmd, err->msg);
+        return CLI_BAD_INPUT;
+    }
+    return CLI_OK;
 }
 
 int cli_misuse(const char *cmd, const char *fmt, ...)

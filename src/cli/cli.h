@@ -60,6 +60,10 @@ int cli_opt_hz(const char *cmd, const char *opt, const char *val, uint64_t *out)
 
 /* Print "numasched: MSG" and return CLI_BAD_INPUT. */
 int cli_fail(const struct ns_err *err);
+/* The exit status of CMD after a batch of runs returned @rc: > 0 the stop
+ * signal, said with @stopped (what the stop leaves behind, or NULL), and
+ * 128 + it; < 0 @err's message and CLI_BAD_INPUT; 0 CLI_OK. */
+int cli_batch_status(const char *cmd, int rc, const struct ns_err *err, const char *stopped);
 /* Print "numasched CMD: FMT... (see ...)" and return CLI_USAGE. */
 int cli_misuse(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -312,16 +312,8 @@ static int experiment(struct exp_args *a, const char *name)
     if (rc == 0 && a->nr_vary)
         rc = ns_experiment_vary(file, &a->o, a->vary, a->nr_vary, &CLI_RUNNER, &err);
     free(file);
-    if (rc > 0) {
-        fprintf(stderr, "numasched experiment: stopped by signal %d (%s); no tables written, "
-                "complete runs are kept\n", rc, strsignal(rc));
-        return 128 + rc;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "numasched experiment: %s\n", err.msg);
-        return CLI_BAD_INPUT;
-    }
-    return CLI_OK;
+    return cli_batch_status("experiment", rc, &err,
+                            "no tables written, complete runs are kept");
 }
 
 int cli_experiment(int argc, char **argv)

@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "numasched/runner.h"
@@ -77,14 +76,6 @@ int cli_sweep(int argc, char **argv)
         return rc == CLI_HELP ? CLI_OK : rc;
 
     rc = ns_sweep_run(file, &o, &CLI_RUNNER, &err);
-    if (rc > 0) {
-        fprintf(stderr, "numasched sweep: stopped by signal %d (%s); complete runs are kept, "
-                "the same command resumes\n", rc, strsignal(rc));
-        return 128 + rc;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "numasched sweep: %s\n", err.msg);
-        return CLI_BAD_INPUT;
-    }
-    return CLI_OK;
+    return cli_batch_status("sweep", rc, &err,
+                            "complete runs are kept, the same command resumes");
 }
