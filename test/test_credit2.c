@@ -431,6 +431,40 @@ Test(credit2_balance, three_busy_vcpus_push_one_to_the_idle_runqueue)
 }
 
 /*
+ * Balancing moves a vCPU off its soft affinity, and nothing brings it back:
+ * Xen's unit_is_migrateable checks hard affinity only, and a vCPU changes
+ * runqueue only through res_pick on a forced move, never on a wake-up or a
+ * preemption (RELEASE-4.22.0). The test above with the three vCPUs
+ * soft-affine to node 0 instead of pinned there: res_pick puts them on
+ * runqueue 0, the only one with soft-affine pCPUs, and the push at 10 ms
+ * sends one to node 1 all the same. 200 ms later it still runs there, with
+ * node 0 half idle: 2 against 1 vCPU is a whole vCPU apart, but moving one
+ * more would give 1 against 2, no better, so balancing leaves it.
+ */
+Test(credit2_balance, a_push_ignores_soft_affinity_and_nothing_undoes_it)
+{
+    struct fk *f = fk_new(H16);
+    fk_start(f);
+    for (int i = 0; i < 3; i++) {
+        struct ns_domain *d = fk_dom_new(f, 256, 0, 1);
+        set_range(&d->vcpu[0]->soft, 0, 7);
+        fk_dom_insert(f, d);
+        fk_up(f, d->vcpu[0]);
+        fk_settle(f);
+    }
+    fk_play(f, 11 * NS_MS);
+    cr_assert_eq(P(f)->stats.pushes, 1);
+    fk_play(f, 211 * NS_MS);
+    cr_assert_eq(P(f)->stats.pushes, 1);
+    unsigned on_node1 = 0;
+    for (unsigned cpu = 8; cpu < 16; cpu++)
+        on_node1 += f->curr[cpu] != NULL;
+    cr_assert_eq(on_node1, 1);
+    fk_check(f);
+    fk_free(f);
+}
+
+/*
  * The balancing threshold, QUIRK credit2_balance_last (facts 3.6): three
  * runqueues of 2 pCPUs; ours (0) at 1.5 vCPUs of load, runqueue 1 at 2.2,
  * runqueue 2 at 1.5. The furthest is 1 (0.7 apart). Xen takes "the other"
