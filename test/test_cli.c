@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "numasched/report.h"
 #include "numasched/util.h"
 
 #define SCENARIO_HEAD "host = \"pack:2 [numa(memory=6GiB)] core:4 pu:2\"\nsched = \"rr\"\nseed = 1\n"
@@ -194,6 +195,48 @@ Test(cli, same_seed_gives_byte_identical_results)
     json_object_put(root);
     free(json);
     free(s);
+    rm_rf(d);
+    free(d);
+}
+
+/* `run --set` over the scenario: the guest's metric of a run into @d/@name. */
+static double run_with(const char *d, const char *name, const char *set)
+{
+    char *s = ns_path_join(d, "s.cfg"), *out = ns_path_join(d, name);
+    const char *argv[] = {"run", s, "--out", out, "--quiet", set ? "--set" : NULL, set, NULL};
+    struct outcome r = cli(d, argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *path = ns_path_join(out, "results.json");
+    struct ns_exp_run run;
+    struct ns_err err;
+    cr_assert_eq(ns_exp_read_run(path, &run, &err), 0, "%s", err.msg);
+    outcome_free(&r);
+    free(path);
+    free(out);
+    free(s);
+    return run.value;
+}
+
+/*
+ * One socket of 4 cores, one guest with 4 always-busy `cpu` vCPUs (m = 0.01,
+ * 1 ms of nominal work per op). With turbo, 4 active cores clock the compute
+ * part at 2533.33 / 2666.67 = 0.95 of a lone core's: rate 1 / (0.99 / 0.95 +
+ * 0.01) = 0.9505, 3802 ops/s for the guest; `--set turbo_bin_mhz=0` gives
+ * rate 1, 4000. A wrong --set is refused before any run.
+ */
+Test(cli, run_set_overrides_a_model_parameter)
+{
+    char *d = tmpdir();
+    write_file(d, "s.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:4 pu:1\"\n"
+                           "duration = 1\ndomains = [ \"vm.cfg\" ]\n");
+    write_file(d, "vm.cfg", "name = \"vm\"\nvcpus = 4\nmemory = 512\nworkload = \"cpu\"\n");
+    cr_expect_float_eq(run_with(d, "turbo", NULL), 3802, 8);
+    cr_expect_float_eq(run_with(d, "base", "turbo_bin_mhz=0"), 4000, 8);
+
+    struct outcome r = cli(d, (const char *[]){"run", "s.cfg", "--set", "turbo=0", NULL});
+    cr_expect_eq(r.status, 2, "%s", r.err);
+    cr_expect(strstr(r.err, "no model parameter \"turbo\""), "%s", r.err);
+    outcome_free(&r);
     rm_rf(d);
     free(d);
 }

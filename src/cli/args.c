@@ -82,6 +82,33 @@ int cli_fail(const struct ns_err *err)
     return CLI_BAD_INPUT;
 }
 
+/* A value is checked by setting it in a scratch spec: the same code as the runs. */
+int cli_opt_set(const char *cmd, const char *arg, struct ns_param_value **set, size_t *n)
+{
+    const char *eq = strchr(arg, '=');
+    struct ns_sim_spec scratch = {0};
+    struct ns_err err;
+
+    if (!eq || eq == arg)
+        return cli_misuse(cmd, "--set %s: want KEY=VALUE", arg);
+    char *name = ns_xstrdup(arg);       /* the value lives in the same copy */
+    name[eq - arg] = '\0';
+    if (ns_config_param_set(&scratch, name, name + (eq - arg) + 1, &err) < 0) {
+        free(name);
+        return cli_misuse(cmd, "--set: %s", err.msg);
+    }
+    *set = ns_xrealloc(*set, (*n + 1) * sizeof(**set));
+    (*set)[(*n)++] = (struct ns_param_value){name, name + (eq - arg) + 1};
+    return CLI_OK;
+}
+
+void cli_set_free(struct ns_param_value *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((char *)set[i].name);
+    free(set);
+}
+
 int cli_batch_status(const char *cmd, int rc, const struct ns_err *err, const char *stopped)
 {
     if (rc > 0) {

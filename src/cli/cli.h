@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 
+#include "numasched/config.h"
 #include "numasched/util.h"
 
 /* Exit statuses; CLI_HELP (never an exit status): --help was answered. */
@@ -60,6 +61,10 @@ int cli_opt_hz(const char *cmd, const char *opt, const char *val, uint64_t *out)
 
 /* Print "numasched: MSG" and return CLI_BAD_INPUT. */
 int cli_fail(const struct ns_err *err);
+/* --set KEY=VALUE: checked as the runs will set it (ns_config_param_set) and
+ * appended to *@set; CLI_OK, or CLI_USAGE naming the value. */
+int cli_opt_set(const char *cmd, const char *arg, struct ns_param_value **set, size_t *n);
+void cli_set_free(struct ns_param_value *set, size_t n);
 /* The exit status of CMD after a batch of runs returned @rc: > 0 the stop
  * signal, said with @stopped (what the stop leaves behind, or NULL), and
  * 128 + it; < 0 @err's message and CLI_BAD_INPUT; 0 CLI_OK. */

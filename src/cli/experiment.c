@@ -178,25 +178,6 @@ static int check_param(const char *name, const char *value, struct ns_err *err)
     return ns_config_param_set(&scratch, name, value, err);
 }
 
-/* KEY=VALUE, split in a copy that the parameter keeps. */
-static int add_set(struct exp_args *a, const char *arg)
-{
-    const char *eq = strchr(arg, '=');
-    struct ns_err err;
-
-    if (!eq || eq == arg)
-        return cli_misuse("experiment", "--set %s: want KEY=VALUE", arg);
-    char *name = ns_xstrdup(arg);
-    name[eq - arg] = '\0';
-    if (check_param(name, name + (eq - arg) + 1, &err) < 0) {
-        free(name);
-        return cli_misuse("experiment", "--set: %s", err.msg);
-    }
-    a->set = ns_xrealloc(a->set, (a->nr_set + 1) * sizeof(*a->set));
-    a->set[a->nr_set++] = (struct ns_param_value){name, name + (eq - arg) + 1};
-    return CLI_OK;
-}
-
 /* KEY (its documented range) or KEY=LO,HI. */
 static int parse_vary(const char *arg, struct ns_experiment_vary *v, struct ns_err *err)
 {
@@ -243,11 +224,9 @@ static int add_vary(struct exp_args *a, const char *arg)
 
 static void args_free(struct exp_args *a)
 {
-    for (size_t i = 0; i < a->nr_set; i++)
-        free((char *)a->set[i].name);
     for (size_t i = 0; i < a->nr_vary; i++)
         free((char *)a->vary[i].name);
-    free(a->set);
+    cli_set_free(a->set, a->nr_set);
     free(a->vary);
 }
 
@@ -258,7 +237,7 @@ static int option(void *ctx, int c, const char *val)
     const char *cmd = "experiment";
 
     switch (c) {
-    case 'P': return add_set(a, val);
+    case 'P': return cli_opt_set(cmd, val, &a->set, &a->nr_set);
     case 'V': return add_vary(a, val);
     case 'o': o->out = val; return CLI_OK;
     case 'S': a->folder = val; return CLI_OK;

@@ -21,6 +21,10 @@ static const char run_help[] =
     "options:\n"
     "  --seed N            random seed (overrides the scenario's `seed`)\n"
     "  --duration SECONDS  measured time, e.g. 10 or 500ms (overrides `duration`)\n"
+    "  --set KEY=VALUE     a model parameter (docs/model.md names them:\n"
+    "                      remote_ratio=1.5, turbo_bin_mhz=0, create_gap=0, or\n"
+    "                      lmbench-proc.mem_stall=0.2 for every guest of a\n"
+    "                      workload), over the scenario's; repeatable\n"
     "  --out DIR           write DIR/results.json and DIR/results.csv\n"
     "  --html FILE         write a self-contained HTML report: domains, pCPU use, summary\n"
     "  --trace FILE        write a xentrace binary trace of the measured time, for\n"
@@ -38,6 +42,8 @@ static const char run_help[] =
 struct run_opts {
     const char *scenario, *out, *html;
     struct ns_overrides ov;
+    struct ns_param_value *set;     /* --set, which ov.params points to */
+    size_t nr_set;
     struct cli_trace_opts trace;
     bool check, quiet, determinism;
 };
@@ -71,6 +77,7 @@ static int option(void *ctx, int c, const char *val)
     case 'd':
         o->ov.has_duration = true;
         return cli_opt_duration("run", "--duration", val, false, &o->ov.duration);
+    case 'P': return cli_opt_set("run", val, &o->set, &o->nr_set);
     case 'z': return cli_opt_hz("run", "--trace-hz", val, &o->trace.hz);
     case 'o': o->out = val; return CLI_OK;
     case 'H': o->html = val; return CLI_OK;
@@ -87,6 +94,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
     static const struct option opts[] = {
         {"seed", required_argument, NULL, 's'},
         {"duration", required_argument, NULL, 'd'},
+        {"set", required_argument, NULL, 'P'},
         {"out", required_argument, NULL, 'o'},
         {"html", required_argument, NULL, 'H'},
         {"trace", required_argument, NULL, 't'},
@@ -216,13 +224,15 @@ int cli_run(int argc, char **argv)
     struct ns_err err;
 
     int rc = parse_run_args(argc, argv, &o);
-    if (rc != CLI_OK)
-        return rc == CLI_HELP ? CLI_OK : rc;
-    if (o.trace.trace && !o.trace.hz)
+    o.ov.params = o.set;
+    o.ov.nr_params = o.nr_set;
+    if (rc == CLI_OK && o.trace.trace && !o.trace.hz)
         o.trace.hz = NS_TRACE_DEFAULT_HZ;
-    if (load_spec(&o, &spec, &err) < 0)
-        return cli_fail(&err);
-    rc = simulate_all_or_none(&o, &spec, &err) < 0 ? cli_fail(&err) : CLI_OK;
+    if (rc == CLI_OK && load_spec(&o, &spec, &err) < 0)
+        rc = cli_fail(&err);
+    else if (rc == CLI_OK)
+        rc = simulate_all_or_none(&o, &spec, &err) < 0 ? cli_fail(&err) : CLI_OK;
     ns_sim_spec_free(&spec);
-    return rc;
+    cli_set_free(o.set, o.nr_set);
+    return rc == CLI_HELP ? CLI_OK : rc;
 }
