@@ -613,3 +613,28 @@ Test(sweep_cli, an_edited_domain_file_runs_again)
     rm_rf(dir);
     free(dir);
 }
+
+/* --set reaches every run and its point.txt; a wrong one stops the sweep
+ * before any run. */
+Test(sweep_cli, set_is_a_setting_of_every_point)
+{
+    char *dir = tmpdir(), *path = sweep_file(dir, small), *out = ns_path_join(dir, "out");
+    struct outcome r = cli(dir, (const char *[]){"sweep", path, "--out", out, "--duration",
+                                                 "20ms", "--warmup", "0", "--set",
+                                                 "turbo_bin_mhz=0", "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    outcome_free(&r);
+    char *point = ns_path_join(out, "runs/p4/point.txt"), *text = slurp(point, NULL);
+    cr_assert(text && strstr(text, "set turbo_bin_mhz=0\n"), "%s", text ? text : "(none)");
+
+    r = cli(dir, (const char *[]){"sweep", path, "--set", "turbo", NULL});
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert(strstr(r.err, "--set turbo: want KEY=VALUE"), "%s", r.err);
+    outcome_free(&r);
+    free(text);
+    free(point);
+    free(out);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}

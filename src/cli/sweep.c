@@ -24,6 +24,8 @@ static const char sweep_help[] =
     "  --duration SECONDS  measured time of every run, e.g. 30 or 500ms\n"
     "                      (default: the scenario's `duration`)\n"
     "  --warmup SECONDS    warm-up of every run (default: the scenario's `warmup`)\n"
+    "  --set KEY=VALUE     a model parameter for every run (docs/model.md names\n"
+    "                      them: remote_ratio=1.5, create_gap=0, ...); repeatable\n"
     "  --html FILE         also write the summary, the plots and a link to every run\n"
     "                      as a self-contained HTML page\n"
     "  --jobs J            worker processes (default: the number of CPUs)\n"
@@ -35,12 +37,21 @@ static void help(FILE *out)
     fputs(sweep_help, out);
 }
 
+/* The options, and the parameters --set collects. */
+struct sweep_args {
+    struct ns_sweep_opts o;
+    struct ns_param_value *set;
+    size_t nr_set;
+};
+
 static int option(void *ctx, int c, const char *val)
 {
-    struct ns_sweep_opts *o = ctx;
+    struct sweep_args *a = ctx;
+    struct ns_sweep_opts *o = &a->o;
     const char *cmd = "sweep";
 
     switch (c) {
+    case 'P': return cli_opt_set(cmd, val, &a->set, &a->nr_set);
     case 'o': o->out = val; return CLI_OK;
     case 'H': o->html = val; return CLI_OK;
     case 'q': o->quiet = true; return CLI_OK;
@@ -60,6 +71,7 @@ int cli_sweep(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"duration", required_argument, NULL, 'd'},
         {"warmup", required_argument, NULL, 'w'},
+        {"set", required_argument, NULL, 'P'},
         {"jobs", required_argument, NULL, 'j'},
         {"html", required_argument, NULL, 'H'},
         {"quiet", no_argument, NULL, 'q'},
@@ -67,15 +79,18 @@ int cli_sweep(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     static const struct cli_args args = {"sweep", opts, option, help, "a sweep FILE"};
-    struct ns_sweep_opts o = {0};
+    struct sweep_args a = {{0}, NULL, 0};
     const char *file;
     struct ns_err err;
 
-    int rc = cli_parse(&args, argc, argv, &o, &file);
-    if (rc != CLI_OK)
-        return rc == CLI_HELP ? CLI_OK : rc;
-
-    rc = ns_sweep_run(file, &o, &CLI_RUNNER, &err);
-    return cli_batch_status("sweep", rc, &err,
-                            "complete runs are kept, the same command resumes");
+    int rc = cli_parse(&args, argc, argv, &a, &file);
+    if (rc == CLI_OK) {
+        a.o.params = a.set;
+        a.o.nr_params = a.nr_set;
+        rc = ns_sweep_run(file, &a.o, &CLI_RUNNER, &err);
+        rc = cli_batch_status("sweep", rc, &err,
+                              "complete runs are kept, the same command resumes");
+    }
+    cli_set_free(a.set, a.nr_set);
+    return rc == CLI_HELP ? CLI_OK : rc;
 }
