@@ -90,6 +90,18 @@ seed_fuzz_synthetic() {
     done
 }
 
+seed_fuzz_csv() {
+    i=0
+    for f in examples/numa2013/published.csv; do
+        while IFS= read -r line; do
+            printf '%s' "$line" > "$1/l$i"
+            i=$((i + 1))
+        done < "$f"
+    done
+    printf 'pair,w,2,"numa, soft vs none",10.0,5.0,yes,5.0' > "$1/quoted"
+    printf '"web ""prod"",eu",,x' > "$1/escaped"
+}
+
 seed_traces() {
     for ex in idle lmbench-proc phases; do
         "$BIN" run "examples/$ex.cfg" --duration 2ms --quiet --trace "$1/seed-$ex"
