@@ -383,6 +383,15 @@ static unsigned assigned(struct c2_rqd *rqd)
     return n;
 }
 
+/* vCPUs running on node 1 (pCPUs 8-15) of H16. */
+static unsigned running_on_node1(const struct fk *f)
+{
+    unsigned n = 0;
+    for (unsigned cpu = 8; cpu < 16; cpu++)
+        n += f->curr[cpu] != NULL;
+    return n;
+}
+
 /*
  * H16 by socket: runqueues 0-7 and 8-15. Three always-busy vCPUs hard-pinned
  * to node 0 at creation, then unpinned. Insert's res_pick rotates runqueue
@@ -422,10 +431,7 @@ Test(credit2_balance, three_busy_vcpus_push_one_to_the_idle_runqueue)
     cr_assert_eq(P(f)->stats.pushes, 1);
     cr_assert_eq(assigned(P(f)->rqd[0]), 2);
     cr_assert_eq(assigned(P(f)->rqd[1]), 1);
-    unsigned on_node1 = 0;
-    for (unsigned cpu = 8; cpu < 16; cpu++)
-        on_node1 += f->curr[cpu] != NULL;
-    cr_assert_eq(on_node1, 1);
+    cr_assert_eq(running_on_node1(f), 1);
     fk_check(f);
     fk_free(f);
 }
@@ -456,10 +462,7 @@ Test(credit2_balance, a_push_ignores_soft_affinity_and_nothing_undoes_it)
     cr_assert_eq(P(f)->stats.pushes, 1);
     fk_play(f, 211 * NS_MS);
     cr_assert_eq(P(f)->stats.pushes, 1);
-    unsigned on_node1 = 0;
-    for (unsigned cpu = 8; cpu < 16; cpu++)
-        on_node1 += f->curr[cpu] != NULL;
-    cr_assert_eq(on_node1, 1);
+    cr_assert_eq(running_on_node1(f), 1);
     fk_check(f);
     fk_free(f);
 }

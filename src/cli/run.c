@@ -217,22 +217,30 @@ static int simulate_all_or_none(const struct run_opts *o, struct ns_sim_spec *sp
     return ns_outputs_commit(err);
 }
 
+/* The parsed command: load, place, simulate, write. */
+static int run(struct run_opts *o)
+{
+    struct ns_sim_spec spec = {0};
+    struct ns_err err;
+    int rc = CLI_OK;
+
+    o->ov.params = o->set;
+    o->ov.nr_params = o->nr_set;
+    if (o->trace.trace && !o->trace.hz)
+        o->trace.hz = NS_TRACE_DEFAULT_HZ;
+    if (load_spec(o, &spec, &err) < 0 || simulate_all_or_none(o, &spec, &err) < 0)
+        rc = cli_fail(&err);
+    ns_sim_spec_free(&spec);
+    return rc;
+}
+
 int cli_run(int argc, char **argv)
 {
     struct run_opts o = {0};
-    struct ns_sim_spec spec = {0};
-    struct ns_err err;
 
     int rc = parse_run_args(argc, argv, &o);
-    o.ov.params = o.set;
-    o.ov.nr_params = o.nr_set;
-    if (rc == CLI_OK && o.trace.trace && !o.trace.hz)
-        o.trace.hz = NS_TRACE_DEFAULT_HZ;
-    if (rc == CLI_OK && load_spec(&o, &spec, &err) < 0)
-        rc = cli_fail(&err);
-    else if (rc == CLI_OK)
-        rc = simulate_all_or_none(&o, &spec, &err) < 0 ? cli_fail(&err) : CLI_OK;
-    ns_sim_spec_free(&spec);
+    if (rc == CLI_OK)
+        rc = run(&o);
     cli_set_free(o.set, o.nr_set);
     return rc == CLI_HELP ? CLI_OK : rc;
 }
