@@ -256,7 +256,10 @@ Test(hostile, a_histogram_of_few_samples_is_small)
 }
 
 /* hwloc allocates an array as large as the largest explicit index, and parses
- * arities with strtoul(..., 0): hex, octal and a sign are numbers to it too. */
+ * arities with strtoul(..., 0): hex, octal and a sign are numbers to it too.
+ * A level needs no blank before it: "244244pu4pu:4" is 244244 x 4 PUs to
+ * hwloc (and took it 20 s before the guard's alarm), "2 4097pu:1" is 8194,
+ * and "[numa]" ends at its ']' (a fuzz_synthetic find). */
 Test(hostile, a_synthetic_host_is_measured_as_hwloc_reads_it)
 {
     static const char *const cases[][2] = {
@@ -265,6 +268,10 @@ Test(hostile, a_synthetic_host_is_measured_as_hwloc_reads_it)
         {"pack:+4097 pu:1", "describes more PUs than"},
         {"pack:020000 pu:1", "describes more PUs than"},
         {"pack:0x100000 pu:0x1000", "describes more PUs than"},
+        {"244244pu4pu:4", "describes more PUs than"},
+        {"2 4097pu:1", "describes more PUs than"},
+        {"pack:2[numa]core:4097 pu:1", "describes more PUs than"},
+        {"[numa(indexes=0,5000)]pu:2", "index 5000"},
     };
     char *d = tmpdir();
 

@@ -20,6 +20,7 @@
 
 #include "helpers.h"
 #include "numasched/topo.h"
+#include "topo/internal.h"
 
 #define GIB (1024ULL * 1024ULL * 1024ULL)
 
@@ -380,6 +381,35 @@ Test(topo, synthetic_westmere)
     check_matrix(t, d);
     cr_assert_eq(t->distance_source, NS_DIST_DEFAULT);
     ns_topo_free(t);
+}
+
+/* hwloc needs no blank between levels; neither does our count of its PUs. */
+Test(topo, synthetic_without_blanks_loads_as_with_them)
+{
+    struct ns_topo *t = load("pack:2[numa(memory=6GiB)]core:4pu:2", NULL);
+    check_counts(t, 2, 2, 8, 16);
+    ns_topo_free(t);
+    t = load("pack:2 core:3pu:2", NULL);
+    check_counts(t, 1, 2, 6, 12);
+    ns_topo_free(t);
+}
+
+/*
+ * The guard counts what hwloc would build before hwloc builds it: strings that
+ * took hwloc past the trial child's 20 s alarm are refused here at once.
+ */
+Test(topo, the_guard_counts_pus_and_nodes_as_hwloc_would)
+{
+    char many[16 + 100 * 6] = "pack:64 pu:64";
+    struct ns_err err = {0};
+
+    for (int i = 0; i < 100; i++)
+        strcat(many, "[numa]");
+    cr_assert_eq(topo_check_synthetic("244244pu4pu:4", &err), -1);
+    cr_assert(strstr(err.msg, "describes more PUs than"), "%s", err.msg);
+    cr_assert_eq(topo_check_synthetic(many, &err), -1);
+    cr_assert(strstr(err.msg, "409600 NUMA nodes"), "%s", err.msg);  /* 4096 x 100 */
+    cr_assert_eq(topo_check_synthetic("pack:2 [numa] core:4 pu:2 [numa]", &err), 0); /* 2 + 16 */
 }
 
 Test(topo, synthetic_1024_pcpus_64_nodes)

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hwloc.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,32 +95,81 @@ char *topo_read_xml(const char *spec, const char *path, size_t *len, struct ns_e
 }
 
 /*
- * A synthetic string is levels separated by blanks, each an arity with an
- * optional type ("pack:2", "core:4", or a bare "2"), optionally followed by
- * attributes in parentheses; memory children in brackets ("[numa(...)]")
- * add no PUs. The PUs are the product of the arities: saturate at one past
- * the limit. A malformed string is left for hwloc to refuse.
+ * How many PUs a synthetic string asks hwloc for: the product of its level
+ * arities, saturated at one past the limit. The walk is hwloc 2.9's own
+ * (hwloc/topology-synthetic.c, hwloc_backend_synthetic_init), because any
+ * other reading lets a string past us that makes hwloc build millions of
+ * objects. To hwloc:
  *
- * The numbers are read exactly as hwloc 2.9 reads them
- * (hwloc/topology-synthetic.c): an arity with strtoul(..., 0), so "0x200"
- * and "0200" and "+512" are 512, 128 and 512 to it, and must be to us, or
- * hwloc is asked to build what the limits forbid; an explicit index list
- * ("indexes=0,4000000000") with strtoul(..., 10), and hwloc sizes its
- * bitmaps by the largest index (4 GB for that one, twice).
+ *   - a level starts after spaces and newlines, or right where the last one
+ *     ended: "244244pu4pu:4" is a level of 244244 and one of 4 PUs;
+ *   - a level that starts with a letter is a type, whose arity follows the
+ *     first ':' after it, wherever that is;
+ *   - an arity is strtoul(..., 0): "0x200", "0200" and "+512" are 512, 128
+ *     and 512, and must be to us;
+ *   - "(...)" after an arity (or at the very start, for the root) holds
+ *     attributes up to the first ')'; "[...]" up to the first ']' is a
+ *     memory child: no PUs, but a NUMA node for every object of the level
+ *     before it. "pu:4096" then a hundred "[numa]" is 409,600 nodes, which
+ *     took hwloc past the child's alarm: those are counted too.
+ *
+ * Where hwloc would refuse the string (no ':', no number, a zero arity, an
+ * unclosed bracket) the walk stops and leaves the refusal to hwloc.
  */
-static unsigned long level_arity(const char *tok, size_t len)
-{
-    const char *colon = memchr(tok, ':', len);
-    const char *p = colon ? colon + 1 : tok;
-    char *end;
+struct synthetic_level {
+    unsigned long arity;        /* 1 for a memory child */
+    bool memory;                /* "[...]": one NUMA node per object of the level above */
+    const char *attrs;          /* "(...)" or NULL */
+    size_t attrs_len;
+};
 
-    if (!colon && (*p < '0' || *p > '9'))
-        return 1;               /* a type without an arity: hwloc refuses it */
-    unsigned long v = strtoul(p, &end, 0);  /* ULONG_MAX when out of range */
-    return end == p ? 1 : v;
+/* The "(...)" at @open, up to the first ')'; NULL if there is none. */
+static const char *attrs_span(const char *open, struct synthetic_level *l)
+{
+    const char *close = strchr(open, ')');
+
+    if (close) {
+        l->attrs = open;
+        l->attrs_len = (size_t)(close - open);
+    }
+    return close;
 }
 
-/* Every explicit index of the "indexes=" lists in @tok below the pCPU limit. */
+/* The level at @p; returns where the next one may start, NULL where hwloc stops. */
+static const char *synthetic_level(const char *p, struct synthetic_level *l)
+{
+    const char *end;
+
+    l->arity = 1;
+    l->attrs = NULL;
+    l->memory = *p == '[';
+    if (l->memory) {
+        const char *close = strchr(p, ']'), *open = strchr(p, '(');
+        if (!close || (open && open < close && !attrs_span(open, l)))
+            return NULL;
+        return close + 1;
+    }
+    if (*p < '0' || *p > '9') {
+        if (!(p = strchr(p, ':')))
+            return NULL;
+        p++;
+    }
+    l->arity = strtoul(p, (char **)&end, 0);    /* ULONG_MAX when out of range */
+    if (end == p || l->arity == 0)
+        return NULL;
+    if (*end == '(') {
+        if (!(end = attrs_span(end, l)))
+            return NULL;
+        end++;
+    }
+    return end;
+}
+
+/*
+ * hwloc reads an explicit index list ("indexes=0,4000000000") with
+ * strtoul(..., 10) and sizes its bitmaps by the largest index (4 GB for that
+ * one, twice).
+ */
 static int check_indexes(const char *spec, const char *tok, size_t len, struct ns_err *err)
 {
     const char *p = tok, *stop = tok + len;
@@ -143,37 +193,28 @@ static int check_indexes(const char *spec, const char *tok, size_t len, struct n
 
 int topo_check_synthetic(const char *spec, struct ns_err *err)
 {
-    unsigned long pus = 1;
+    struct synthetic_level l = {.arity = 1};
+    unsigned long pus = 1, nodes = 0;
     const char *p = spec;
 
-    while (*p) {
-        if (*p == ' ' || *p == '\t' || *p == '\n') {
-            p++;
-            continue;
-        }
-        const char *tok = p;
-        int depth = 0;
-        while (*p && (depth > 0 || (*p != ' ' && *p != '\t' && *p != '\n'))) {
-            if (*p == '(' || *p == '[')
-                depth++;
-            else if ((*p == ')' || *p == ']') && depth > 0)
-                depth--;
-            p++;
-        }
-        if (check_indexes(spec, tok, (size_t)(p - tok), err) < 0)
+    if (*p == '(' && !(p = attrs_span(p, &l)))
+        return 0;
+    if (l.attrs)
+        p++;
+    while (p) {
+        if (l.attrs && check_indexes(spec, l.attrs, l.attrs_len, err) < 0)
             return -1;
-        if (*tok == '[')
-            continue;
-        size_t len = strcspn(tok, "(");
-        if (len > (size_t)(p - tok))
-            len = (size_t)(p - tok);
-        unsigned long a = level_arity(tok, len);
-        pus = a && pus > NS_TOPO_MAX_PCPUS / a ? NS_TOPO_MAX_PCPUS + 1UL : pus * a;
+        pus = l.arity && pus > NS_TOPO_MAX_PCPUS / l.arity ? NS_TOPO_MAX_PCPUS + 1UL
+                                                           : pus * l.arity;
+        if (l.memory)
+            nodes = nodes > ULONG_MAX - pus ? ULONG_MAX : nodes + pus;
+        p += strspn(p, " \n");
+        p = *p ? synthetic_level(p, &l) : NULL;
     }
     if (pus > NS_TOPO_MAX_PCPUS)
         return ns_err_set(err, NULL, 0, NULL, "%s: describes more PUs than numasched's limit "
                           "of %u pCPUs", spec, NS_TOPO_MAX_PCPUS);
-    return 0;
+    return topo_check_size(spec, pus, nodes, err);
 }
 
 /* ---- the child ------------------------------------------------------------------ */
