@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -32,10 +33,19 @@ void rm_rf(const char *dir)
 
 void write_file(const char *dir, const char *name, const char *text)
 {
+    write_filef(dir, name, "%s", text);
+}
+
+void write_filef(const char *dir, const char *name, const char *fmt, ...)
+{
     char *p = ns_path_join(dir, name);
     FILE *f = fopen(p, "w");
+    va_list ap;
+
     cr_assert_not_null(f, "%s", p);
-    fputs(text, f);
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
     fclose(f);
     free(p);
 }

@@ -15,6 +15,8 @@
 char *tmpdir(void);
 void rm_rf(const char *dir);
 void write_file(const char *dir, const char *name, const char *text);
+void write_filef(const char *dir, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The whole file, NUL-terminated (its length in @len, which may be NULL);
  * NULL if it cannot be opened. */
 char *slurp(const char *path, size_t *len);

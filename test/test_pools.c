@@ -8,7 +8,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,20 +36,8 @@ static void drop_dir(void)
 
 TestSuite(pools, .init = make_dir, .fini = drop_dir);
 
-static void put(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(const char *name, const char *fmt, ...)
-{
-    char path[512];
-    va_list ap;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "cannot write %s", path);
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fclose(f);
-}
+/* A file of the test's folder, printf-style. */
+#define put(...) write_filef(dir, __VA_ARGS__)
 
 static int try_load(struct ns_sim_spec *s, struct ns_err *err)
 {
