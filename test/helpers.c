@@ -103,6 +103,15 @@ int mpirun_wait(int pid)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+bool same_tree(const char *a, const char *b)
+{
+    char *cmd = ns_xasprintf("diff -r '%s' '%s' >&2", a, b);
+    int rc = system(cmd);
+
+    free(cmd);
+    return rc == 0;
+}
+
 bool exists(const char *dir, const char *name)
 {
     char *p = ns_path_join(dir, name);

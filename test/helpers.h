@@ -26,6 +26,9 @@ char *slurp(const char *path, size_t *len);
 int mpirun_start(const char *mpi, const char *const *args, const char *errfile);
 int mpirun_wait(int pid);
 
+/* Whether two folders hold the same files, byte for byte (`diff -r`, which
+ * prints what differs on stderr). */
+bool same_tree(const char *a, const char *b);
 /* Whether DIR/NAME exists. */
 bool exists(const char *dir, const char *name);
 /* The entries of @dir that do not start with a dot; -1 if it does not exist. */
