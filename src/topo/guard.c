@@ -95,8 +95,8 @@ char *topo_read_xml(const char *spec, const char *path, size_t *len, struct ns_e
 }
 
 /*
- * How many PUs a synthetic string asks hwloc for: the product of its level
- * arities, saturated at one past the limit. The walk is hwloc 2.9's own
+ * How many PUs and NUMA nodes a synthetic string asks hwloc for; the PUs
+ * are the product of its level arities, saturated at one past the limit. The walk is hwloc 2.9's own
  * (hwloc/topology-synthetic.c, hwloc_backend_synthetic_init), because any
  * other reading lets a string past us that makes hwloc build millions of
  * objects. To hwloc:
