@@ -412,6 +412,39 @@ Test(topo, the_guard_counts_pus_and_nodes_as_hwloc_would)
     cr_assert_eq(topo_check_synthetic("pack:2 [numa] core:4 pu:2 [numa]", &err), 0); /* 2 + 16 */
 }
 
+/*
+ * NUMA nodes hwloc makes of a level: a typed one under any of hwloc's names
+ * for it, or the one it picks among untyped levels. Of k untyped inner levels
+ * that is the second for 2 <= k <= 7 ("2 2048pu:1": 2 x 2048) and, for k = 8,
+ * the third, under one group and a package (2 x 3 x 11 = 66; the second would
+ * be 6, the fourth 462).
+ */
+Test(topo, the_guard_counts_the_nodes_hwloc_makes_of_a_level)
+{
+    static const char *const over[][2] = {
+        {"node:65 pu:1", "65 NUMA nodes"},
+        {"pack:2 NUMANode:33 pu:1", "66 NUMA nodes"},
+        {"2 2048pu:1", "4096 NUMA nodes"},
+        {"2 3 11 7 1 1 1 1 2", "66 NUMA nodes"},
+    };
+    struct ns_err err = {0};
+
+    for (size_t i = 0; i < sizeof(over) / sizeof(over[0]); i++) {
+        cr_assert_eq(topo_check_synthetic(over[i][0], &err), -1, "%s", over[i][0]);
+        cr_assert(strstr(err.msg, over[i][1]), "%s: %s", over[i][0], err.msg);
+    }
+    cr_assert_eq(topo_check_synthetic("numa:64 pu:1", &err), 0);
+    cr_assert_eq(topo_check_synthetic("pack:2 core:64 pu:2", &err), 0);  /* one node, inserted */
+}
+
+Test(topo, untyped_levels_are_typed_as_hwloc_guesses)
+{
+    struct ns_topo *t = load("2 3 5 7 1 1 1 1 2", NULL);  /* group, package, NUMA, ... */
+
+    check_counts(t, 30, 6, 210, 420);
+    ns_topo_free(t);
+}
+
 Test(topo, synthetic_1024_pcpus_64_nodes)
 {
     struct ns_topo *t = load("pack:64 [numa] core:8 pu:2", NULL);

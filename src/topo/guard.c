@@ -27,8 +27,8 @@
  * which runs in the fuzzer's process, is still reported.
  *
  * Before the child, two cheap checks bound what hwloc is asked to build: the
- * XML file's size (NS_TOPO_MAX_XML_BYTES) and the number of PUs a synthetic
- * string describes (the product of its level arities).
+ * XML file's size (NS_TOPO_MAX_XML_BYTES) and the numbers of PUs and NUMA
+ * nodes a synthetic string describes, counted as hwloc will read it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -96,31 +96,48 @@ char *topo_read_xml(const char *spec, const char *path, size_t *len, struct ns_e
 
 /*
  * How many PUs and NUMA nodes a synthetic string asks hwloc for; the PUs
- * are the product of its level arities, saturated at one past the limit. The walk is hwloc 2.9's own
- * (hwloc/topology-synthetic.c, hwloc_backend_synthetic_init), because any
- * other reading lets a string past us that makes hwloc build millions of
- * objects. To hwloc:
+ * are the product of its level arities, saturated at one past the limit.
+ * The walk is hwloc 2.9's own (hwloc/topology-synthetic.c,
+ * hwloc_backend_synthetic_init), because any other reading lets a string
+ * past us that makes hwloc build millions of objects. To hwloc:
  *
  *   - a level starts after spaces and newlines, or right where the last one
  *     ended: "244244pu4pu:4" is a level of 244244 and one of 4 PUs;
- *   - a level that starts with a letter is a type, whose arity follows the
- *     first ':' after it, wherever that is;
+ *   - a level that starts with a letter is a type (hwloc_type_sscanf reads
+ *     it for us), whose arity follows the first ':' after it, wherever that is;
  *   - an arity is strtoul(..., 0): "0x200", "0200" and "+512" are 512, 128
  *     and 512, and must be to us;
  *   - "(...)" after an arity (or at the very start, for the root) holds
  *     attributes up to the first ')'; "[...]" up to the first ']' is a
  *     memory child: no PUs, but a NUMA node for every object of the level
  *     before it. "pu:4096" then a hundred "[numa]" is 409,600 nodes, which
- *     took hwloc past the child's alarm: those are counted too.
+ *     took hwloc past the child's alarm: those are counted too;
+ *   - when no level between the root and the PUs has a type and there is no
+ *     memory child, hwloc picks one of them to be the NUMA nodes (below):
+ *     "2 2048pu:1" is 2 packages of 2048 nodes each.
  *
  * Where hwloc would refuse the string (no ':', no number, a zero arity, an
- * unclosed bracket) the walk stops and leaves the refusal to hwloc.
+ * unclosed bracket, too many levels) the walk stops and leaves the refusal
+ * to hwloc.
  */
+#define SYNTHETIC_MAX_LEVELS 127    /* below the root: HWLOC_SYNTHETIC_MAX_DEPTH - 1 */
+
 struct synthetic_level {
     unsigned long arity;        /* 1 for a memory child */
     bool memory;                /* "[...]": one NUMA node per object of the level above */
+    bool typed;                 /* "core:4", not "4" */
+    bool numa;                  /* "numa:2" */
     const char *attrs;          /* "(...)" or NULL */
     size_t attrs_len;
+};
+
+/* What the walk has seen so far. */
+struct synthetic_count {
+    unsigned long width[SYNTHETIC_MAX_LEVELS];  /* objects at each level, saturated */
+    size_t levels;              /* levels with an arity, PUs included */
+    size_t typed;               /* those of them with a type */
+    bool last_typed;
+    unsigned long nodes;        /* memory children and typed NUMA levels */
 };
 
 /* The "(...)" at @open, up to the first ')'; NULL if there is none. */
@@ -135,21 +152,29 @@ static const char *attrs_span(const char *open, struct synthetic_level *l)
     return close;
 }
 
+/* The memory child at @p ("[numa(memory=1GB)]"); returns what follows its ']'. */
+static const char *memory_child(const char *p, struct synthetic_level *l)
+{
+    const char *close = strchr(p, ']');
+    const char *open = close ? memchr(p, '(', (size_t)(close - p)) : NULL;
+
+    if (!close || (open && !attrs_span(open, l)))
+        return NULL;
+    return close + 1;
+}
+
 /* The level at @p; returns where the next one may start, NULL where hwloc stops. */
 static const char *synthetic_level(const char *p, struct synthetic_level *l)
 {
+    hwloc_obj_type_t type;
     const char *end;
 
-    l->arity = 1;
-    l->attrs = NULL;
-    l->memory = *p == '[';
-    if (l->memory) {
-        const char *close = strchr(p, ']'), *open = strchr(p, '(');
-        if (!close || (open && open < close && !attrs_span(open, l)))
-            return NULL;
-        return close + 1;
-    }
-    if (*p < '0' || *p > '9') {
+    *l = (struct synthetic_level){.arity = 1, .memory = *p == '['};
+    if (l->memory)
+        return memory_child(p, l);
+    l->typed = *p < '0' || *p > '9';
+    if (l->typed) {
+        l->numa = hwloc_type_sscanf(p, &type, NULL, 0) == 0 && type == HWLOC_OBJ_NUMANODE;
         if (!(p = strchr(p, ':')))
             return NULL;
         p++;
@@ -163,6 +188,48 @@ static const char *synthetic_level(const char *p, struct synthetic_level *l)
         end++;
     }
     return end;
+}
+
+static unsigned long saturating_add(unsigned long a, unsigned long b)
+{
+    return a > ULONG_MAX - b ? ULONG_MAX : a + b;
+}
+
+/* Take level @l into @c; false when hwloc would stop at it. */
+static bool count_level(struct synthetic_count *c, const struct synthetic_level *l)
+{
+    unsigned long above = c->levels ? c->width[c->levels - 1] : 1;
+
+    if (l->memory) {
+        c->nodes = saturating_add(c->nodes, above);
+        return true;
+    }
+    if (c->levels == SYNTHETIC_MAX_LEVELS)
+        return false;
+    c->width[c->levels++] = above > (NS_TOPO_MAX_PCPUS + 1UL) / l->arity
+                          ? NS_TOPO_MAX_PCPUS + 1UL : above * l->arity;
+    c->typed += l->typed;
+    c->last_typed = l->typed;
+    if (l->numa)
+        c->nodes = saturating_add(c->nodes, c->width[c->levels - 1]);
+    return true;
+}
+
+/*
+ * The NUMA nodes of a string that types none of its inner levels. hwloc
+ * gives them types in priority order, NUMA nodes first, then a package, a
+ * core, up to four caches, and groups for the rest; and stacks them, top
+ * down, as groups, package, NUMA nodes, caches, core. So of k inner levels
+ * the first is the nodes when k = 1, the (k - 5)th when k > 7 (k - 7
+ * groups and a package above it), the second otherwise.
+ */
+static unsigned long guessed_nodes(const struct synthetic_count *c)
+{
+    size_t inner = c->levels - 1;
+
+    if (c->nodes || inner == 0 || c->typed > (c->last_typed ? 1u : 0u))
+        return c->nodes;
+    return c->width[inner == 1 ? 0 : inner > 7 ? inner - 6 : 1];
 }
 
 /*
@@ -194,27 +261,29 @@ static int check_indexes(const char *spec, const char *tok, size_t len, struct n
 int topo_check_synthetic(const char *spec, struct ns_err *err)
 {
     struct synthetic_level l = {.arity = 1};
-    unsigned long pus = 1, nodes = 0;
+    struct synthetic_count c = {.levels = 0};
     const char *p = spec;
+    int rc = 0;
 
-    if (*p == '(' && !(p = attrs_span(p, &l)))
-        return 0;
-    if (l.attrs)
+    if (*p == '(' && (p = attrs_span(p, &l)))
         p++;
     while (p) {
-        if (l.attrs && check_indexes(spec, l.attrs, l.attrs_len, err) < 0)
-            return -1;
-        pus = l.arity && pus > NS_TOPO_MAX_PCPUS / l.arity ? NS_TOPO_MAX_PCPUS + 1UL
-                                                           : pus * l.arity;
-        if (l.memory)
-            nodes = nodes > ULONG_MAX - pus ? ULONG_MAX : nodes + pus;
+        if (l.attrs && (rc = check_indexes(spec, l.attrs, l.attrs_len, err)) < 0)
+            break;
         p += strspn(p, " \n");
         p = *p ? synthetic_level(p, &l) : NULL;
+        if (p && !count_level(&c, &l))
+            p = NULL;
     }
-    if (pus > NS_TOPO_MAX_PCPUS)
-        return ns_err_set(err, NULL, 0, NULL, "%s: describes more PUs than numasched's limit "
-                          "of %u pCPUs", spec, NS_TOPO_MAX_PCPUS);
-    return topo_check_size(spec, pus, nodes, err);
+    if (rc == 0 && c.levels) {
+        unsigned long pus = c.width[c.levels - 1];
+        if (pus > NS_TOPO_MAX_PCPUS)
+            rc = ns_err_set(err, NULL, 0, NULL, "%s: describes more PUs than numasched's "
+                            "limit of %u pCPUs", spec, NS_TOPO_MAX_PCPUS);
+        else
+            rc = topo_check_size(spec, pus, guessed_nodes(&c), err);
+    }
+    return rc;
 }
 
 /* ---- the child ------------------------------------------------------------------ */

@@ -13,8 +13,8 @@
  * NULL with @err set ("SPEC: ..."). */
 char *topo_read_xml(const char *spec, const char *path, size_t *len, struct ns_err *err);
 
-/* Refuse a synthetic string that describes more than NS_TOPO_MAX_PCPUS PUs,
- * before hwloc builds them all in memory. */
+/* Refuse a synthetic string that describes more PUs or NUMA nodes than the
+ * limits, before hwloc builds them all in memory. */
 int topo_check_synthetic(const char *spec, struct ns_err *err);
 
 /*
