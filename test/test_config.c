@@ -1078,3 +1078,38 @@ Test(config, main_example)
     }
     ns_sim_spec_free(&s);
 }
+
+/*
+ * A model parameter is refused where the model's arithmetic stops being
+ * physical (params.c): a remote access faster than a local one, no
+ * bandwidth, no latency, no memory-level parallelism, a cache that speeds
+ * misses up; and beyond a SLIT's farthest ratio (254 / 10) or a
+ * microsecond of local DRAM latency. The ends themselves are taken.
+ */
+Test(config, a_model_parameter_must_be_physical)
+{
+    static const struct { const char *name, *value; bool ok; } cases[] = {
+        {"remote_ratio", "0.99", false}, {"remote_ratio", "1", true},
+        {"remote_ratio", "25.4", true},  {"remote_ratio", "25.41", false},
+        {"local_latency_ns", "0", false}, {"local_latency_ns", "0.5", true},
+        {"local_latency_ns", "1000", true}, {"local_latency_ns", "1000.5", false},
+        {"node_bw_gbs", "0", false},     {"link_bw_gbs", "0", false},
+        {"node_bw_gbs", "0.1", true},    {"mlp", "0", false},
+        {"mlp", "1", true},              {"llc_k_max", "0.9", false},
+        {"llc_k_max", "1", true},        {"wake_us", "0", true},
+        {"wake_us", "-1", false},        {"wake_us", "nan", false},
+    };
+    struct ns_sim_spec s = {0};
+    struct ns_err err = {0};
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc = ns_config_param_set(&s, cases[i].name, cases[i].value, &err);
+        cr_expect_eq(rc, cases[i].ok ? 0 : -1, "%s=%s: %d", cases[i].name, cases[i].value, rc);
+    }
+    cr_expect_float_eq(s.host.mlp, 1.0, 1e-12);
+    cr_expect_float_eq(s.host.remote_ratio, 25.4, 1e-12);
+    cr_assert_eq(ns_config_param_set(&s, "mlp", "0", &err), -1);
+    cr_expect_str_eq(err.msg, "mlp=0: want a number from 1 to 1000000");
+    cr_assert_eq(ns_config_param_set(&s, "node_bw_gbs", "0", &err), -1);
+    cr_expect_str_eq(err.msg, "node_bw_gbs=0: want a number above 0 up to 1000000");
+}

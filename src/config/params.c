@@ -14,6 +14,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -28,36 +29,54 @@ struct param {
     enum unit unit;             /* how the value is written on the command line */
     size_t offset;              /* in struct ns_host_params; SIZE_MAX: elsewhere */
     double lo, hi;              /* the documented range (lo == hi: none) */
+    double min, max;            /* what the model can take */
+    bool above_min;             /* min itself is not */
 };
+
+/*
+ * What a value may be, as against what its sources say it is (lo, hi):
+ * anything the model's arithmetic stays physical for. Most parameters are
+ * times, costs or switches, for which 0 (off) up to SET_MAX will do. Six
+ * are not: a remote access faster than a local one (remote_ratio < 1) makes
+ * a far node's latency negative on a host with several distances; no
+ * bandwidth, no latency or no memory-level parallelism divides by zero; a
+ * cache that speeds its misses up (llc_k_max < 1) is not one. Upward,
+ * remote_ratio stops at 25.4, the farthest distance a SLIT can write (254)
+ * over a local 10, and a local DRAM access at a microsecond, several times
+ * any measured one: that keeps a cold-cache migration of the whole L3 at
+ * the far end of a SLIT within minutes, not past ns_time_t.
+ */
+#define SET_MAX 1e6
+#define ZERO_UP 0, SET_MAX, false    /* min, max, above_min of most */
 
 #define HOST(f) offsetof(struct ns_host_params, f)
 
 static const struct param params[] = {
-    {"remote_ratio", PLAIN, HOST(remote_ratio), 1.5, 1.75},
-    {"local_latency_ns", PLAIN, HOST(local_latency_ns), 60, 87},
-    {"node_bw_gbs", PLAIN, HOST(node_bw_gbs), 15, 19},
-    {"link_bw_gbs", PLAIN, HOST(link_bw_gbs), 9, 10.4},
-    {"queue_k", PLAIN, HOST(queue_k), 0, 0},
-    {"llc_k_max", PLAIN, HOST(llc_k_max), 0, 0},
-    {"mlp", PLAIN, HOST(mlp), 0, 0},
-    {"switch_us", MICROS, HOST(switch_ns), 1, 5},
-    {"wake_us", MICROS, HOST(wake_ns), 2, 10},
-    {"wake_idle_extra_us", MICROS, HOST(wake_idle_extra_ns), 1, 100},
-    {"migrate_socket_us", MICROS, HOST(migrate_socket_ns), 10, 30},
-    {"ipi_us", MICROS, HOST(ipi_ns), 2, 10},
-    {"hitm_socket_ns", PLAIN, HOST(hitm_socket_ns), 65 / 2.4, 75 / 2.4},
-    {"hitm_remote_ns", PLAIN, HOST(hitm_remote_ns), 100 / 2.4, 300 / 2.4},
-    {"turbo_bin_mhz", PLAIN, HOST(turbo_bin_mhz), 0, 0},
-    {"create_gap", SECONDS, SIZE_MAX, 1, 2.5},
-    {"dom0_memory", DOM0_MEMORY, SIZE_MAX, 0, 0},
+    {"remote_ratio", PLAIN, HOST(remote_ratio), 1.5, 1.75, 1, 25.4, false},
+    {"local_latency_ns", PLAIN, HOST(local_latency_ns), 60, 87, 0, 1000, true},
+    {"node_bw_gbs", PLAIN, HOST(node_bw_gbs), 15, 19, 0, SET_MAX, true},
+    {"link_bw_gbs", PLAIN, HOST(link_bw_gbs), 9, 10.4, 0, SET_MAX, true},
+    {"queue_k", PLAIN, HOST(queue_k), 0, 0, ZERO_UP},
+    {"llc_k_max", PLAIN, HOST(llc_k_max), 0, 0, 1, SET_MAX, false},
+    {"mlp", PLAIN, HOST(mlp), 0, 0, 1, SET_MAX, false},
+    {"switch_us", MICROS, HOST(switch_ns), 1, 5, ZERO_UP},
+    {"wake_us", MICROS, HOST(wake_ns), 2, 10, ZERO_UP},
+    {"wake_idle_extra_us", MICROS, HOST(wake_idle_extra_ns), 1, 100, ZERO_UP},
+    {"migrate_socket_us", MICROS, HOST(migrate_socket_ns), 10, 30, ZERO_UP},
+    {"ipi_us", MICROS, HOST(ipi_ns), 2, 10, ZERO_UP},
+    {"hitm_socket_ns", PLAIN, HOST(hitm_socket_ns), 65 / 2.4, 75 / 2.4, ZERO_UP},
+    {"hitm_remote_ns", PLAIN, HOST(hitm_remote_ns), 100 / 2.4, 300 / 2.4, ZERO_UP},
+    {"turbo_bin_mhz", PLAIN, HOST(turbo_bin_mhz), 0, 0, ZERO_UP},
+    {"create_gap", SECONDS, SIZE_MAX, 1, 2.5, ZERO_UP},
+    {"dom0_memory", DOM0_MEMORY, SIZE_MAX, 0, 0, ZERO_UP},
     /* docs/model.md, "Memory profiles" and the workloads' tables. */
-    {"specjbb.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0.25, 0.45},
-    {"specjbb.llc_mb", WORKLOAD_KEY, SIZE_MAX, 3, 12},
-    {"specjbb.dram_gbs", WORKLOAD_KEY, SIZE_MAX, 0.5, 2},
-    {"sysbench-memory.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0, 0.1},
-    {"sysbench-memory.op_us", WORKLOAD_KEY, SIZE_MAX, 1.5, 2.0},
-    {"lmbench-proc.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0.2, 0.5},
-    {"lmbench-proc.llc_mb", WORKLOAD_KEY, SIZE_MAX, 0.5, 2},
+    {"specjbb.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0.25, 0.45, ZERO_UP},
+    {"specjbb.llc_mb", WORKLOAD_KEY, SIZE_MAX, 3, 12, ZERO_UP},
+    {"specjbb.dram_gbs", WORKLOAD_KEY, SIZE_MAX, 0.5, 2, ZERO_UP},
+    {"sysbench-memory.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0, 0.1, ZERO_UP},
+    {"sysbench-memory.op_us", WORKLOAD_KEY, SIZE_MAX, 1.5, 2.0, ZERO_UP},
+    {"lmbench-proc.mem_stall", WORKLOAD_KEY, SIZE_MAX, 0.2, 0.5, ZERO_UP},
+    {"lmbench-proc.llc_mb", WORKLOAD_KEY, SIZE_MAX, 0.5, 2, ZERO_UP},
 };
 static const struct ns_registry registry = NS_REGISTRY(params);
 
@@ -96,9 +115,12 @@ static int set_number(const struct param *p, const char *value, struct ns_sim_sp
 
     errno = 0;
     double v = strtod(value, &end);
-    if (value[0] == '\0' || *end || errno || !isfinite(v) || v < 0 || v > 1e6)
-        return ns_err_set(err, NULL, 0, NULL, "%s=%s: want a number from 0 to 1000000",
-                          p->name, value);
+    if (value[0] == '\0' || *end || errno || !isfinite(v) || v > p->max)
+        v = -1;
+    if (p->above_min ? v <= p->min : v < p->min)
+        return ns_err_set(err, NULL, 0, NULL, "%s=%s: want a number %s %.10g %s %.10g", p->name,
+                          value, p->above_min ? "above" : "from", p->min,
+                          p->above_min ? "up to" : "to", p->max);
     if (p->unit == WORKLOAD_KEY)
         return 0;               /* the workload read it with the domain files */
     if (p->offset == SIZE_MAX) {
