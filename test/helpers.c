@@ -31,6 +31,20 @@ void rm_rf(const char *dir)
     cr_assert_eq(system(cmd), 0);
 }
 
+char *suite_dir;
+
+void suite_dir_make(void)
+{
+    suite_dir = tmpdir();
+}
+
+void suite_dir_drop(void)
+{
+    rm_rf(suite_dir);
+    free(suite_dir);
+    suite_dir = NULL;
+}
+
 void write_file(const char *dir, const char *name, const char *text)
 {
     write_filef(dir, name, "%s", text);

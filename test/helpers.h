@@ -14,6 +14,11 @@
 /* A new, empty folder under /tmp (free the name). */
 char *tmpdir(void);
 void rm_rf(const char *dir);
+/* A fresh tmpdir() for every test of a suite: TestSuite(name, .init =
+ * suite_dir_make, .fini = suite_dir_drop), then suite_dir in the tests. */
+extern char *suite_dir;
+void suite_dir_make(void);
+void suite_dir_drop(void);
 void write_file(const char *dir, const char *name, const char *text);
 void write_filef(const char *dir, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -234,20 +234,7 @@ Test(config, sizes)
 
 /* ---- files ------------------------------------------------------------------------ */
 
-static char *dir;
-
-static void make_dir(void)
-{
-    dir = tmpdir();
-}
-
-static void drop_dir(void)
-{
-    rm_rf(dir);
-    free(dir);
-}
-
-TestSuite(config, .init = make_dir, .fini = drop_dir);
+TestSuite(config, .init = suite_dir_make, .fini = suite_dir_drop);
 
 /* Write @text to @name in the test folder (one level of subfolder allowed). */
 static void put(const char *name, const char *text)
@@ -256,17 +243,17 @@ static void put(const char *name, const char *text)
     const char *slash = strchr(name, '/');
 
     if (slash) {
-        snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - name), name);
+        snprintf(path, sizeof(path), "%s/%.*s", suite_dir, (int)(slash - name), name);
         mkdir(path, 0755);
     }
-    write_file(dir, name, text);
+    write_file(suite_dir, name, text);
 }
 
 static int load(const char *scenario, struct ns_sim_spec *s, struct ns_err *err)
 {
     char path[512];
 
-    snprintf(path, sizeof(path), "%s/%s", dir, scenario);
+    snprintf(path, sizeof(path), "%s/%s", suite_dir, scenario);
     memset(s, 0, sizeof(*s));
     return ns_config_load(path, NULL, s, err);
 }
@@ -712,7 +699,7 @@ Test(config, overrides)
     struct ns_err err = {{0}};
     char path[512];
 
-    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
+    snprintf(path, sizeof(path), "%s/scn.cfg", suite_dir);
     cr_assert_eq(ns_config_load(path, &ov, &s, &err), 0, "%s", err.msg);
     cr_expect_eq(s.seed, 7);
     cr_expect_eq(s.duration, 3 * NS_MS);
@@ -956,7 +943,7 @@ Test(config, nul_bytes_are_refused)
     char path[512];
 
     scenario("");
-    snprintf(path, sizeof(path), "%s/vm1.cfg", dir);
+    snprintf(path, sizeof(path), "%s/vm1.cfg", suite_dir);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fwrite(text, 1, sizeof(text) - 1, f);
@@ -968,7 +955,7 @@ Test(config, huge_files_are_refused)
 {
     char path[512];
 
-    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
+    snprintf(path, sizeof(path), "%s/scn.cfg", suite_dir);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     cr_assert_eq(ftruncate(fileno(f), (16 << 20) + 1), 0);

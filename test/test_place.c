@@ -24,23 +24,10 @@
 
 /* ---- files --------------------------------------------------------------------- */
 
-static char *dir;
-
-static void make_dir(void)
-{
-    dir = tmpdir();
-}
-
-static void drop_dir(void)
-{
-    rm_rf(dir);
-    free(dir);
-}
-
-TestSuite(place, .init = make_dir, .fini = drop_dir);
+TestSuite(place, .init = suite_dir_make, .fini = suite_dir_drop);
 
 /* A file of the test's folder, printf-style. */
-#define put(...) write_filef(dir, __VA_ARGS__)
+#define put(...) write_filef(suite_dir, __VA_ARGS__)
 
 /* A guest file vmN.cfg: @vcpus vCPUs, @mib MiB, plus @extra lines. */
 static void guest(const char *name, unsigned vcpus, unsigned mib, const char *extra)
@@ -56,7 +43,7 @@ static void load(struct ns_sim_spec *s)
     char path[512];
     struct ns_err err = {{0}};
 
-    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
+    snprintf(path, sizeof(path), "%s/scn.cfg", suite_dir);
     memset(s, 0, sizeof(*s));
     cr_assert_eq(ns_config_load(path, NULL, s, &err), 0, "%s", err.msg);
 }
@@ -643,8 +630,8 @@ Test(place, host_full_names_the_domain)
 Test(place, command_prints_every_step)
 {
     ten_guests("current");
-    char *path = ns_path_join(dir, "scn.cfg");
-    struct outcome r = cli(dir, (const char *[]){"place", path, NULL});
+    char *path = ns_path_join(suite_dir, "scn.cfg");
+    struct outcome r = cli(suite_dir, (const char *[]){"place", path, NULL});
     cr_expect_eq(r.status, 0, "%s", r.err);
     const char *const lines[] = {
         "placement: libxl of Xen 4.22",
@@ -664,7 +651,7 @@ Test(place, command_prints_every_step)
     outcome_free(&r);
 
     put("scn.cfg", HOST_2NODE "domains = [ \"nothere.cfg\" ]\n");
-    r = cli(dir, (const char *[]){"place", path, NULL});
+    r = cli(suite_dir, (const char *[]){"place", path, NULL});
     cr_expect_eq(r.status, 1);
     cr_expect(strstr(r.err, "nothere.cfg: cannot read"), "%s", r.err);
     outcome_free(&r);

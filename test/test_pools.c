@@ -21,29 +21,16 @@
 
 #define HOST_2NODE "host = \"pack:2 [numa(memory=6GiB)] core:4 pu:2\"\n"
 
-static char *dir;
-
-static void make_dir(void)
-{
-    dir = tmpdir();
-}
-
-static void drop_dir(void)
-{
-    rm_rf(dir);
-    free(dir);
-}
-
-TestSuite(pools, .init = make_dir, .fini = drop_dir);
+TestSuite(pools, .init = suite_dir_make, .fini = suite_dir_drop);
 
 /* A file of the test's folder, printf-style. */
-#define put(...) write_filef(dir, __VA_ARGS__)
+#define put(...) write_filef(suite_dir, __VA_ARGS__)
 
 static int try_load(struct ns_sim_spec *s, struct ns_err *err)
 {
     char path[512];
 
-    snprintf(path, sizeof(path), "%s/scn.cfg", dir);
+    snprintf(path, sizeof(path), "%s/scn.cfg", suite_dir);
     memset(s, 0, sizeof(*s));
     return ns_config_load(path, NULL, s, err);
 }
