@@ -318,6 +318,11 @@ Test(validation, switches_refused_with_their_key)
     cr_expect_neq(r.status, 0);
     cr_expect(strstr(r.err, "want KEY or KEY=LO,HI"), "%s", r.err);
     outcome_free(&r);
+    r = cli(dir, (const char *[]){"experiment", "numa2013", "--vary", "remote_ratio=1.7,1.5",
+                                  NULL});
+    cr_expect_eq(r.status, 2);
+    cr_expect(strstr(r.err, "remote_ratio=1.7,1.5: LO is above HI"), "%s", r.err);
+    outcome_free(&r);
     rm_rf(dir);
     free(dir);
 }

@@ -207,13 +207,22 @@ static int parse_vary(const char *arg, struct ns_experiment_vary *v, struct ns_e
     return 0;
 }
 
+/* The table says lo / default / hi: a reversed range would mislabel its columns. */
+static int check_order(const struct ns_experiment_vary *v, struct ns_err *err)
+{
+    if (strtod(v->lo, NULL) > strtod(v->hi, NULL))
+        return ns_err_set(err, NULL, 0, NULL, "%s=%s,%s: LO is above HI", v->name, v->lo,
+                          v->hi);
+    return 0;
+}
+
 static int add_vary(struct exp_args *a, const char *arg)
 {
     struct ns_experiment_vary v;
     struct ns_err err;
 
     if (parse_vary(arg, &v, &err) < 0 || check_param(v.name, v.lo, &err) < 0 ||
-        check_param(v.name, v.hi, &err) < 0) {
+        check_param(v.name, v.hi, &err) < 0 || check_order(&v, &err) < 0) {
         free((char *)v.name);
         return cli_misuse("experiment", "--vary: %s", err.msg);
     }
