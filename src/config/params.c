@@ -14,8 +14,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,9 +115,9 @@ static int set_number(const struct param *p, const char *value, struct ns_sim_sp
 
     errno = 0;
     double v = strtod(value, &end);
-    if (value[0] == '\0' || *end || errno || !isfinite(v) || v > p->max)
-        v = -1;
-    if (p->above_min ? v <= p->min : v < p->min)
+    bool bad = value[0] == '\0' || *end || errno || !isfinite(v) || v > p->max ||
+               (p->above_min ? v <= p->min : v < p->min);
+    if (bad)
         return ns_err_set(err, NULL, 0, NULL, "%s=%s: want a number %s %.10g %s %.10g", p->name,
                           value, p->above_min ? "above" : "from", p->min,
                           p->above_min ? "up to" : "to", p->max);
