@@ -116,7 +116,8 @@ Test(config, cpulist_errors)
 {
     expect_cpus_error("16", "pCPU 16 does not exist (the host has pCPUs 0-15)");
     expect_cpus_error("10-16", "pCPUs 10-16 do not all exist");
-    expect_cpus_error("99999999999999999999999", "does not exist");
+    /* As written, not the ULONG_MAX the parser saturates it to. */
+    expect_cpus_error("99999999999999999999999", "pCPU 99999999999999999999999 does not exist");
     expect_cpus_error("node:4", "node 4 does not exist (the host has nodes 0-3)");
     expect_cpus_error("nodes:2-4", "nodes 2-4 do not all exist");
     expect_cpus_error("3-1", "reversed range 3-1");

@@ -81,7 +81,7 @@ Test(pools, pool_file_forms)
 
     guest("vm1.cfg", "vm1", 1, "");
     /* nodes: the free pCPUs of node 1; name and scheduler as given. */
-    put("a.pool", "name = \"a\"\nsched = \"rr\"\nnodes = 1\ntslice_ms = 10\n");
+    put("a.pool", "name = \"a\"\nsched = \"rr\"\nnodes = [ 1 ]\ntslice_ms = 10\n");
     scenario("\"a.pool\"", "\"vm1.cfg\"");
     load(&s);
     cr_assert_eq(s.nr_pools, 2);
@@ -95,7 +95,7 @@ Test(pools, pool_file_forms)
     cr_expect_eq(s.pool[1].params.compat, s.pool[0].params.compat);
     ns_sim_spec_free(&s);
 
-    /* nodes = [N]: the same. nodes = 0: node 0 without CPU 0, which stays in Pool-0. */
+    /* nodes = [ 0 ]: node 0 without CPU 0, which stays in Pool-0. */
     put("a.pool", "nodes = [ 0 ]\n");
     load(&s);
     cr_expect_str_eq(s.pool[1].name, "a.pool");          /* xl: the file's name */
@@ -106,7 +106,7 @@ Test(pools, pool_file_forms)
 
     /* cpus as a cpu-list string and as a list; two pools in list order. */
     put("a.pool", "name = \"a\"\ncpus = \"8-11,^9\"\n");
-    put("b.pool", "name = \"b\"\ncpus = [ 9, \"12-13\" ]\n");
+    put("b.pool", "name = \"b\"\ncpus = [ 9, \"12\", 13 ]\n");
     scenario("\"a.pool\", \"b.pool\"", "\"vm1.cfg\"");
     load(&s);
     cr_assert_eq(s.nr_pools, 3);
@@ -138,12 +138,27 @@ Test(pools, pool_file_errors)
     load_fails("b.pool:2: cpus:", "pCPU 99 does not exist (the host has pCPUs 0-15)");
     put("b.pool", "name = \"b\"\ncpus = [ \"12\", \"16\" ]\n");
     load_fails("b.pool:2: cpus:", "pCPU 16 does not exist");
-    put("b.pool", "name = \"b\"\nnodes = 5\n");
+    put("b.pool", "name = \"b\"\nnodes = [ 5 ]\n");
     load_fails("b.pool:2: nodes:", "node 5 does not exist (the host has nodes 0-1)");
     put("b.pool", "name = \"b\"\nnodes = [ \"1\", \"2\" ]\n");
     load_fails("b.pool:2: nodes:", "node 2 does not exist");
-    put("a.pool", "name = \"a\"\nnodes = 1\n");
+    /*
+     * xl reads nodes only as a list (a single value: an empty pool there)
+     * and every item of either list with atoi(): [ "8-15" ] would be pCPU
+     * 8 alone, [ "^8" ] pCPU 0. Neither meaning is given here.
+     */
     put("b.pool", "name = \"b\"\nnodes = 1\n");
+    load_fails("b.pool:2: nodes:", "must be a list, nodes = [ N, ... ] (xl ignores a single");
+    put("b.pool", "name = \"b\"\nnodes = [ \"0-1\" ]\n");
+    load_fails("b.pool:2: nodes:", "\"0-1\" is not a node number (xl reads each item with atoi)");
+    put("b.pool", "name = \"b\"\ncpus = [ 12, \"13-15\" ]\n");
+    load_fails("b.pool:2: cpus:", "\"13-15\" is not a pCPU number");
+    put("b.pool", "name = \"b\"\ncpus = [ \"^12\" ]\n");
+    load_fails("b.pool:2: cpus:", "\"^12\" is not a pCPU number");
+    put("b.pool", "name = \"b\"\ncpus = [ \"\" ]\n");
+    load_fails("b.pool:2: cpus:", "\"\" is not a pCPU number");
+    put("a.pool", "name = \"a\"\nnodes = [ 1 ]\n");
+    put("b.pool", "name = \"b\"\nnodes = [ 1 ]\n");
     load_fails("b.pool:2: nodes:", "no free pCPU in node(s) 1");
     put("b.pool", "name = \"a\"\n");
     load_fails("b.pool:1: name:", "a cpupool named \"a\" exists already");
@@ -161,7 +176,7 @@ Test(pools, domains_in_pools)
 {
     struct ns_sim_spec s;
 
-    put("a.pool", "name = \"a\"\nsched = \"rr\"\nnodes = 1\n");
+    put("a.pool", "name = \"a\"\nsched = \"rr\"\nnodes = [ 1 ]\n");
     put("e.pool", "name = \"empty\"\n");
     scenario("\"a.pool\", \"e.pool\"", "\"vm1.cfg\", \"vm2.cfg\"");
     guest("vm1.cfg", "vm1", 2, "");
@@ -337,7 +352,7 @@ Test(pools, credit_and_rr_pools_stay_apart)
      */
     struct ns_sim_spec s;
 
-    put("rr.pool", "name = \"rr-node1\"\nsched = \"rr\"\nnodes = 1\n");
+    put("rr.pool", "name = \"rr-node1\"\nsched = \"rr\"\nnodes = [ 1 ]\n");
     guest("heavy.cfg", "heavy", 8, "cpu_weight = 512");
     guest("light.cfg", "light", 8, "");
     guest("batch.cfg", "batch", 8, "pool = \"rr-node1\"\ncpu_weight = 65535");
@@ -371,7 +386,7 @@ Test(pools, a_pcpu_in_no_pool_stays_idle)
     struct ns_sim_spec s;
     struct ns_err err = {{0}};
 
-    put("rr.pool", "name = \"rr-node1\"\nsched = \"rr\"\nnodes = 1\n");
+    put("rr.pool", "name = \"rr-node1\"\nsched = \"rr\"\nnodes = [ 1 ]\n");
     guest("vm1.cfg", "vm1", 4, "");
     guest("vm2.cfg", "vm2", 8, "pool = \"rr-node1\"");
     scenario("\"rr.pool\"", "\"vm1.cfg\", \"vm2.cfg\"");
@@ -404,7 +419,7 @@ Test(pools, two_credit_pools_account_apart)
      */
     struct ns_sim_spec s;
 
-    put("c1.pool", "name = \"credit-node1\"\nsched = \"credit\"\nnodes = 1\n");
+    put("c1.pool", "name = \"credit-node1\"\nsched = \"credit\"\nnodes = [ 1 ]\n");
     guest("heavy.cfg", "heavy", 8, "cpu_weight = 512");
     guest("light.cfg", "light", 8, "");
     guest("even.cfg", "even", 8, "pool = \"credit-node1\"");

@@ -126,13 +126,14 @@ static int parse_item(const struct list_ctx *c, const char *p, size_t len,
         char valid[32];
         id_range(valid, sizeof(valid), limit);
         const char *what = what_name[nodes];
+        /* The ids as written: a huge one was saturated to ULONG_MAX. */
         if (lo == hi)
             return ns_err_set(err, NULL, 0, NULL,
-                              "\"%s\": %s %lu does not exist (the host has %ss %s)",
-                              c->whole, what, hi, what, valid);
+                              "\"%s\": %s %.*s does not exist (the host has %ss %s)",
+                              c->whole, what, (int)len, p, what, valid);
         return ns_err_set(err, NULL, 0, NULL,
-                          "\"%s\": %ss %lu-%lu do not all exist (the host has %ss %s)",
-                          c->whole, what, lo, hi, what, valid);
+                          "\"%s\": %ss %.*s do not all exist (the host has %ss %s)",
+                          c->whole, what, (int)len, p, what, valid);
     }
 
     for (unsigned long i = lo; i <= hi; i++) {

@@ -18,11 +18,18 @@
  * Pool file keys, as `xl cpupool-create` reads them (5.1):
  *   name    the pool's name, unique; xl uses the file's name without one
  *   sched   its scheduler; default: Pool-0's
- *   nodes   N or [N, ...]: the free pCPUs of those nodes (none free: error)
+ *   nodes   [N, ...]: the free pCPUs of those nodes (none free: error)
  *   cpus    [N, ...] or an xl cpu-list string: those pCPUs, all free
  *   neither: a pool without pCPUs, as xl 4.22's code creates it (its man
  *   page says "the first free CPU"); no domain can be put in it.
  * nodes wins over cpus when both are given, as in xl.
+ *
+ * The man page says nodes may be "an integer or a list", but xl reads it
+ * only as a list (xlu_cfg_get_list) and, warned, goes on as if it were
+ * absent: `nodes = 1` makes an empty pool there. And xl reads each item of
+ * either list with atoi(), so [ "8-15" ] is pCPU 8 alone. A single value
+ * for nodes and an item that is not a plain number are refused here rather
+ * than given a meaning xl would not give them.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -104,25 +111,30 @@ static int pool_sched(struct cfg_file *f, const struct ns_sim_spec *s, const cha
     return 0;
 }
 
-/* Parse @key (a single string or a list of them) with @parse, the union of all. */
-static int get_union(struct cfg_file *f, const char *key, const struct ns_topo *t,
-                     int (*parse)(const char *, const struct ns_topo *, struct ns_mask *,
-                                  struct ns_err *),
-                     struct ns_mask *out, struct ns_err *err)
+/* The union of @key's items, each a plain number read by @parse. */
+static int get_numbers(struct cfg_file *f, const char *key, const char *what,
+                       const struct ns_topo *t,
+                       int (*parse)(const char *, const struct ns_topo *, struct ns_mask *,
+                                    struct ns_err *),
+                       struct ns_mask *out, struct ns_err *err)
 {
-    size_t n = 1;
-    const char *one, *const *items = &one;
+    size_t n;
+    const char *const *items;
     struct ns_mask m;
     struct ns_err inner;
     int rc = 0;
 
-    if (cfg_is_list(f, key) ? cfg_get_strings(f, key, &n, &items, err)
-                            : cfg_get_string(f, key, &one, err))
+    if (cfg_get_strings(f, key, &n, &items, err))
         return -1;
     ns_mask_zero(out);
     ns_mask_init(&m, out->nbits);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (parse(items[i], t, &m, &inner))
+        const char *item = items[i];
+
+        if (!*item || item[strspn(item, "0123456789")])
+            rc = cfg_fail(f, key, err, "\"%s\" is not a %s number (xl reads each item "
+                          "with atoi)", item, what);
+        else if (parse(item, t, &m, &inner))
             rc = cfg_wrap(f, key, err, &inner);
         ns_mask_or(out, out, &m);
     }
@@ -130,15 +142,18 @@ static int get_union(struct cfg_file *f, const char *key, const struct ns_topo *
     return rc;
 }
 
-/* nodes = N or [N, ...]: the free pCPUs of those nodes, at least one. */
+/* nodes = [N, ...]: the free pCPUs of those nodes, at least one. */
 static int pool_nodes(struct cfg_file *f, struct pool_load *l, struct ns_mask *cpus,
                       struct ns_err *err)
 {
     struct ns_mask nodes;
     int rc;
 
+    if (!cfg_is_list(f, "nodes"))
+        return cfg_fail(f, "nodes", err, "must be a list, nodes = [ N, ... ] (xl ignores a "
+                        "single value)");
     ns_mask_init(&nodes, l->t->nr_nodes);
-    rc = get_union(f, "nodes", l->t, cfg_nodelist_parse, &nodes, err);
+    rc = get_numbers(f, "nodes", "node", l->t, cfg_nodelist_parse, &nodes, err);
     ns_mask_zero(cpus);
     ns_mask_for_each(n, &nodes)
         ns_mask_or(cpus, cpus, &l->t->node[n].cpus);
@@ -159,8 +174,17 @@ static int pool_nodes(struct cfg_file *f, struct pool_load *l, struct ns_mask *c
 static int pool_cpus(struct cfg_file *f, struct pool_load *l, struct ns_mask *cpus,
                      struct ns_err *err)
 {
-    if (get_union(f, "cpus", l->t, ns_cpulist_parse, cpus, err))
+    const char *list;
+    struct ns_err inner;
+
+    if (cfg_is_list(f, "cpus")) {
+        if (get_numbers(f, "cpus", "pCPU", l->t, ns_cpulist_parse, cpus, err))
+            return -1;
+    } else if (cfg_get_string(f, "cpus", &list, err)) {
         return -1;
+    } else if (ns_cpulist_parse(list, l->t, cpus, &inner)) {
+        return cfg_wrap(f, "cpus", err, &inner);
+    }
     ns_mask_for_each(cpu, cpus) {
         if (cpu == 0)
             return cfg_fail(f, "cpus", err, "pCPU 0 belongs to Pool-0 and can never leave it");
