@@ -770,6 +770,7 @@ Test(config, bad_scenario_values)
     scenario_fails("pools = [ \"pool1.cfg\" ]", "pools", "pool1.cfg: cannot read");
     scenario_fails("cpupool_numa_split = 2", "cpupool_numa_split", "between 0 and 1");
     scenario_fails("duraton = 10", "duraton", "unknown scenario key");
+    scenario_fails("place.ment = \"none\"", "place.ment", "unknown scenario key");
     scenario_fails("domains = [ \"vm1.cfg\", \"nothere.cfg\" ]", "domains",
                    "nothere.cfg: cannot read: No such file or directory");
     scenario_fails("domains = [ ]", "domains", "at least one domain");

@@ -115,6 +115,8 @@ Test(sweep_file, refused_with_file_line_and_key)
     } bad[] = {
         {"scenario_sched = [ ]\n", "s.cfg:2: scenario_sched: an empty axis"},
         {"seedz = 2\nscenario_sched = [ \"rr\" ]\n", "s.cfg:2: seedz: unknown sweep key"},
+        /* libxlutil's names may hold dots: the whole name is the key. */
+        {"see.ds = 2\nscenario_sched = [ \"rr\" ]\n", "s.cfg:2: see.ds: unknown sweep key"},
         {"seeds = 2\n", "no axis"},
         {"guests = [ 2 ]\n", "s.cfg:2: guests: needs template"},
         {"template = \"t.cfg\"\nguests = [ 0 ]\n", "s.cfg:3: guests: \"0\" is not a number"},

@@ -203,7 +203,8 @@ static const char *skip_string(const char *p, int *line)
 }
 
 static bool is_ident_start(char c) { return isalpha((unsigned char)c) || c == '_'; }
-static bool is_ident(char c) { return isalnum((unsigned char)c) || c == '_'; }
+/* libxlutil's names are [a-z][._0-9a-z]*: a dot belongs to the key. */
+static bool is_ident(char c) { return isalnum((unsigned char)c) || c == '_' || c == '.'; }
 
 int cfg_each_key(const struct cfg_file *f, cfg_key_fn fn, void *arg)
 {
