@@ -177,6 +177,39 @@ Test(sweep_point, settings_replace_the_scenario_and_guest_keys)
     free(dir);
 }
 
+/* A numbered guest keeps its whole name: cut at a byte count, a name of 199
+ * 'a's and an 'é' (2 bytes) lost the 'é''s second byte, and results.json
+ * its UTF-8. */
+Test(sweep_point, a_numbered_name_is_never_cut)
+{
+    char *dir = tmpdir(), name[202], t[512];
+
+    memset(name, 'a', 199);
+    strcpy(name + 199, "\xc3\xa9");
+    snprintf(t, sizeof(t), "name = \"%s\"\nmemory = 256\nworkload = \"idle\"\n", name);
+    write_file(dir, "t.cfg", t);
+    snprintf(t, sizeof(t), "template = \"%s/t.cfg\"\nguests = [ 2 ]\n", dir);
+    char *path = sweep_file(dir, t);
+    struct ns_sweep s;
+    struct ns_overrides ov;
+    struct ns_sim_spec spec = {0};
+    struct ns_err err;
+
+    cr_assert_eq(ns_sweep_load(path, &s, &err), 0, "%s", err.msg);
+    ns_sweep_overrides(&s, 0, &ov);
+    char *scenario = ns_sweep_scenario(&s, 0), want[208];
+    cr_assert_eq(ns_config_load(scenario, &ov, &spec, &err), 0, "%s", err.msg);
+    snprintf(want, sizeof(want), "%s-2", name);
+    cr_expect_str_eq(spec.dom[2].name, want);
+    free(scenario);
+    ns_sim_spec_free(&spec);
+    ns_sweep_overrides_free(&ov);
+    ns_sweep_free(&s);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* ---- the command --------------------------------------------------------------------------- */
 
 /* 2 guest counts x 2 schedulers x 2 seeds: 8 short runs. */

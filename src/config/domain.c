@@ -42,16 +42,17 @@ static int load_name(struct cfg_file *f, const struct cfg_domain_ctx *c,
             return cfg_fail(f, "name", err, "\"%s\" is dom0's name (a scenario gives dom0 "
                             "with dom0 = \"FILE\")", DOM0_NAME);
     }
-    char numbered[256];
-    if (c->number) {
-        snprintf(numbered, sizeof(numbered), "%.200s-%u", name, c->number);
-        name = numbered;
+    /* Whole: cutting the name could split a UTF-8 character. */
+    char *own = c->number ? ns_xasprintf("%s-%u", name, c->number) : ns_xstrdup(name);
+    for (size_t i = 0; i < c->nr_others; i++) {
+        if (strcmp(c->others[i].name, own) == 0) {
+            cfg_fail(f, "name", err, "\"%s\" is already the name of the domain in %s", own,
+                     c->others[i].file);
+            free(own);
+            return -1;
+        }
     }
-    for (size_t i = 0; i < c->nr_others; i++)
-        if (strcmp(c->others[i].name, name) == 0)
-            return cfg_fail(f, "name", err, "\"%s\" is already the name of the domain in %s",
-                            name, c->others[i].file);
-    d->name = ns_xstrdup(name);
+    d->name = own;
     return 0;
 }
 
