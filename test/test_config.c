@@ -732,6 +732,7 @@ Test(config, scenario_line_is_the_last_assignment)
 {
     /* Line 3 says 10, line 5 says 0: libxlutil keeps line 5, so must we. */
     scenario_fails("duration = 0", "duration", "longer than 0");
+    scenario_fails("duration += 0", "duration", "+= joins texts");   /* else 100 s */
 }
 
 Test(config, bad_scenario_values)
@@ -822,6 +823,9 @@ Test(config, bad_domain_values)
                  "vnuma", "virtual NUMA guests are not modelled");
     domain_fails("vcpus = \"two\"", "vcpus", "not an integer");
     domain_fails("vcpus = [ 2 ]", "vcpus", "not a list");
+    /* libxlutil joins "vcpus = 2" and "vcpus += 2" into "22": refused, as
+     * libxlutil's own number getters refuse +=. */
+    domain_fails("vcpus += 2", "vcpus", "+= joins texts; a number is set with =");
     domain_fails("maxvcpus = 1", "maxvcpus", "fewer than vcpus");
     domain_fails("memory = 0", "memory", "between 1 and");
     domain_fails("memory = 20000", "memory", "vm1 does not fit: it needs 20000 MiB");

@@ -258,23 +258,34 @@ int cfg_each_key(const struct cfg_file *f, cfg_key_fn fn, void *arg)
 struct key_search {
     const char *key;
     int line;
+    bool appends;   /* the statement is "key += ..." */
 };
 
 static int match_key(void *arg, const char *key, size_t len, int line)
 {
     struct key_search *s = arg;
 
-    if (strlen(s->key) == len && memcmp(s->key, key, len) == 0)
+    if (strlen(s->key) == len && memcmp(s->key, key, len) == 0) {
         s->line = line;   /* keep going: the last assignment wins */
+        s->appends = key[len + strspn(key + len, " \t")] == '+';
+    }
     return 0;
 }
 
 int cfg_key_line(const struct cfg_file *f, const char *key)
 {
-    struct key_search s = {key, 0};
+    struct key_search s = {key, 0, false};
 
     cfg_each_key(f, match_key, &s);
     return s.line;
+}
+
+static bool key_appends(const struct cfg_file *f, const char *key)
+{
+    struct key_search s = {key, 0, false};
+
+    cfg_each_key(f, match_key, &s);
+    return s.appends;
 }
 
 /* ---- errors ----------------------------------------------------------------- */
@@ -379,12 +390,27 @@ int cfg_get_string(const struct cfg_file *f, const char *key, const char **out,
     return 0;
 }
 
+/*
+ * The text of a number. libxlutil joins the texts of "k = 2" and "k += 2"
+ * into "22"; its own number getters refuse +=, and so do we, rather than
+ * read 22.
+ */
+static int get_number_text(const struct cfg_file *f, const char *key, const char **out,
+                           struct ns_err *err)
+{
+    int rc = cfg_get_string(f, key, out, err);
+
+    if (rc == 0 && key_appends(f, key))
+        return cfg_fail(f, key, err, "+= joins texts; a number is set with =");
+    return rc;
+}
+
 int cfg_get_long(const struct cfg_file *f, const char *key, long min, long max,
                  long *out, struct ns_err *err)
 {
     const char *s;
     long v;
-    int rc = cfg_get_string(f, key, &s, err);
+    int rc = get_number_text(f, key, &s, err);
 
     if (rc)
         return rc;
@@ -406,7 +432,7 @@ int cfg_get_number(const struct cfg_file *f, const char *key, double *out,
                    struct ns_err *err)
 {
     const char *s;
-    int rc = cfg_get_string(f, key, &s, err);
+    int rc = get_number_text(f, key, &s, err);
 
     if (rc)
         return rc;
@@ -423,7 +449,7 @@ int cfg_get_duration(const struct cfg_file *f, const char *key, ns_time_t *out,
                      struct ns_err *err)
 {
     const char *s;
-    int rc = cfg_get_string(f, key, &s, err);
+    int rc = get_number_text(f, key, &s, err);
 
     if (rc)
         return rc;
