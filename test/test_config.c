@@ -594,10 +594,17 @@ Test(config, domain_types)
     cr_expect(s.dom[0].hvm);
     ns_sim_spec_free(&s);
 
-    domain("vm1.cfg", "vm1", "type = \"pv\"; builder = \"hvm\"");   /* type wins */
+    domain("vm1.cfg", "vm1", "type = \"pv\"; builder = \"generic\"");   /* PV both ways */
     load_ok("scn.cfg", &s);
     cr_expect_not(s.dom[0].hvm);
     ns_sim_spec_free(&s);
+
+    /* xl (xl_parse.c, 4.22) exits on both: "Invalid domain type" and
+     * "Contradicting \"builder\" and \"type\" options specified". */
+    domain_fails("builder = \"xyz\"", "builder", "unknown builder \"xyz\" (use hvm or generic");
+    domain_fails("type = \"pv\"; builder = \"hvm\"", "builder",
+                 "\"hvm\" contradicts type = \"pv\"");
+    domain_fails("type = \"pvh\"; builder = \"hvm\"", "builder", "contradicts type = \"pvh\"");
 }
 
 Test(config, memory_allocated_once_by_place)

@@ -56,28 +56,36 @@ static int load_name(struct cfg_file *f, const struct cfg_domain_ctx *c,
     return 0;
 }
 
-/* type = "pv" | "hvm" | "pvh"; older configs say builder = "hvm". PVH is
- * not PV for memory purposes (2 MiB overhead, HAP), so it counts as hvm. */
+/*
+ * type = "pv" | "hvm" | "pvh"; older configs say builder = "hvm" or
+ * "generic" (PV), which xl still reads and checks against type (xl_parse.c,
+ * RELEASE-4.22.0): any other builder, or one that contradicts type, is an
+ * error there too. PVH is not PV for memory purposes (2 MiB overhead, HAP),
+ * so it counts as hvm.
+ */
 static int load_type(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err *err)
 {
-    const char *type;
+    const char *type = NULL, *builder;
     int rc = cfg_get_string(f, "type", &type, err);
 
     if (rc < 0)
         return -1;
-    if (rc > 0) {
-        rc = cfg_get_string(f, "builder", &type, err);
-        if (rc < 0)
-            return -1;
-        d->hvm = rc == 0 && strcmp(type, "hvm") == 0;
-        return 0;
-    }
-    if (strcmp(type, "pv") == 0)
-        d->hvm = false;
-    else if (strcmp(type, "hvm") == 0 || strcmp(type, "pvh") == 0)
-        d->hvm = true;
-    else
+    if (type && strcmp(type, "pv") != 0 && strcmp(type, "hvm") != 0 && strcmp(type, "pvh") != 0)
         return cfg_fail(f, "type", err, "unknown type \"%s\" (use pv, hvm or pvh)", type);
+    rc = cfg_get_string(f, "builder", &builder, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        if (strcmp(builder, "generic") != 0 && strcmp(builder, "hvm") != 0)
+            return cfg_fail(f, "builder", err, "unknown builder \"%s\" (use hvm or generic, "
+                            "or type)", builder);
+        const char *as_type = strcmp(builder, "hvm") == 0 ? "hvm" : "pv";
+        if (type && strcmp(type, as_type) != 0)
+            return cfg_fail(f, "builder", err, "\"%s\" contradicts type = \"%s\"", builder,
+                            type);
+        type = as_type;
+    }
+    d->hvm = type && strcmp(type, "pv") != 0;
     return 0;
 }
 
