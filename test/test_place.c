@@ -154,11 +154,13 @@ Test(place, quirk_names_give_their_fix_bits)
 {
     cr_assert_eq(ns_place_quirk_bit("placement_hard_mask"), (int)NS_PLACE_FIX_HARD_MASK);
     cr_assert_eq(ns_place_quirk_bit("placement_cmp_overflow"), (int)NS_PLACE_FIX_CMP_OVERFLOW);
+    cr_assert_eq(ns_place_quirk_bit("placement_memkb_u32"), (int)NS_PLACE_FIX_MEMKB_U32);
     cr_assert_eq(ns_place_quirk_bit("unpark_boost"), -1);   /* credit's, not placement's */
     const char *const *n = ns_place_quirk_names();
     cr_assert_str_eq(n[0], "placement_hard_mask");
     cr_assert_str_eq(n[1], "placement_cmp_overflow");
-    cr_assert_null(n[2]);
+    cr_assert_str_eq(n[2], "placement_memkb_u32");
+    cr_assert_null(n[3]);
 }
 
 Test(place, ten_guests_xen_43)
@@ -491,20 +493,29 @@ Test(place, placement_none)
 
 /* ---- QUIRK 7.3: the int comparison ------------------------------------------------------- */
 
-/* One 1-vCPU guest on a 2-node host whose nodes have @n0 and @n1 bytes. */
-static void big_memory_host(uint64_t n0, uint64_t n1, const char *fixes,
-                            struct ns_sim_spec *s, struct ns_place_report *r)
+/* One 1-vCPU guest of @mib MiB, placed as @xen's libxl does, on a 2-node
+ * host whose nodes have @n0 and @n1 bytes. */
+static void big_guest(uint64_t n0, uint64_t n1, unsigned mib, const char *xen,
+                      const char *fixes, struct ns_sim_spec *s, struct ns_place_report *r)
 {
     struct ns_err err = {{0}};
 
-    guest("vm1", 1, 1024, "");
-    put("scn.cfg", HOST_2NODE "duration = 1\nquirk_fixes = [ %s ]\ndomains = [ \"vm1.cfg\" ]\n",
-        fixes);
+    guest("vm1", 1, mib, "");
+    put("scn.cfg", "host = \"pack:2 [numa(memory=%lluKiB)] core:4 pu:2\"\n"
+        "duration = 1\nplacement_version = \"%s\"\n"
+        "quirk_fixes = [ %s ]\ndomains = [ \"vm1.cfg\" ]\n",
+        (unsigned long long)((n0 > n1 ? n0 : n1) >> 10), xen, fixes);
     load(s);
     s->topo->node[0].memory_bytes = n0;
     s->topo->node[1].memory_bytes = n1;
     memset(r, 0, sizeof(*r));
     cr_assert_eq(ns_place_spec(s, r, &err), 0, "%s", err.msg);
+}
+
+static void big_memory_host(uint64_t n0, uint64_t n1, const char *fixes,
+                            struct ns_sim_spec *s, struct ns_place_report *r)
+{
+    big_guest(n0, n1, 1024, "4.22", fixes, s, r);
 }
 
 Test(place, free_memory_comparison_overflow_quirk)
@@ -532,6 +543,69 @@ Test(place, free_memory_comparison_overflow_quirk)
     big_memory_host(tib, 2 * tib + tib / 2, "", &s, &r);
     cr_expect_eq(r.dom[0].chosen, 1);
     done(&s, &r);
+}
+
+/* ---- QUIRK 7.3: free memory summed in 32 bits ------------------------------------------------ */
+
+Test(place, free_memory_sum_wraps_at_4_tib_quirk)
+{
+    /*
+     * Node 0 has 4 TiB + 8 GiB free, node 1 1.5 TiB (no dom0 in this
+     * scenario). libxl sums a candidate's free KiB in a uint32_t, which
+     * wraps at 2^32 KiB = 4 TiB: node 0 looks like 8 GiB, and node 1, 1.5
+     * TiB ahead (under the int quirk's 2 TiB), wins. Summed in 64 bits node
+     * 0 is 2.5 TiB ahead, which the int quirk turns round too; with both
+     * fixes node 0 wins.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+    const uint64_t tib = 1ULL << 40, gib = 1ULL << 30;
+
+    big_memory_host(4 * tib + 8 * gib, tib + tib / 2, "", &s, &r);
+    cr_expect_eq(r.dom[0].status, NS_PLACE_PLACED);
+    cr_expect_eq(r.dom[0].chosen, 1, "the wrapped sum makes node 0 look small");
+    cr_expect_leq(r.dom[0].cand[0].free_kb, 8 * gib / 1024);
+    done(&s, &r);
+
+    big_memory_host(4 * tib + 8 * gib, tib + tib / 2,
+                    "\"placement_memkb_u32\", \"placement_cmp_overflow\"", &s, &r);
+    cr_expect_eq(r.dom[0].chosen, 0, "fixed: node 0, with more free memory");
+    cr_expect_gt(r.dom[0].cand[0].free_kb, 4 * tib / 1024);
+    done(&s, &r);
+}
+
+Test(place, memory_need_wraps_before_4_8_quirk)
+{
+    /*
+     * A guest of 4 TiB + 1 GiB on two nodes of 3 TiB (no dom0). Up to 4.7
+     * its need is a uint32_t of KiB too: ~33 GiB, so one node "fits". From
+     * 4.8 the need is 64-bit, no node fits alone, and both together (6 TiB)
+     * wrap to 2 TiB: no candidate at all. With the fix the pair fits, in
+     * both.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+    const uint64_t tib = 1ULL << 40;
+    const unsigned mib = 4 * 1024 * 1024 + 1024;
+
+    big_guest(3 * tib, 3 * tib, mib, "4.7", "", &s, &r);
+    cr_expect_eq(r.dom[0].status, NS_PLACE_PLACED);
+    cr_expect_eq(ns_mask_weight(&r.dom[0].cand[r.dom[0].chosen].nodes), 1);
+    /* The need mod 2^32 KiB: the 1 GiB beyond 4 TiB, the shadow memory of
+     * 4 x (256 x 1 vCPU + 2 x 4195328 MiB) KiB, and the 1 MiB PV extra. */
+    cr_expect_eq(r.dom[0].need_kb, 1048576 + 4 * (256 + 2 * (uint64_t)mib) + 1024);
+    done(&s, &r);
+
+    big_guest(3 * tib, 3 * tib, mib, "4.8", "", &s, &r);
+    cr_expect_eq(r.dom[0].status, NS_PLACE_NO_CANDIDATE);
+    done(&s, &r);
+
+    for (int i = 0; i < 2; i++) {
+        big_guest(3 * tib, 3 * tib, mib, i ? "4.8" : "4.7", "\"placement_memkb_u32\"", &s, &r);
+        cr_expect_eq(r.dom[0].status, NS_PLACE_PLACED);
+        cr_expect_eq(ns_mask_weight(&r.dom[0].cand[r.dom[0].chosen].nodes), 2);
+        done(&s, &r);
+    }
 }
 
 /* ---- memory (7.5) ----------------------------------------------------------------------------- */

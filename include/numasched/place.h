@@ -32,6 +32,7 @@
  */
 #define NS_PLACE_FIX_HARD_MASK    (1u << 0)  /* "placement_hard_mask": 7.1, 4.12+ */
 #define NS_PLACE_FIX_CMP_OVERFLOW (1u << 1)  /* "placement_cmp_overflow": 7.3 */
+#define NS_PLACE_FIX_MEMKB_U32    (1u << 2)  /* "placement_memkb_u32": 7.3 */
 /* The bit of a quirk's scenario name, -1 if unknown; all names, NULL-terminated. */
 int ns_place_quirk_bit(const char *name);
 const char *const *ns_place_quirk_names(void);

@@ -213,6 +213,18 @@ static unsigned vcpus_of(const struct search *s, uint32_t bits)
     return n;
 }
 
+/*
+ * QUIRK (7.3): libxl sums a candidate's free memory in a uint32_t of KiB
+ * (nodemap_to_free_memkb, 4.2 to 4.22), so nodes with 4 TiB or more free
+ * between them can look too small for a guest, and up to 4.7 the guest's
+ * need (a uint32_t from libxl_domain_need_memory) wraps the same way.
+ * NS_PLACE_FIX_MEMKB_U32 keeps all 64 bits.
+ */
+static uint64_t libxl_kb(const struct place_ctx *c, uint64_t kb)
+{
+    return fixed(c, NS_PLACE_FIX_MEMKB_U32) ? kb : (uint32_t)kb;
+}
+
 /* The subset at positions @pos[0..k-1], if it has the memory and the pCPUs. */
 static bool evaluate(const struct search *s, const unsigned *pos, unsigned k,
                      uint64_t need_kb, unsigned min_cpus, struct cand *out)
@@ -223,6 +235,7 @@ static bool evaluate(const struct search *s, const unsigned *pos, unsigned k,
         out->nr_cpus += s->cpus[pos[i]];
         out->free_kb += s->free_kb[pos[i]];
     }
+    out->free_kb = libxl_kb(s->c, out->free_kb);
     if (out->free_kb < need_kb || out->nr_cpus < min_cpus)
         return false;
     out->nr_vcpus = vcpus_of(s, out->bits);
@@ -245,10 +258,10 @@ static int xen_int(uint64_t v)
  * is better; at equal vCPUs, more free memory is better. Negative means @a
  * is better than @b.
  *
- * QUIRK (7.3): libxl returns the free-memory difference (KiB, unsigned
- * 64-bit) as an int, so a difference of 2 TiB or more (2^31 KiB) modulo
- * 4 TiB compares the wrong way round. NS_PLACE_FIX_CMP_OVERFLOW compares the
- * values instead.
+ * QUIRK (7.3): libxl returns the free-memory difference (KiB, unsigned)
+ * as an int, so a difference of 2 TiB or more (2^31 KiB) modulo 4 TiB
+ * compares the wrong way round. NS_PLACE_FIX_CMP_OVERFLOW compares the
+ * values instead (as libxl_kb left them).
  */
 static int compare(const struct place_ctx *c, const struct cand *a, const struct cand *b)
 {
@@ -352,6 +365,8 @@ bool place_search(const struct place_ctx *c, size_t idx, const struct ns_mask *s
     struct cand best;
 
     rec->need_kb = place_memory_need(c, d, &rec->paging_kb, &rec->extra_kb);
+    if (!since(c, 408))
+        rec->need_kb = libxl_kb(c, rec->need_kb);
     rec->min_cpus = d->max_vcpus;
     find_nodes(&s);
     rec->min_nodes = min_nodes(c, rec->min_cpus, s.m);

@@ -23,6 +23,7 @@ struct place_quirk {
 static const struct place_quirk quirks[] = {
     {"placement_hard_mask", NS_PLACE_FIX_HARD_MASK},
     {"placement_cmp_overflow", NS_PLACE_FIX_CMP_OVERFLOW},
+    {"placement_memkb_u32", NS_PLACE_FIX_MEMKB_U32},
 };
 static const struct ns_registry quirk_registry = NS_REGISTRY(quirks);
 
