@@ -418,6 +418,17 @@ Test(hostile, an_invalid_slit_is_reported_as_ignored_not_as_missing)
     r = run_in(d, (const char *[]){"topo", "zero.xml", "--json", NULL});
     cr_assert_not_null(strstr(r.out, "\"distance_source\":\"default-invalid-slit\""), "%s", r.out);
     outcome_free(&r);
+
+    /* A SLIT entry is a byte: 300 is no firmware's, whatever hwloc's XML holds. */
+    const char *big = "<u64values length=\"14\">10 300 300 10 </u64values>";
+    char *wide = ns_xasprintf("%.*s%s%s", (int)(at - xml), xml, big,
+                              at + strlen(zero));
+    write_file(d, "wide.xml", wide);
+    r = run_in(d, (const char *[]){"topo", "wide.xml", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not_null(strstr(r.out, "the firmware's SLIT is invalid"), "%s", r.out);
+    outcome_free(&r);
+    free(wide);
     free(xml);
     free(src);
     done(d);

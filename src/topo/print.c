@@ -33,7 +33,7 @@ static const char *distance_source_text(enum ns_distance_source s)
     case NS_DIST_SCENARIO: return "scenario";
     case NS_DIST_DEFAULT:  return "default, 10 local and 20 remote as Xen assumes without a SLIT";
     case NS_DIST_IGNORED:  return "default, 10 local and 20 remote: the firmware's SLIT is invalid "
-                                  "(Xen wants 10 on the diagonal, more elsewhere) and Xen ignores it";
+                                  "(Xen wants bytes, 10 on the diagonal and more elsewhere) and Xen ignores it";
     }
     return "unknown";
 }

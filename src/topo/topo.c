@@ -30,8 +30,9 @@
  *    always partition the pCPUs.
  *  - A node without PUs (memory only) is kept, with an empty mask.
  *  - Distances: hwloc's NUMA node matrices, a latency one preferred, used when
- *    one covers every node and passes Xen's own check of a SLIT (slit_valid()
- *    in xen/arch/x86/srat.c: 10 on the diagonal, more than 10 elsewhere).
+ *    one covers every node, fits a SLIT's bytes and passes Xen's own check
+ *    of a SLIT (slit_valid() in xen/arch/x86/srat.c: 10 on the diagonal,
+ *    more than 10 elsewhere).
  *    Otherwise 10 local / 20 remote, as Xen assumes when the SLIT is missing
  *    or invalid; an invalid one is reported as ignored (NS_DIST_IGNORED),
  *    not as missing.
@@ -262,7 +263,9 @@ static void default_distances(struct ns_topo *t)
 
 /*
  * Copy hwloc's matrix into @out in our (logical) node order; hwloc lists the
- * objects in its own order, which restricted exports permute.
+ * objects in its own order, which restricted exports permute. False when an
+ * entry does not fit the byte a SLIT entry is (ACPI, and Xen's u8 table):
+ * no firmware gave Xen such a matrix.
  */
 static bool copy_hwloc_matrix(const struct hwloc_distances_s *d, unsigned *out)
 {
@@ -271,7 +274,7 @@ static bool copy_hwloc_matrix(const struct hwloc_distances_s *d, unsigned *out)
     for (unsigned i = 0; i < n; i++) {
         for (unsigned j = 0; j < n; j++) {
             hwloc_uint64_t v = d->values[(size_t)i * n + j];
-            if (v > UINT_MAX)
+            if (v > UINT8_MAX)
                 return false;
             out[(size_t)d->objs[i]->logical_index * n + d->objs[j]->logical_index] = (unsigned)v;
         }
