@@ -169,6 +169,36 @@ Test(util, err_formats_file_line_key)
     cr_assert_str_eq(e.msg, "seed: bad");
 }
 
+/*
+ * A message longer than ns_err's 1024 bytes keeps its start and its end:
+ * the reason after a 2,000-byte host string. The middle gives way to
+ * " ... ", never inside a UTF-8 character. Wrapping an error in itself (as
+ * cfg_wrap may) is safe.
+ */
+Test(util, a_long_message_keeps_its_reason)
+{
+    struct ns_err e;
+    char spec[2001];
+
+    memset(spec, 'x', 2000);
+    spec[2000] = '\0';
+    /* The head is (1024 - 6) / 3 = 339 bytes; after the 18 of 'scn.cfg:2:
+     * host: "' an é at spec[320] spans bytes 338-339 of the message. */
+    memcpy(spec + 320, "\xc3\xa9", 2);
+    ns_err_set(&e, "scn.cfg", 2, "host", "\"%s\": the reason", spec);
+    size_t len = strlen(e.msg);
+    cr_assert_lt(len, sizeof(e.msg));
+    cr_expect(strncmp(e.msg, "scn.cfg:2: host: \"xxx", 21) == 0, "%s", e.msg);
+    cr_expect_str_eq(e.msg + len - 13, "\": the reason");
+    const char *gap = strstr(e.msg, " ... ");
+    cr_assert_not_null(gap);
+    cr_expect_eq(gap - e.msg, 338, "the cut moved back to the é's first byte");
+
+    ns_err_set(&e, NULL, 0, NULL, "inner");
+    ns_err_set(&e, "outer.cfg", 1, "k", "%s", e.msg);
+    cr_expect_str_eq(e.msg, "outer.cfg:1: k: inner");
+}
+
 Test(util, outfile_appears_only_on_commit)
 {
     char *dir = tmpdir();

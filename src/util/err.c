@@ -3,24 +3,52 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "numasched/util.h"
 
+/*
+ * Copy @s into @out (@cap bytes). A message too long for it loses its
+ * middle, not its end: "SPEC: reason" with a 2,000-byte SPEC keeps the
+ * reason. Cuts fall between UTF-8 characters.
+ */
+static void fit(char *out, size_t cap, const char *s)
+{
+    static const char gap[] = " ... ";
+    size_t len = strlen(s);
+
+    if (len < cap) {
+        memcpy(out, s, len + 1);
+        return;
+    }
+    size_t head = (cap - sizeof(gap)) / 3, tail = len - (cap - sizeof(gap) - head);
+    while (head > 0 && ((unsigned char)s[head] & 0xc0) == 0x80)
+        head--;
+    while (((unsigned char)s[tail] & 0xc0) == 0x80)
+        tail++;
+    snprintf(out, cap, "%.*s%s%s", (int)head, s, gap, s + tail);
+}
+
 int ns_err_vset(struct ns_err *e, const char *file, int line, const char *key,
                 const char *fmt, va_list ap)
 {
-    size_t n = 0, cap = sizeof(e->msg);
+    char *whole;
+    size_t len;
+    FILE *out = ns_xmemstream(&whole, &len);
 
+    /* Written apart from e->msg: @fmt's arguments may be e->msg itself. */
     if (file && line > 0)
-        n = (size_t)snprintf(e->msg, cap, "%s:%d: ", file, line);
+        fprintf(out, "%s:%d: ", file, line);
     else if (file)
-        n = (size_t)snprintf(e->msg, cap, "%s: ", file);
-    if (key && n < cap)
-        n += (size_t)snprintf(e->msg + n, cap - n, "%s: ", key);
-    if (n < cap)
-        vsnprintf(e->msg + n, cap - n, fmt, ap);
+        fprintf(out, "%s: ", file);
+    if (key)
+        fprintf(out, "%s: ", key);
+    vfprintf(out, fmt, ap);
+    fclose(out);
+    fit(e->msg, sizeof(e->msg), whole);
+    free(whole);
     /*
      * A message is one line of plain text: fold any newline a library handed
      * us, and blank out every other control character a file name or a value
