@@ -409,6 +409,24 @@ Test(place, cpus_skips_where_the_version_says)
     expect_status("current", "node_affinity = \"1\"", NS_PLACE_SKIP_NODE_AFFINITY);
 }
 
+/* Before 4.5 xl does not read cpus_soft: the guest keeps soft affinity 0-15
+ * (placement then sets only the node affinity), as without the key. */
+Test(place, cpus_soft_is_not_read_before_4_5)
+{
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    one_guest("4.4", "cpus_soft = \"4-5\"", &s, &r);
+    cr_expect_eq(r.dom[0].status, NS_PLACE_PLACED);
+    expect_mask(&s.dom[0].soft[0], "0-15", "vm1");
+    expect_mask(&s.dom[0].soft[1], "0-15", "vm1");
+    done(&s, &r);
+
+    one_guest("4.5", "cpus_soft = \"4-5\"", &s, &r);
+    expect_mask(&s.dom[0].soft[0], "4-5", "vm1");
+    done(&s, &r);
+}
+
 Test(place, cpus_pinning_gives_memory_of_its_node)
 {
     /* 4.3 with cpus = "node:1": no placement; the automatic node affinity

@@ -85,8 +85,7 @@ static int why_not(const struct place_ctx *c, size_t idx)
     /* xl's own decision: up to 4.11 any cpus=, from 4.12 only a per-vCPU list. */
     if (d->hard_given && (!since(c, 412) || d->hard_is_list))
         return NS_PLACE_SKIP_CPUS;
-    /* cpus_soft= means nothing before 4.5 (xl ignores the key). */
-    if (d->soft_given && since(c, 405))
+    if (d->soft_given)
         return NS_PLACE_SKIP_SOFT;
     if (!ns_mask_empty(&d->node_affinity))
         return NS_PLACE_SKIP_NODE_AFFINITY;
@@ -166,11 +165,26 @@ static void note(struct ns_domain_spec *d, const char *text)
     d->placement = ns_xstrdup(text);
 }
 
+/*
+ * xl reads cpus_soft from 4.5 on; before, the key is not looked at and the
+ * domain keeps the soft affinity it would have without it: every pCPU.
+ */
+static void drop_unread_soft(const struct place_ctx *c, struct ns_domain_spec *d)
+{
+    if (!d->soft_given || since(c, 405))
+        return;
+    for (unsigned v = 0; v < d->max_vcpus; v++)
+        ns_mask_fill(&d->soft[v]);
+    d->soft_given = false;
+}
+
 /* Run placement for domain @idx if libxl would; returns -1 on error. */
 static int place_domain(struct place_ctx *c, size_t idx, const struct ns_pool_spec *pool,
                         struct ns_place_domain *rec, bool keep, struct ns_err *err)
 {
     struct ns_domain_spec *d = &c->spec->dom[idx];
+
+    drop_unread_soft(c, d);
     int why = why_not(c, idx);
 
     if (why != RUN) {
