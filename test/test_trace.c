@@ -549,6 +549,86 @@ Test(trace, a_yield_is_traced_as_xen_traces_it)
     traced_free(&t);
 }
 
+/*
+ * SWITCH_INFNEXT's third word is the time since the incoming unit's
+ * state_entry_time, which Xen 4.13+ stamps when the unit leaves a pCPU
+ * (sched/core.c: unit_context_saved, sched_switch_units), so for a vCPU
+ * woken from a 2 ms block it is the 2 ms plus the wake-up path, not the
+ * microseconds since the wake. The idle vCPU is runnable while it does not
+ * run: switching back to it gives the time the guest ran, 1 ms of work plus
+ * the dead time of its wake-up (25 us) and switches.
+ */
+Test(trace, infnext_counts_from_when_the_unit_left_its_pcpu)
+{
+    static const struct scenario sleeper = {
+        "1 pCPU, credit: a vCPU that runs 1 ms and blocks 2 ms",
+        "host = \"pack:1 [numa(memory=1GiB)] core:1 pu:1\"\nsched = \"credit\"\n"
+        "duration = \"30ms\"\nwarmup = \"0ms\"\nseed = 1\ndomains = [ \"z.cfg\" ]\n",
+        {"z.cfg", "name = \"z\"\nvcpus = 1\nmemory = 256\nworkload = \"phases\"\n"
+                  "phases = [ \"run 1ms\", \"block 2ms\" ]\n", NULL}};
+    struct traced t;
+    struct ns_err err;
+    struct ns_xt_record rec;
+    size_t to_guest = 0, to_idle = 0;
+    int got;
+
+    traced_run(&t, &sleeper, NS_TRACE_DEFAULT_HZ, NULL);
+    struct ns_xt_reader *r = ns_xt_open(t.trace, &err);
+    cr_assert_not_null(r, "%s", err.msg);
+    while ((got = ns_xt_next(r, &rec, &err)) > 0) {
+        if (rec.event != NS_TRC_SWITCH_INFNEXT)
+            continue;
+        cr_assert_eq(rec.n, 4);
+        if (rec.d[0] == NS_TRACE_IDLE_DOM) {
+            cr_expect(rec.d[2] >= 1000000 && rec.d[2] < 1100000, "to idle: %u ns", rec.d[2]);
+            to_idle++;
+        } else if (to_guest++ > 0) {   /* the first counts from its creation */
+            cr_expect(rec.d[2] >= 2000000 && rec.d[2] < 2050000, "to z: %u ns", rec.d[2]);
+        }
+    }
+    cr_assert_eq(got, 0, "%s", err.msg);
+    cr_expect_geq(to_guest, 9);
+    cr_expect_geq(to_idle, 9);
+    ns_xt_close(r);
+    traced_free(&t);
+}
+
+/* Xen's TRACE_4D stores its arguments in a uint32_t array: a vCPU that ran
+ * 2^32 + 5 ns is traced as 5, not held at 0xffffffff. */
+Test(trace, long_times_wrap_as_xens_do)
+{
+    struct ns_err err;
+    char *d = tmpdir(), *p = ns_path_join(d, "t.bin");
+    struct ns_xentrace *w = ns_xentrace_open(p, NS_TRACE_DEFAULT_HZ, 1, &err);
+    struct ns_trace_vcpu v = {1, 0};
+    const ns_time_t ran = (1ULL << 32) + 5, t = ran + 1000;
+
+    cr_assert_not_null(w, "%s", err.msg);
+    const struct ns_trace_sink *s = ns_xentrace_sink(w);
+    s->ops->start(w, 0, 0, v);
+    s->ops->cont(w, t, 0, v, ran, 30000000);
+    cr_assert_eq(ns_xentrace_finish(w, t, NULL, &err), 0, "%s", err.msg);
+
+    struct ns_xt_reader *r = ns_xt_open(p, &err);
+    struct ns_xt_record rec;
+    int got;
+    bool seen = false;
+    cr_assert_not_null(r, "%s", err.msg);
+    while ((got = ns_xt_next(r, &rec, &err)) > 0) {
+        if (rec.event == NS_TRC_SWITCH_INFCONT) {
+            cr_expect_eq(rec.d[2], 5);
+            cr_expect_eq(rec.d[3], 30000000);
+            seen = true;
+        }
+    }
+    cr_assert_eq(got, 0, "%s", err.msg);
+    cr_expect(seen);
+    ns_xt_close(r);
+    free(p);
+    rm_rf(d);
+    free(d);
+}
+
 /* ---- determinism and bounded windows ------------------------------------------------------- */
 
 Test(trace, same_seed_same_bytes)

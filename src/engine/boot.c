@@ -30,6 +30,7 @@ void boot_domain(struct ns_engine *e, struct edomain *d)
         if (!ns_spec_is_dom0(e->spec, (size_t)(d - e->doms)))
             v->v.processor = s->ops->pick_cpu(s, &v->v);
         e->this_cpu = v->v.processor;
+        v->off_since = e->now;
         core_wake(e, v, NS_VPF_DOWN);
     }
 }

@@ -127,8 +127,10 @@ static void switch_to(struct ns_engine *e, struct epcpu *p, struct evcpu *next, 
     if (prev) {
         progress_switch_out(e, prev, p->id);
         progress_set_runstate(e, prev, state_when_off(prev));
+        prev->off_since = e->now;
     } else {
         etr_idle_runstate(e, p->id, NS_RUNSTATE_RUNNING, NS_RUNSTATE_RUNNABLE);
+        p->idle_off_since = e->now;
     }
     p->curr = next;
     p->curr_since = e->now;

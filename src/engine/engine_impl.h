@@ -42,6 +42,8 @@ struct evcpu {
     unsigned last_cpu;
     bool woke;                    /* became runnable from blocked, not yet run */
     ns_time_t woke_at;
+    ns_time_t off_since;          /* created, or last left a pCPU (Xen's unit
+                                     state_entry_time, for SWITCH_INFNEXT) */
     /* statistics since the end of warm-up */
     ns_time_t runstate_ns[NS_RUNSTATES];
     double local_run_ns, remote_run_ns;
@@ -66,6 +68,7 @@ struct epcpu {
     struct ns_event slice;        /* EV_SLICE */
     ns_time_t run_start;          /* when curr was last accounted */
     ns_time_t curr_since;         /* when curr (or idle) started running */
+    ns_time_t idle_off_since;     /* when the idle vCPU last left this pCPU */
     ns_time_t busy_ns;
 };
 

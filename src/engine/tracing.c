@@ -55,14 +55,24 @@ void etr_idle_runstate(struct ns_engine *e, unsigned cpu, enum ns_runstate from,
     EACH_SINK(e, runstate, e->now, cpu, etr_id(NULL, cpu), from, to, cpu);
 }
 
+/*
+ * SWITCH_INFNEXT's third word as Xen 4.13+ writes it (sched_switch_units):
+ * for a runnable incoming vCPU, the time since its unit's state_entry_time,
+ * which Xen stamps when the unit is created and when it leaves a pCPU
+ * (unit_context_saved), not when it wakes: a woken vCPU's figure includes
+ * the time it was blocked. The idle vCPU is runnable whenever it is not
+ * running, so it has a figure too; a vCPU that is not runnable has 0.
+ */
 void etr_switch(struct ns_engine *e, unsigned cpu, struct evcpu *prev, struct evcpu *next,
                   ns_time_t slice)
 {
     ns_time_t ran = e->now - e->pcpus[cpu].curr_since;
     ns_time_t waited = 0;
 
-    if (next && next->v.runstate == NS_RUNSTATE_RUNNABLE)
-        waited = e->now - next->v.runstate_entry;
+    if (!next)
+        waited = e->now - e->pcpus[cpu].idle_off_since;
+    else if (next->v.runstate == NS_RUNSTATE_RUNNABLE)
+        waited = e->now - next->off_since;
     EACH_SINK(e, switch_, e->now, cpu, etr_id(prev, cpu), ran, etr_id(next, cpu), waited, slice);
 }
 

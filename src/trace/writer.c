@@ -287,7 +287,8 @@ static void on_runstate(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vc
         cpu_of(w, cpu)->curr = v;
 }
 
-static uint32_t ns32(ns_time_t ns) { return ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns; }
+/* Xen's TRACE_4D puts its arguments in a uint32_t array: they wrap, not saturate. */
+static uint32_t ns32(ns_time_t ns) { return (uint32_t)ns; }
 
 static void on_switch(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu prev,
                       ns_time_t ran_ns, struct ns_trace_vcpu next, ns_time_t waited_ns,
