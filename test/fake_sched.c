@@ -87,12 +87,12 @@ static void fk_trace(void *c, uint32_t event, unsigned n, const uint32_t *words)
 {
     struct fk *f = F(c);
 
-    (void)n;
-    (void)words;
     cr_assert_eq(event & ~0x1ffu, 0x00022000u | (f->s.ops->trace_id << 9),
                  "%s traces TRC_SCHED_CLASS id %u: %#x", f->s.ops->name, f->s.ops->trace_id,
                  event);
     f->traces[event & 0x1f]++;
+    memset(f->last_words[event & 0x1f], 0, sizeof(f->last_words[0]));
+    memcpy(f->last_words[event & 0x1f], words, (n < 8 ? n : 8) * sizeof(*words));
 }
 
 struct fk *fk_create(const char *host, const char *sched, unsigned compat)

@@ -30,6 +30,7 @@ struct fk {
     size_t npending;
     unsigned migrates;              /* env->migrate calls */
     unsigned traces[32];            /* per scheduler event number */
+    uint32_t last_words[32][8];     /* the last such record's words */
     struct ns_domain dom[MAXV];
     size_t ndom;
     struct ns_vcpu vcpu[MAXV];

@@ -437,6 +437,48 @@ Test(credit2_balance, three_busy_vcpus_push_one_to_the_idle_runqueue)
 }
 
 /*
+ * res_pick with soft affinity (credit2.c, 4.10 to 4.22): H16 by socket, a
+ * vCPU soft-affine to node 1, runqueue 0 at load 0 and runqueue 1 at 4
+ * vCPUs (3.5 or more without the vCPU's own 0.5). The overall minimum is 0,
+ * the soft minimum 1, whose pCPUs 8-15 it takes. But Xen cycles from, and
+ * moves, runqueue 0's pick_bias (3): pCPU 8, not 13 after runqueue 1's 12,
+ * and PICKED_CPU names runqueue 0 and its load 0. Asked to migrate to
+ * runqueue 1 instead, it cycles runqueue 1's bias (12 -> 13) and records no
+ * runqueue (0xffff) and MAX_LOAD.
+ */
+Test(credit2_pick, soft_minimum_cycles_the_overall_minimums_bias)
+{
+    struct fk *f = fk_new(H16);
+    fk_start(f);
+    struct ns_domain *d = fk_dom_new(f, 256, 0, 1);
+    set_range(&d->vcpu[0]->soft, 8, 15);
+    fk_dom_insert(f, d);
+    struct c2_vcpu *svc = SV(d->vcpu[0]);
+    const int64_t one = 1 << C2_LOAD_PRECISION_SHIFT;
+
+    P(f)->rqd[0]->b_avgload = 0;
+    P(f)->rqd[1]->b_avgload = 4 * one;
+    P(f)->rqd[0]->pick_bias = 3;
+    P(f)->rqd[1]->pick_bias = 12;
+    cr_assert_eq(c2_res_pick(P(f), svc), 8);
+    cr_expect_eq(P(f)->rqd[0]->pick_bias, 8);
+    cr_expect_eq(P(f)->rqd[1]->pick_bias, 12);
+    const uint32_t *w = f->last_words[C2_TRC_PICKED_CPU & 0x1f];
+    cr_expect_eq(w[0], 0);
+    cr_expect_eq(w[1], 0);
+    cr_expect_eq(w[3], 0 | (8u << 16));
+
+    svc->flags |= C2_FLAG_MIGRATE_REQ;
+    svc->migrate_rqd = P(f)->rqd[1];
+    cr_assert_eq(c2_res_pick(P(f), svc), 13);
+    cr_expect_eq(P(f)->rqd[1]->pick_bias, 13);
+    cr_expect_eq(w[0], 0xffffffffu);
+    cr_expect_eq(w[1], 0x7fffffffu);
+    cr_expect_eq(w[3], 0xffffu | (13u << 16));
+    fk_free(f);
+}
+
+/*
  * Balancing moves a vCPU off its soft affinity, and nothing brings it back:
  * Xen's unit_is_migrateable checks hard affinity only, and a vCPU changes
  * runqueue only through res_pick on a forced move, never on a wake-up or a

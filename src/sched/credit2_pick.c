@@ -198,9 +198,22 @@ void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
  * counts without its own share, so that staying is judged fairly. Within the
  * runqueue the pCPU only rotates (pick_bias): tickling chooses the real one.
  * numasched takes every lock Xen would try, so the fallback is never needed.
+ *
+ * Xen rotates, and records in PICKED_CPU, the pick_bias, id and load of the
+ * least loaded runqueue overall (min_rqd), even when it takes the pCPUs of
+ * the soft minimum (credit2.c, 4.10 to 4.22): the bias may then name a pCPU
+ * of another runqueue, and cycling from it gives the first allowed pCPU
+ * after that number. After a migrate request it records no runqueue (-1)
+ * and MAX_LOAD.
  */
-static struct c2_rqd *c2_pick_rqd(struct c2_priv *prv, struct c2_vcpu *svc,
-                                  const struct ns_mask *hard)
+struct c2_pick {
+    struct c2_rqd *bias_rqd;      /* whose pick_bias rotates */
+    int rq_id;                    /* what PICKED_CPU says: -1 for none */
+    int64_t load;
+};
+
+static void c2_pick_rqd(struct c2_priv *prv, struct c2_vcpu *svc, const struct ns_mask *hard,
+                        struct c2_pick *pick)
 {
     struct c2_rqd *min_rqd = NULL, *min_s_rqd = NULL;
     int64_t min = INT64_MAX, min_s = INT64_MAX;
@@ -228,31 +241,33 @@ static struct c2_rqd *c2_pick_rqd(struct c2_priv *prv, struct c2_vcpu *svc,
     if (has_soft && min_s_rqd) {
         ns_mask_and(&prv->pk_mask, hard, &svc->v->soft);
         ns_mask_and(&prv->pk_mask, &prv->pk_mask, &min_s_rqd->active);
-        return min_s_rqd;
+    } else {
+        ns_mask_and(&prv->pk_mask, hard, &min_rqd->active);
     }
-    ns_mask_and(&prv->pk_mask, hard, &min_rqd->active);
-    return min_rqd;
+    *pick = (struct c2_pick){min_rqd, (int)min_rqd->id, min};
 }
 
 unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc)
 {
     struct ns_mask *hard = &prv->pk_hard;
-    struct c2_rqd *rqd;
+    struct c2_pick pick;
 
     ns_mask_and(hard, &svc->v->hard, c2_pool_cpus(prv));
     if ((svc->flags & C2_FLAG_MIGRATE_REQ) &&
         ns_mask_intersects(hard, &svc->migrate_rqd->active)) {
-        rqd = svc->migrate_rqd;
-        ns_mask_and(&prv->pk_mask, hard, &rqd->active);
+        ns_mask_and(&prv->pk_mask, hard, &svc->migrate_rqd->active);
+        pick = (struct c2_pick){svc->migrate_rqd, -1, INT64_MAX};
     } else {
-        rqd = c2_pick_rqd(prv, svc, hard);
+        c2_pick_rqd(prv, svc, hard, &pick);
     }
     svc->flags &= ~C2_FLAG_MIGRATE_REQ;
-    rqd->pick_bias = (unsigned)ns_mask_cycle(&prv->pk_mask, rqd->pick_bias);
+
+    struct c2_rqd *b = pick.bias_rqd;
+    b->pick_bias = (unsigned)ns_mask_cycle(&prv->pk_mask, b->pick_bias);
     c2_trace(prv, C2_TRC_PICKED_CPU, 4,
-             (uint32_t[]){c2_lo(rqd->b_avgload), c2_hi(rqd->b_avgload), c2_unit_word(svc),
-                          rqd->id | (rqd->pick_bias << 16)});
-    return rqd->pick_bias;
+             (uint32_t[]){c2_lo(pick.load), c2_hi(pick.load), c2_unit_word(svc),
+                          ((uint32_t)pick.rq_id & 0xffff) | (b->pick_bias << 16)});
+    return b->pick_bias;
 }
 
 /* ---- moving between runqueues --------------------------------------------------- */
