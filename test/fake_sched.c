@@ -92,7 +92,8 @@ static void fk_trace(void *c, uint32_t event, unsigned n, const uint32_t *words)
                  event);
     f->traces[event & 0x1f]++;
     memset(f->last_words[event & 0x1f], 0, sizeof(f->last_words[0]));
-    memcpy(f->last_words[event & 0x1f], words, (n < 8 ? n : 8) * sizeof(*words));
+    if (n)                      /* a record of no words may come with NULL */
+        memcpy(f->last_words[event & 0x1f], words, (n < 8 ? n : 8) * sizeof(*words));
 }
 
 struct fk *fk_create(const char *host, const char *sched, unsigned compat)
