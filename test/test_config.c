@@ -821,6 +821,13 @@ Test(config, syntax_errors)
 
     domain("vm1.cfg", "vm1", "vcpus = 2 3");
     load_fails("scn.cfg", "vm1.cfg:5: config parsing error", NULL);
+
+    /* A carriage return is a stray character to libxlutil's lexer (and xl's):
+     * the message, which quotes it as a blank, says what it is. */
+    domain("vm1.cfg", "vm1", "vcpus = 2\r");
+    load_fails("scn.cfg", "vm1.cfg:5: config parsing error",
+               "(the file has carriage returns, \"\\r\", as Windows line ends do; libxlutil, "
+               "as xl, ends a line with \"\\n\" only)");
 }
 
 Test(config, bad_domain_values)

@@ -148,7 +148,12 @@ int cfg_open_set(struct cfg_file *f, const char *path, const struct ns_setting *
         /* libxlutil's own words already carry "PATH:LINE:". */
         char line[sizeof(err->msg)];
         first_report_line(f, line, sizeof(line));
-        if (line[0])
+        /* libxlutil's lexer, and so xl, takes a carriage return for a stray
+         * character; its message then quotes a blank. */
+        if (line[0] && memchr(f->text, '\r', len))
+            ns_err_set(err, NULL, 0, NULL, "%s (the file has carriage returns, \"\\r\", as Windows "
+                       "line ends do; libxlutil, as xl, ends a line with \"\\n\" only)", line);
+        else if (line[0])
             ns_err_set(err, NULL, 0, NULL, "%s", line);
         else
             ns_err_set(err, path, 0, NULL, "cannot parse");
