@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -222,14 +223,21 @@ static const char tiny[] =
     "seeds = 2\n"
     "relations = [ \"workload\", \"vms\", \"policy\" ]\n"
     "subject = \"numa\"\n"
-    "published = \"%s/published.csv\"\n";
+    "published = \"%s\"\n";
+
+/* tiny, comparing with the measurements in @published (NULL: numa2013's). */
+static char *tiny_sweep_with(const char *dir, const char *published)
+{
+    char *ex = examples_dir(), *pub = ns_path_join(ex, "published.csv"), text[2048];
+    snprintf(text, sizeof(text), tiny, ex, published ? published : pub);
+    free(pub);
+    free(ex);
+    return write_sweep(dir, "tiny.cfg", text);
+}
 
 static char *tiny_sweep(const char *dir)
 {
-    char *ex = examples_dir(), text[2048];
-    snprintf(text, sizeof(text), tiny, ex, ex);
-    free(ex);
-    return write_sweep(dir, "tiny.cfg", text);
+    return tiny_sweep_with(dir, NULL);
 }
 
 static double run_value(const char *out, const char *cell, unsigned seed)
@@ -288,6 +296,97 @@ Test(sweep_files, relations_write_the_experiment_tables)
     free(md_path);
     free(csv);
     free(csv_path);
+    outcome_free(&r);
+    free(out);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/*
+ * tiny's sweep whose published measurements are kept in the output folder
+ * as compare.csv, the name of one of the tables the run replaces: removing
+ * the old tables before the first run would delete the input.
+ */
+static char *sweep_publishing_from(const char *dir, const char *out)
+{
+    char *ex = examples_dir(), *pub = ns_path_join(ex, "published.csv");
+    char *table = slurp(pub, NULL), *kept = ns_path_join(out, "compare.csv");
+
+    mkdir(out, 0777);
+    write_file(out, "compare.csv", table);
+    char *path = tiny_sweep_with(dir, kept);
+    free(kept);
+    free(table);
+    free(pub);
+    free(ex);
+    return path;
+}
+
+Test(sweep_files, an_input_under_a_tables_name_is_refused_not_removed)
+{
+    char *dir = tmpdir(), *out = ns_path_join(dir, "out");
+    char *path = sweep_publishing_from(dir, out), *kept = ns_path_join(out, "compare.csv");
+    char *before = slurp(kept, NULL);
+    struct outcome r = cli(dir, (const char *[]){"sweep", path, "--out", out, "--duration",
+                                                 "20ms", "--warmup", "0", "--quiet", NULL});
+
+    cr_assert_neq(r.status, 0);
+    cr_assert(strstr(r.err, "compare.csv: is an input of this run"), "%s", r.err);
+    char *after = slurp(kept, NULL);
+    cr_assert_str_eq(after, before, "the published table is still there, whole");
+    cr_assert_not(exists(out, "runs"), "refused before any run");
+    free(after);
+    free(before);
+    outcome_free(&r);
+    free(kept);
+    free(path);
+    free(out);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* --html over a table or a run's file is refused before the first run. */
+Test(sweep_files, html_over_a_table_or_a_run_is_refused_before_any_run)
+{
+    static const char *const html[] = {"out/results.csv", "out/runs/p1/page.html",
+                                       "out/./table.md"};
+    static const char *const why[] = {"out/results.csv, a table of this run",
+                                      "where the runs' files go",
+                                      "out/table.md, a table of this run"};
+    char *dir = tmpdir(), *path = tiny_sweep(dir), *out = ns_path_join(dir, "out");
+
+    for (size_t i = 0; i < 3; i++) {
+        char *page = ns_path_join(dir, html[i]);
+        struct outcome r = cli(dir, (const char *[]){"sweep", path, "--out", out, "--html",
+                                                     page, "--duration", "20ms", "--warmup",
+                                                     "0", "--quiet", NULL});
+        cr_assert_neq(r.status, 0, "%s", html[i]);
+        cr_assert(strstr(r.err, why[i]), "%s: %s", html[i], r.err);
+        cr_assert_not(exists(out, "runs"), "%s: refused before any run", html[i]);
+        outcome_free(&r);
+        free(page);
+    }
+    free(out);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* An earlier --vary's sensitivity tables describe reruns of an earlier
+ * experiment: a new one removes them. */
+Test(sweep_files, a_new_experiment_removes_old_sensitivity_tables)
+{
+    char *dir = tmpdir(), *path = tiny_sweep(dir), *out = ns_path_join(dir, "out");
+
+    mkdir(out, 0777);
+    write_file(out, "sensitivity.md", "old\n");
+    write_file(out, "sensitivity.csv", "old\n");
+    struct outcome r = cli(dir, (const char *[]){"sweep", path, "--out", out, "--duration",
+                                                 "20ms", "--warmup", "0", "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_not(exists(out, "sensitivity.md"));
+    cr_assert_not(exists(out, "sensitivity.csv"));
     outcome_free(&r);
     free(out);
     free(path);

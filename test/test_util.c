@@ -267,6 +267,27 @@ Test(util, paths)
     free(p);
 }
 
+/* Names of a file that does not exist yet, in a folder that does not
+ * either, resolve alike: "." and ".." as the kernel will take them. */
+Test(util, missing_paths_resolve_their_dots)
+{
+    char *dir = tmpdir(), *real = realpath(dir, NULL);
+    char *want = ns_path_join(real, "out/table.md");
+    static const char *const names[] = {"out/table.md", "out/./table.md",
+                                        "out/x/../table.md", "./out//table.md"};
+
+    for (size_t i = 0; i < 4; i++) {
+        char *p = ns_path_join(dir, names[i]), *got = ns_path_resolve(p);
+        cr_assert_str_eq(got, want, "%s", names[i]);
+        free(got);
+        free(p);
+    }
+    free(want);
+    free(real);
+    rm_rf(dir);
+    free(dir);
+}
+
 Test(util, hist_small_values_exact_and_quantiles)
 {
     struct ns_hist h;

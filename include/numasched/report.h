@@ -204,6 +204,8 @@ struct ns_exp_vary {
 
 int ns_exp_sensitivity(const char *dir, const struct ns_exp_vary *v, size_t n, FILE *csv,
                        FILE *md, struct ns_err *err);
+/* The two files: "sensitivity.csv", "sensitivity.md", NULL. */
+const char *const *ns_exp_sensitivity_names(void);
 
 /* ---- sweeps: any axes, one row per point and seed (src/report/sweep.c) ---- */
 
@@ -235,8 +237,8 @@ int ns_sweep_write(const struct ns_sweep_table *t, const char *dir, struct ns_er
 /* The name of metric @m in results.csv and in plot-NAME.svg; NULL past the
  * last. */
 const char *ns_sweep_metric_name(size_t m);
-/* Remove what ns_sweep_write writes, so that no table outlives its runs. */
-void ns_sweep_remove_outputs(const char *dir);
+/* The @i-th file ns_sweep_write puts in @dir (malloc'd); NULL past the last. */
+char *ns_sweep_output_path(const char *dir, size_t i);
 
 /* ---- the HTML report (src/report/html.c) ---- */
 

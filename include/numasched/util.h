@@ -228,6 +228,11 @@ ssize_t ns_read_full(int fd, void *buf, size_t n);
  */
 void ns_outfile_remove_stale(const char *dir);
 
+/* May @path be written, or removed as a stale output? The checks of
+ * ns_outfile_open, without claiming it: for a file removed before it is
+ * written again, so that an input kept under an output's name survives. */
+int ns_output_check(const char *path, struct ns_err *err);
+
 /* Reserve @path as an output before the run, with the checks of ns_outfile_open;
  * ns_outputs_commit or ns_outputs_drop releases it. */
 int ns_output_claim(const char *path, struct ns_err *err);
@@ -292,5 +297,8 @@ char *ns_registry_join(const struct ns_registry *r);
 char *ns_path_join(const char *dir, const char *rel);
 /* The folder part of @path ("." if none); malloc'd. */
 char *ns_path_dir(const char *path);
+/* @path with links, "." and ".." resolved, whether or not its last parts
+ * exist yet: two names of one file, or of one file-to-be, compare equal. */
+char *ns_path_resolve(const char *path);
 
 #endif

@@ -139,6 +139,12 @@ static int one_parameter(const char *dir, const struct ns_exp_vary *v, const str
     return 0;
 }
 
+const char *const *ns_exp_sensitivity_names(void)
+{
+    static const char *const names[] = {"sensitivity.csv", "sensitivity.md", NULL};
+    return names;
+}
+
 int ns_exp_sensitivity(const char *dir, const struct ns_exp_vary *v, size_t n, FILE *csv,
                        FILE *md, struct ns_err *err)
 {

@@ -376,11 +376,7 @@ int ns_sweep_write(const struct ns_sweep_table *t, const char *dir, struct ns_er
     return rc;
 }
 
-void ns_sweep_remove_outputs(const char *dir)
+char *ns_sweep_output_path(const char *dir, size_t i)
 {
-    for (size_t i = 0; i < NR_FILES; i++) {
-        char *path = file_name(dir, i);
-        unlink(path);
-        free(path);
-    }
+    return i < NR_FILES ? file_name(dir, i) : NULL;
 }

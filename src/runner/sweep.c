@@ -440,19 +440,92 @@ static bool job_complete(void *arg, size_t i)
     return run_complete(sw, sw->job[i].point, sw->job[i].out);
 }
 
+/*
+ * The tables in DIR that this run replaces, NULL-terminated: removed before
+ * its first run and written after its last. An experiment's sensitivity
+ * files go too: they describe reruns of an earlier experiment, and only a
+ * run with --vary writes them again.
+ */
+static char **old_tables(const struct sweep *sw)
+{
+    const char *const *list[] = {ns_exp_output_names(), ns_exp_sensitivity_names()};
+    size_t n = 0, cap = 8;
+    char **path = ns_xcalloc(cap, sizeof(char *));
+
+    for (char *p; !sw->s.relations && (p = ns_sweep_output_path(sw->o.out, n)); n++) {
+        if (n + 1 == cap)
+            path = ns_xrealloc(path, (cap *= 2) * sizeof(char *));
+        path[n] = p;
+    }
+    for (size_t l = 0; sw->s.relations && l < 2; l++)
+        for (const char *const *name = list[l]; *name; name++) {
+            if (n + 1 == cap)
+                path = ns_xrealloc(path, (cap *= 2) * sizeof(char *));
+            path[n++] = ns_path_join(sw->o.out, *name);
+        }
+    path[n] = NULL;
+    return path;
+}
+
+static void free_paths(char **path)
+{
+    for (char **p = path; *p; p++)
+        free(*p);
+    free(path);
+}
+
+/* --html names a file of its own, not a table nor anything under runs/. */
+static int check_html(const struct sweep *sw, char **table, struct ns_err *err)
+{
+    char *html = ns_path_resolve(sw->o.html), *runs = ns_path_join(sw->o.out, "runs");
+    char *real_runs = ns_path_resolve(runs);
+    size_t n = strlen(real_runs);
+    int rc = ns_output_check(sw->o.html, err);
+
+    if (rc == 0 && strncmp(html, real_runs, n) == 0 && (html[n] == '/' || !html[n]))
+        rc = ns_err_set(err, sw->o.html, 0, NULL, "is inside %s, where the runs' files go: "
+                        "name a file of its own", runs);
+    for (char **t = table; rc == 0 && *t; t++) {
+        char *real = ns_path_resolve(*t);
+        if (strcmp(real, html) == 0)
+            rc = ns_err_set(err, sw->o.html, 0, NULL, "is %s, a table of this run: "
+                            "name a file of its own", *t);
+        free(real);
+    }
+    free(html);
+    free(runs);
+    free(real_runs);
+    return rc;
+}
+
+/*
+ * Before anything is removed or run: no table about to be replaced may be
+ * an input of this run (a published table kept in DIR as compare.csv, say),
+ * and --html must be a file of its own. Found at begin() the input would
+ * already be gone; found at the end, so would the hours of runs.
+ */
+static int check_outputs(const struct sweep *sw, struct ns_err *err)
+{
+    char **table = old_tables(sw);
+    int rc = 0;
+
+    for (char **t = table; rc == 0 && *t; t++)
+        rc = ns_output_check(*t, err);
+    if (rc == 0 && sw->o.html)
+        rc = check_html(sw, table, err);
+    free_paths(table);
+    return rc;
+}
+
 /* Old tables go before the first run: after an interrupted or failed run the
  * folder holds no table that the runs next to it do not support. */
 static void remove_old_tables(const struct sweep *sw)
 {
-    if (!sw->s.relations) {
-        ns_sweep_remove_outputs(sw->o.out);
-        return;
-    }
-    for (const char *const *n = ns_exp_output_names(); *n; n++) {
-        char *p = ns_path_join(sw->o.out, *n);
-        unlink(p);
-        free(p);
-    }
+    char **table = old_tables(sw);
+
+    for (char **t = table; *t; t++)
+        unlink(*t);
+    free_paths(table);
 }
 
 static void begin(void *arg)
@@ -718,6 +791,8 @@ static int prepare(struct sweep *sw, struct ns_err *err)
         if (load_published(sw, err) < 0)
             return -1;
     }
+    if (check_outputs(sw, err) < 0)
+        return -1;
     make_jobs(sw);
     return write_point_files(sw, err);
 }

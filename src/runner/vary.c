@@ -47,7 +47,8 @@ static int write_sensitivity(const char *dir, const struct ns_exp_vary *v, size_
                              struct ns_err *err)
 {
     struct ns_outfile csv, md;
-    char *pc = ns_path_join(dir, "sensitivity.csv"), *pm = ns_path_join(dir, "sensitivity.md");
+    const char *const *name = ns_exp_sensitivity_names();
+    char *pc = ns_path_join(dir, name[0]), *pm = ns_path_join(dir, name[1]);
     int rc = ns_outfile_open(&csv, pc, err);
 
     if (rc == 0 && (rc = ns_outfile_open(&md, pm, err)) < 0)

@@ -59,9 +59,11 @@
 /*
  * @path with symbolic links, "." and ".." resolved as far as it exists: an
  * output's folder may not exist yet (`--out` creates it), so the missing
- * tail is appended as written. malloc'd.
+ * tail is appended, its "." and ".." taken as the kernel would once the
+ * folders exist (after a missing folder, ".." cannot cross a link).
+ * malloc'd.
  */
-static char *resolve(const char *path)
+char *ns_path_resolve(const char *path)
 {
     char *real = realpath(path, NULL);
 
@@ -70,9 +72,15 @@ static char *resolve(const char *path)
     char *dir = ns_path_dir(path);
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    char *parent = strcmp(dir, path) == 0 ? ns_xstrdup(dir) : resolve(dir);
-    char *out = ns_path_join(parent, base);
+    char *parent = strcmp(dir, path) == 0 ? ns_xstrdup(dir) : ns_path_resolve(dir);
+    char *out;
 
+    if (strcmp(base, ".") == 0 || !*base)
+        out = ns_xstrdup(parent);
+    else if (strcmp(base, "..") == 0)
+        out = ns_path_dir(parent);
+    else
+        out = ns_path_join(parent, base);
     free(dir);
     free(parent);
     return out;
@@ -100,7 +108,7 @@ static void remember_input(const char *path, const struct stat *st)
         inputs.cap = inputs.cap ? 2 * inputs.cap : 8;
         inputs.v = ns_xrealloc(inputs.v, inputs.cap * sizeof(*inputs.v));
     }
-    inputs.v[inputs.n++] = (struct io_input){st->st_dev, st->st_ino, resolve(path)};
+    inputs.v[inputs.n++] = (struct io_input){st->st_dev, st->st_ino, ns_path_resolve(path)};
 }
 
 int ns_input_open(const char *path, const char *name, struct ns_err *err)
@@ -276,14 +284,23 @@ static struct io_out *new_output(const char *path, char *real, struct ns_err *er
     return o;
 }
 
+int ns_output_check(const char *path, struct ns_err *err)
+{
+    char *real = ns_path_resolve(path);
+    int rc = check_output(path, real, err);
+
+    free(real);
+    return rc;
+}
+
 int ns_output_claim(const char *path, struct ns_err *err)
 {
-    return new_output(path, resolve(path), err) ? 0 : -1;
+    return new_output(path, ns_path_resolve(path), err) ? 0 : -1;
 }
 
 int ns_outfile_open(struct ns_outfile *o, const char *path, struct ns_err *err)
 {
-    char *real = resolve(path);
+    char *real = ns_path_resolve(path);
     struct io_out *node = find_output(real);
 
     memset(o, 0, sizeof(*o));
