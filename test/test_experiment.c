@@ -246,6 +246,26 @@ Test(exp_table, svg_has_a_panel_and_error_bars)
     free(svg);
 }
 
+/* Names come from the user's files: in the plot they are text, not markup. */
+Test(exp_table, svg_escapes_names)
+{
+    static const char *const workloads[] = {"x&y"};
+    static const char *const policies[] = {"none", "<pin>"};
+    static const struct ns_exp_axes axes = {"a&b", "", workloads, 1, two_vms, 1,
+                                            policies, 2, "<pin>", NULL};
+    struct ns_exp_run none[] = {run_of(1, true)}, pin[] = {run_of(2, true)};
+    struct ns_exp_cell cells[2] = {{"x&y", "none", 2, 1, none}, {"x&y", "<pin>", 2, 1, pin}};
+    struct ns_exp_table t = {&axes, cells, NULL};
+
+    char *svg = emitted(ns_exp_emit_svg, &t);
+    cr_assert(strstr(svg, "<title>a&amp;b</title>"), "%s", svg);
+    cr_assert(strstr(svg, ">x&amp;y</text>"), "%s", svg);
+    cr_assert(strstr(svg, ">&lt;pin&gt;</text>"), "%s", svg);
+    cr_assert_null(strstr(svg, "<pin>"));
+    cr_assert_null(strstr(svg, "a&b"));
+    free(svg);
+}
+
 /* ---- reading a run back ------------------------------------------------------------------ */
 
 /* Any "NAME.tmp.PID" left anywhere under @dir? */

@@ -584,6 +584,31 @@ Test(sweep_table, rows_by_point_and_seed_and_intervals_by_hand)
     free(md);
 }
 
+/* The sweep file's name and the axes' values are text in the plot, not markup. */
+Test(sweep_table, svg_escapes_names_and_values)
+{
+    char *values[] = {"a<b", "c&d"};
+    struct ns_sweep_col axis = {"sched", values, 2};
+    size_t point[] = {0, 1};
+    uint64_t seed[] = {1};
+    struct ns_exp_run run[2] = {
+        {"ops", "ops/s", true, 10, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+        {"ops", "ops/s", true, 20, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+    };
+    struct ns_sweep_table t = {"R&D <2>", &axis, 1, point, 2, seed, 1, run};
+    char *svg = NULL;
+    size_t n;
+    FILE *f = open_memstream(&svg, &n);
+
+    ns_sweep_emit_svg(&t, 0, f);
+    fclose(f);
+    cr_assert(strstr(svg, "<title>R&amp;D &lt;2&gt;: value</title>"), "%s", svg);
+    cr_assert(strstr(svg, ">a&lt;b</text>"), "%s", svg);
+    cr_assert(strstr(svg, ">c&amp;d</text>"), "%s", svg);
+    cr_assert_null(strstr(svg, "<2>"));
+    free(svg);
+}
+
 /* Another --duration makes other points: their old runs are not reused. */
 Test(sweep_cli, changed_settings_run_again)
 {

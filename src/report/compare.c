@@ -416,9 +416,10 @@ static void cmp_panel(const struct ns_exp_comparison *c, size_t first, size_t n,
     double span = cmp_span(c, first, n), mid = y0 + (CMP_TOP + CMP_BOTTOM) / 2.0;
     double scale = (CMP_BOTTOM - CMP_TOP) / 2.0 / span, gw = (double)(CMP_RIGHT - CMP_LEFT) / n;
 
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-weight=\"bold\">%s: "
-            "relations, %% (+: first better)</text>\n", x0 + (CMP_LEFT + CMP_RIGHT) / 2.0,
-            y0 + CMP_TOP - 14, c->rel[first].workload);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-weight=\"bold\">",
+            x0 + (CMP_LEFT + CMP_RIGHT) / 2.0, y0 + CMP_TOP - 14);
+    ns_plot_text(f, c->rel[first].workload);
+    fputs(": relations, % (+: first better)</text>\n", f);
     for (int k = -1; k <= 1; k++)
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%+g</text>\n",
                 x0 + CMP_LEFT - 6, mid - k * span * scale + 4, k * span);
@@ -431,8 +432,11 @@ static void cmp_panel(const struct ns_exp_comparison *c, size_t first, size_t n,
         cmp_bar(f, gx + gw * 0.5, gw * 0.35, r->simulated, mid, scale,
                 r->agrees ? "#59a14f" : "#e15759");
         fprintf(f, "<text transform=\"translate(%.1f %.1f) rotate(-60)\" text-anchor=\"end\" "
-                "font-size=\"9\">%s-%s %u</text>\n", gx + gw / 2, y0 + CMP_BOTTOM + 10, r->a,
-                r->b, r->vms);
+                "font-size=\"9\">", gx + gw / 2, y0 + CMP_BOTTOM + 10);
+        ns_plot_text(f, r->a);
+        fputc('-', f);
+        ns_plot_text(f, r->b);
+        fprintf(f, " %u</text>\n", r->vms);
     }
 }
 

@@ -59,6 +59,20 @@ static void y_axis(const struct ns_exp_table *t, size_t w, double *top, double *
     ns_plot_scale(hi, top, step);
 }
 
+void ns_plot_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '&')
+            fputs("&amp;", f);
+        else if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
 void ns_plot_scale(double hi, double *top, double *step)
 {
     if (!(hi > 0))
@@ -83,8 +97,10 @@ void ns_plot_axes(FILE *f, double x0, double top, double step, const char *label
     }
     fprintf(f, "<path d=\"M%.1f %d V%d H%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
             x0 + PLOT_LEFT, PLOT_TOP, PLOT_BOTTOM, x0 + PLOT_RIGHT);
-    fprintf(f, "<text transform=\"translate(%.1f %d) rotate(-90)\" text-anchor=\"middle\">"
-            "%s</text>\n", x0 + 16, (PLOT_TOP + PLOT_BOTTOM) / 2, label);
+    fprintf(f, "<text transform=\"translate(%.1f %d) rotate(-90)\" text-anchor=\"middle\">",
+            x0 + 16, (PLOT_TOP + PLOT_BOTTOM) / 2);
+    ns_plot_text(f, label);
+    fputs("</text>\n", f);
 }
 
 void ns_plot_error_bar(FILE *f, double cx, double half, const struct ns_exp_stat *s, double top)
@@ -119,8 +135,10 @@ static void panel(const struct ns_exp_table *t, size_t w, FILE *f)
     snprintf(label, sizeof(label), "%s per VM (%s is better)", r0->unit,
              r0->higher_is_better ? "higher" : "lower");
     y_axis(t, w, &top, &step);
-    fprintf(f, "<g>\n<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">"
-            "%s</text>\n", x0 + (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_TOP - 14, t->axes->workloads[w]);
+    fprintf(f, "<g>\n<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">",
+            x0 + (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_TOP - 14);
+    ns_plot_text(f, t->axes->workloads[w]);
+    fputs("</text>\n", f);
     ns_plot_axes(f, x0, top, step, label);
     for (size_t v = 0; v < t->axes->nr_vms; v++) {
         double gx = x0 + PLOT_LEFT + v * gw;
@@ -142,7 +160,9 @@ static void legend(const struct ns_exp_table *t, double width, FILE *f)
     for (size_t p = 0; p < t->axes->nr_policies; p++, x += item) {
         fprintf(f, "<rect x=\"%.1f\" y=\"20\" width=\"14\" height=\"14\" fill=\"%s\"/>\n", x,
                 ns_plot_colours[p % ns_plot_nr_colours]);
-        fprintf(f, "<text x=\"%.1f\" y=\"32\">%s</text>\n", x + 20, t->axes->policies[p]);
+        fprintf(f, "<text x=\"%.1f\" y=\"32\">", x + 20);
+        ns_plot_text(f, t->axes->policies[p]);
+        fputs("</text>\n", f);
     }
 }
 
@@ -155,8 +175,9 @@ void ns_exp_emit_svg(const struct ns_exp_table *t, FILE *f)
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
             "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
-            "<title>%s</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
-            width, height, width, height, t->axes->name);
+            "<title>", width, height, width, height);
+    ns_plot_text(f, t->axes->name);
+    fputs("</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", f);
     legend(t, width, f);
     for (size_t w = 0; w < t->axes->nr_workloads; w++)
         panel(t, w, f);

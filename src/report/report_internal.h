@@ -77,6 +77,9 @@ enum { PLOT_LEFT = 70, PLOT_RIGHT = 315, PLOT_TOP = 80, PLOT_BOTTOM = 330 };
 extern const char *const ns_plot_colours[];
 extern const size_t ns_plot_nr_colours;
 /* An axis for values up to @hi: a step of 1, 2 or 5 times a power of ten. */
+/* @s as text inside an SVG element: names and values may hold XML's special
+ * characters (a sweep file's name, an axis value, a policy). */
+void ns_plot_text(FILE *f, const char *s);
 void ns_plot_scale(double hi, double *top, double *step);
 double ns_plot_y(double v, double top);
 void ns_plot_axes(FILE *f, double x0, double top, double step, const char *label);

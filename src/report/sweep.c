@@ -185,26 +185,11 @@ static bool same_line(const struct ns_sweep_table *t, size_t p, size_t q)
     return true;
 }
 
-/* Text inside an SVG element: a value may hold XML's special characters. */
-static void svg_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '&')
-            fputs("&amp;", f);
-        else if (*s == '<')
-            fputs("&lt;", f);
-        else if (*s == '>')
-            fputs("&gt;", f);
-        else
-            fputc(*s, f);
-    }
-}
-
 static void line_label(const struct ns_sweep_table *t, size_t p, FILE *f)
 {
     for (size_t a = 1; a < t->nr_axes; a++) {
         fprintf(f, "%s%s=", a > 1 ? ", " : "", t->axis[a].name);
-        svg_text(f, value_of(t, p, a));
+        ns_plot_text(f, value_of(t, p, a));
     }
 }
 
@@ -262,11 +247,13 @@ static void x_labels(const struct ns_sweep_table *t, FILE *f)
     for (size_t v = 0; v < x->nr_values; v++) {
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
                 PLOT_LEFT + (v + 0.5) * gw, PLOT_BOTTOM + 18);
-        svg_text(f, x->value[v]);
+        ns_plot_text(f, x->value[v]);
         fputs("</text>\n", f);
     }
-    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-            (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_BOTTOM + 40, x->name);
+    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">",
+            (PLOT_LEFT + PLOT_RIGHT) / 2.0, PLOT_BOTTOM + 40);
+    ns_plot_text(f, x->name);
+    fputs("</text>\n", f);
 }
 
 void ns_sweep_emit_svg(const struct ns_sweep_table *t, size_t m, FILE *f)
@@ -289,8 +276,10 @@ void ns_sweep_emit_svg(const struct ns_sweep_table *t, size_t m, FILE *f)
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
-            "<title>%s: %s</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
-            WIDTH, height, WIDTH, height, t->name, metrics[m].name);
+            "<title>", WIDTH, height, WIDTH, height);
+    ns_plot_text(f, t->name);
+    fprintf(f, ": %s</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n",
+            metrics[m].name);
     ns_plot_axes(f, 0, top, step, label);
     x_labels(t, f);
     for (size_t i = 0, line = 0; i < t->nr_points; line++) {
