@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "helpers.h"
+#include "numasched/report.h"
 #include "numasched/util.h"
 
 /* ---- a PNG, decoded ---------------------------------------------------------------------- */
@@ -172,6 +173,27 @@ static char *absolute(const char *path)
     char *abs = realpath(path, NULL);
     cr_assert_not_null(abs, "%s", path);
     return abs;
+}
+
+/* A run folder named with a space, '#' and '%': the link is a URL path to
+ * that very folder, not to "a" with a fragment. */
+Test(html, links_are_percent_encoded)
+{
+    char *dir = tmpdir(), *page = ns_path_join(dir, "page.html");
+    char *run = ns_path_join(dir, "runs/a b#2%");
+    char cmd[1024];
+
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", run);
+    cr_assert_eq(system(cmd), 0);
+    write_file(run, "results.json", "{}\n");
+    char *target = ns_path_join(run, "results.json"), *href = ns_html_href(page, target);
+    cr_assert_str_eq(href, "runs/a%20b%232%25/results.json");
+    free(href);
+    free(target);
+    free(run);
+    free(page);
+    rm_rf(dir);
+    free(dir);
 }
 
 Test(html, run_page_renders)

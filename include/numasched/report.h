@@ -265,7 +265,8 @@ struct ns_html_bars {
 };
 void ns_html_bars(struct ns_html *h, const struct ns_html_bars *b);
 /* A link's href from the page at @page to the file @target (both existing):
- * relative when @target is under the page's folder, else absolute; malloc'd. */
+ * relative when @target is under the page's folder, else absolute, as a
+ * percent-encoded URL path; malloc'd. */
 char *ns_html_href(const char *page, const char *target);
 /* An SVG document (plot.svg), inline. */
 void ns_html_svg(struct ns_html *h, const char *svg);

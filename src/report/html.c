@@ -13,6 +13,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +298,22 @@ void ns_report_html(const struct ns_results *r, struct ns_html *h)
     free(text);
 }
 
+/* @path as a URL path: every byte but RFC 3986's unreserved ones and '/'
+ * percent-encoded, so a run named "a b#2" or "50%" still links to itself. */
+static char *url_path(const char *path)
+{
+    char *out = ns_xmalloc(3 * strlen(path) + 1), *q = out;
+
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (isalnum(*p) || strchr("-._~/", *p))
+            *q++ = (char)*p;
+        else
+            q += sprintf(q, "%%%02X", *p);
+    }
+    *q = '\0';
+    return out;
+}
+
 /*
  * A link from @page to @target: relative when @target lies in the page's
  * folder or below (a report beside its runs, moved or copied with them),
@@ -306,16 +323,13 @@ char *ns_html_href(const char *page, const char *target)
 {
     char *dir = ns_path_dir(page);
     char *base = realpath(dir, NULL), *abs = realpath(target, NULL);
-    char *href;
+    size_t n = base ? strlen(base) : 0;
+    const char *path = !abs ? target
+                       : base && strncmp(abs, base, n) == 0 && abs[n] == '/' ? abs + n + 1
+                       : abs;
+    char *href = url_path(path);
 
     free(dir);
-    if (!abs)
-        return ns_xstrdup(target);
-    size_t n = base ? strlen(base) : 0;
-    if (base && strncmp(abs, base, n) == 0 && abs[n] == '/')
-        href = ns_xstrdup(abs + n + 1);
-    else
-        href = ns_xstrdup(abs);
     free(base);
     free(abs);
     return href;
