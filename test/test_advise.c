@@ -88,6 +88,32 @@ Test(advise_settings, xl_lines_use_node_syntax_for_whole_nodes)
     free(d);
 }
 
+/* The xl commands are pasted into a shell: a name with a blank or a quote
+ * is one quoted word ("web 1" -> 'web 1', "db's" -> 'db'\''s'). */
+Test(advise_settings, xl_commands_quote_names_for_the_shell)
+{
+    char *d = tmpdir(), *text = NULL;
+    struct ns_sim_spec s = {0};
+    size_t len = 0;
+    const char *const vms[] = {
+        "name = \"web 1\"\nvcpus = 1\nmemory = 64\ncpus = [\"0-1\"]\n",
+        "name = \"db's\"\nvcpus = 1\nmemory = 64\ncpus = [\"2-3\"]\n",
+        "name = \"plain\"\nvcpus = 1\nmemory = 64\ncpus = [\"all\"]\n",
+        NULL};
+    load_placed(d, "pack:2 [numa(memory=1GiB)] core:1 pu:2", vms, &s);
+
+    FILE *f = open_memstream(&text, &len);
+    ns_advise_print_settings(&s, f);
+    fclose(f);
+    cr_assert(strstr(text, "\nxl vcpu-pin 'web 1' all node:0 all\n"), "%s", text);
+    cr_assert(strstr(text, "\nxl vcpu-pin 'db'\\''s' all node:1 all\n"), "%s", text);
+    cr_assert(strstr(text, "\nxl vcpu-pin plain all all all\n"), "%s", text);
+    free(text);
+    ns_sim_spec_free(&s);
+    rm_rf(d);
+    free(d);
+}
+
 /* Run @cmd (a shell line); its exit status. */
 static int shell(const char *cmd)
 {
@@ -278,6 +304,24 @@ Test(advise_cli, live_host_with_plain_xl_files)
     outcome_free(&r);
     free(s);
     free(web);
+    rm_rf(d);
+    free(d);
+}
+
+/* One run per candidate has no interval: neither "± 0" nor a claim that the
+ * candidates are or are not apart. */
+Test(advise_cli, one_seed_claims_no_interval)
+{
+    char *d = tmpdir();
+    struct outcome r = cli(d, (const char *[]){"advise", "examples/cpu.cfg", "--seeds", "1",
+                                               "--duration", "50ms", "--out", d, "--quiet",
+                                               NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "(one seed: no interval)\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "how far apart they are is unknown"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "± 0.00"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "are not apart"), "%s", r.out);
+    outcome_free(&r);
     rm_rf(d);
     free(d);
 }

@@ -455,6 +455,35 @@ static int decimals(const struct adv *a)
     return a->mixed ? 4 : 2;
 }
 
+/* The half-width of @s's 95% interval as text; "?" from one run, which has
+ * no interval (not 0: one run says nothing about the spread). */
+static void ci_text(const struct adv *a, const struct ns_exp_stat *s, char *buf, size_t n)
+{
+    if (s->n < 2 || isnan(s->ci95))
+        snprintf(buf, n, "?");
+    else
+        snprintf(buf, n, "%.*f", decimals(a), s->ci95);
+}
+
+/* After the recommendation: which candidates the seeds cannot tell from it. */
+static void print_closeness(const struct adv *a)
+{
+    const struct cand *best = &a->cand[0];
+    size_t close = 0;
+
+    if (best->stat.n < 2) {
+        fprintf(a->out, "one seed per candidate: how far apart they are is unknown "
+                "(--seeds 2 or more gives 95%% confidence intervals)\n");
+        return;
+    }
+    for (size_t i = 1; i < a->nr_cand; i++)
+        close += !candidate_apart(&a->cand[i], best);
+    if (close)
+        fprintf(a->out, "%zu other candidate(s) are not apart from it: the difference is within "
+                "its 95%% confidence interval (more seeds or a longer --duration may tell)\n",
+                close);
+}
+
 static void print_ranking(const struct adv *a)
 {
     const struct cand *best = &a->cand[0];
@@ -475,23 +504,24 @@ static void print_ranking(const struct adv *a)
         const struct cand *c = &a->cand[i];
         double rel = ns_exp_rel_better(c->stat.mean, best->stat.mean, r->higher_is_better);
         bool one_seed = c->stat.n < 2;
-        fprintf(a->out, "%4zu  %-6s  %-9s  %14.*f  ± %-9.*f  %+8.1f%%  %s\n", i + 1, c->policy,
-                c->sched, decimals(a), c->stat.mean, decimals(a), one_seed ? 0.0 : c->stat.ci95,
-                rel,
+        char ci[48];
+        ci_text(a, &c->stat, ci, sizeof(ci));
+        fprintf(a->out, "%4zu  %-6s  %-9s  %14.*f  ± %-9s  %+8.1f%%  %s\n", i + 1, c->policy,
+                c->sched, decimals(a), c->stat.mean, ci, rel,
                 i == 0 ? "-" : one_seed ? "unknown (one seed)"
                 : candidate_apart(c, best) ? "yes" : "no");
     }
-    fprintf(a->out, "\nrecommended: policy %s with scheduler %s: %.*f %s%s%s ± %.*f (95%% CI, %u "
-            "seeds)\n", best->policy, best->sched, decimals(a), best->stat.mean, r->unit,
-            a->mixed ? " " : "", a->mixed ? a->reference : "", decimals(a),
-            isnan(best->stat.ci95) ? 0.0 : best->stat.ci95, a->o->seeds);
-    size_t close = 0;
-    for (size_t i = 1; i < a->nr_cand; i++)
-        close += !candidate_apart(&a->cand[i], best);
-    if (close)
-        fprintf(a->out, "%zu other candidate(s) are not apart from it: the difference is within "
-                "its 95%% confidence interval (more seeds or a longer --duration may tell)\n",
-                close);
+    fprintf(a->out, "\nrecommended: policy %s with scheduler %s: %.*f %s%s%s", best->policy,
+            best->sched, decimals(a), best->stat.mean, r->unit, a->mixed ? " " : "",
+            a->mixed ? a->reference : "");
+    if (best->stat.n < 2) {
+        fputs(" (one seed: no interval)\n", a->out);
+    } else {
+        char ci[48];
+        ci_text(a, &best->stat, ci, sizeof(ci));
+        fprintf(a->out, " ± %s (95%% CI, %u seeds)\n", ci, a->o->seeds);
+    }
+    print_closeness(a);
 }
 
 /* ---- the HTML page ------------------------------------------------------------------------ */
@@ -511,7 +541,7 @@ static void html_ranking(const struct adv *a, struct ns_html *h)
         char rank[24], m[48], e[48], rel[48];
         snprintf(rank, sizeof(rank), "%zu", i + 1);
         snprintf(m, sizeof(m), "%.*f", decimals(a), c->stat.mean);
-        snprintf(e, sizeof(e), "%.*f", decimals(a), c->stat.n < 2 ? 0.0 : c->stat.ci95);
+        ci_text(a, &c->stat, e, sizeof(e));
         snprintf(rel, sizeof(rel), "%+.1f%%", ns_exp_rel_better(c->stat.mean, best->stat.mean,
                                                                 best->run1.higher_is_better));
         const char *row[] = {rank, c->policy, c->sched, m, e, rel};

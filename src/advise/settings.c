@@ -131,6 +131,31 @@ void ns_advise_xl_lines(const struct ns_sim_spec *spec, size_t idx, FILE *out)
     }
 }
 
+/* ---- shell words --------------------------------------------------------------------------- */
+
+/*
+ * @s as one shell word: the commands are pasted into a shell, and a domain,
+ * pool or file may be named "web 1" or "db's". Plain words stay as they are.
+ */
+static void sh_word(FILE *out, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "0123456789._+:@%/=,-") == n) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("'\\''", out);
+        else
+            fputc(*s, out);
+    }
+    fputc('\'', out);
+}
+
 /* ---- cpupools ----------------------------------------------------------------------------- */
 
 bool adv_numa_split(const struct ns_sim_spec *s)
@@ -196,10 +221,14 @@ static void xl_pool_files(const struct ns_sim_spec *s, FILE *out)
         char *file = adv_pool_file_name(s, i);
         if (!ns_mask_empty(&s->pool[i].cpus)) {
             char *cpus = adv_cpulist(s->topo, &s->pool[i].cpus);
-            fprintf(out, "xl cpupool-cpu-remove %s %s\n", s->pool[0].name, cpus);
+            fputs("xl cpupool-cpu-remove ", out);
+            sh_word(out, s->pool[0].name);
+            fprintf(out, " %s\n", cpus);
             free(cpus);
         }
-        fprintf(out, "xl cpupool-create %s\n", file);
+        fputs("xl cpupool-create ", out);
+        sh_word(out, file);
+        fputc('\n', out);
         free(file);
     }
     for (size_t i = 1; i < s->nr_pools; i++) {
@@ -217,14 +246,20 @@ static void xl_vcpu_pin(const struct ns_sim_spec *spec, const struct ns_domain_s
     const struct ns_topo *t = spec->topo;
     bool same = all_equal(d->hard, d->max_vcpus) && all_equal(d->soft, d->max_vcpus);
 
-    if (d->pool)
-        fprintf(out, "xl cpupool-migrate %s %s     # first: it resets the affinities\n",
-                d->name, d->pool);
+    if (d->pool) {
+        fputs("xl cpupool-migrate ", out);
+        sh_word(out, d->name);
+        fputc(' ', out);
+        sh_word(out, d->pool);
+        fputs("     # first: it resets the affinities\n", out);
+    }
     for (unsigned v = 0; v < (same ? 1 : d->max_vcpus); v++) {
         char *h = adv_cpulist(t, &d->hard[v]), *s = adv_cpulist(t, &d->soft[v]);
         char which[16];
         snprintf(which, sizeof(which), "%u", v);
-        fprintf(out, "xl vcpu-pin %s %s %s %s\n", d->name, same ? "all" : which, h, s);
+        fputs("xl vcpu-pin ", out);
+        sh_word(out, d->name);
+        fprintf(out, " %s %s %s\n", same ? "all" : which, h, s);
         free(h);
         free(s);
     }
