@@ -48,7 +48,7 @@ Test(sweep_file, axes_in_file_order_and_points_row_major)
         "seeds = 3\n"
         "template = \"specjbb/vm1.cfg\"\n"
         "guests = [ 2, 4 ]\n"
-        "scenario_sched = [ \"credit\", \"rr\", \"credit\" ]\n"
+        "scenario_sched = [ \"credit\", \"rr\", \"credit2\" ]\n"
         "domain_vcpus = [ 1, 2 ]\n");
     struct ns_sweep s;
     struct ns_err err;

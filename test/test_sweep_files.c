@@ -137,6 +137,9 @@ Test(sweep_files, refused_with_file_line_and_key)
         {"scenario = \"{w}.cfg\"\nfile_w = [ \"a\" ]\nscenario_w = [ \"b\" ]\n",
          "s.cfg:3: scenario_w: a second axis named w"},
         {"scenario = \"{w}.cfg\"\nfile_w = [ ]\n", "s.cfg:2: file_w: an empty axis"},
+        /* Values 1 and 3 are the same text: the same points twice over. */
+        {"scenario = \"{w}.cfg\"\nfile_w = [ \"a\", \"b\", \"a\" ]\n",
+         "s.cfg:2: file_w: value 3 repeats value 1 (\"a\")"},
         /* Points 1 (a, 2) and 2 (a, 6) are both "a". */
         {REL "point_name = \"{w}\"\n",
          "s.cfg:5: point_name: points 1 and 2 are both named \"a\""},

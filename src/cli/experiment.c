@@ -263,6 +263,26 @@ static int option(void *ctx, int c, const char *val)
     }
 }
 
+/*
+ * A key varied twice would run its reruns twice and list it twice; a key
+ * also given by --set would have its base run at the --set value while the
+ * table calls that column the default.
+ */
+static int check_vary_keys(const struct exp_args *a)
+{
+    for (size_t i = 0; i < a->nr_vary; i++) {
+        const char *k = a->vary[i].name;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(a->vary[j].name, k) == 0)
+                return cli_misuse("experiment", "--vary %s: given twice", k);
+        for (size_t j = 0; j < a->nr_set; j++)
+            if (strcmp(a->set[j].name, k) == 0)
+                return cli_misuse("experiment", "--vary %s: also given by --set, which "
+                                  "would move the default the reruns are compared with", k);
+    }
+    return CLI_OK;
+}
+
 /* --vary compares relations with published ones: the file must have some. */
 static int check_vary(const struct exp_args *a, const char *name, const char *file)
 {
@@ -271,6 +291,9 @@ static int check_vary(const struct exp_args *a, const char *name, const char *fi
 
     if (!a->nr_vary)
         return CLI_OK;
+    int rc = check_vary_keys(a);
+    if (rc != CLI_OK)
+        return rc;
     if (ns_sweep_load(file, &s, &err) < 0)
         return cli_fail(&err);
     bool published = s.published != NULL;

@@ -82,6 +82,10 @@ static int axis_values(struct reader *r, struct ns_sweep_axis *a, const char *ke
         if (strpbrk(v, "\"\\\n"))
             return cfg_fail(r->f, key, r->err, "value %d: a quote, backslash or line break "
                             "cannot be set", i + 1);
+        for (size_t k = 0; k < a->nr_values; k++)
+            if (strcmp(a->value[k], v) == 0)
+                return cfg_fail(r->f, key, r->err, "value %d repeats value %zu (\"%s\"): "
+                                "each value gives its points once", i + 1, k + 1, v);
         a->value[a->nr_values++] = ns_xstrdup(v);
     }
     return 0;
