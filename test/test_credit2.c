@@ -543,6 +543,49 @@ Test(credit2_balance, threshold_reads_the_last_runqueue)
 }
 
 /*
+ * The same QUIRK when ours is the last runqueue: Xen's loop sets "the
+ * other" before skipping its own runqueue, so the last one iterated is ours
+ * (RELEASE-4.8.0 sched_credit2.c:1775-1778, RELEASE-4.22.0
+ * sched/credit2.c:2733-2736). Two runqueues of 2 pCPUs (0-1 and 2-3);
+ * runqueue 0 at 2.2 vCPUs, ours (1, balancing from pCPU 2) at 1.5. The
+ * furthest is 0, 0.7 apart. Xen: load_max = max(1.5, 1.5) = 1.5 < 2 pCPUs,
+ * so a whole vCPU is needed: 0.7 is not, no balancing; LOAD_CHECK names
+ * runqueue 1 on both sides (1 | 1 << 16) with the difference 0.7 x 2^18 =
+ * 183500 (the loads are 393216 and 576716). With the fix, max(1.5, 2.2) is
+ * at or over capacity: an eighth suffices, one balancing, LOAD_CHECK names
+ * runqueue 0 as the other (1 | 0 << 16).
+ */
+static uint64_t balances_from_the_last(unsigned fixes, uint32_t *ids)
+{
+    struct fk *f = fk_new("pack:2 core:2 pu:1");
+    f->s.params.quirk_fixes = fixes;
+    fk_start(f);
+    const int64_t one = 1 << C2_LOAD_PRECISION_SHIFT;
+    cr_assert_eq(P(f)->nr_rqd, 2);
+    cr_assert_eq(c2_rqd_of(P(f), 2), P(f)->rqd[1]);
+    P(f)->rqd[0]->b_avgload = one * 22 / 10;
+    P(f)->rqd[1]->b_avgload = one * 15 / 10;
+    for (int i = 0; i < 2; i++)
+        P(f)->rqd[i]->load_last_update = 0;
+    c2_balance_load(P(f), 2, 0);
+    const uint32_t *w = f->last_words[C2_TRC_LOAD_CHECK & 0x1f];
+    cr_expect_eq(w[1], 183500);
+    *ids = w[0];
+    uint64_t n = P(f)->stats.balances;
+    fk_free(f);
+    return n;
+}
+
+Test(credit2_balance, threshold_reads_our_own_runqueue_when_it_is_last)
+{
+    uint32_t ids;
+    cr_assert_eq(balances_from_the_last(0, &ids), 0);
+    cr_assert_eq(ids, 1u | (1u << 16));
+    cr_assert_eq(balances_from_the_last(NS_QUIRK_C2_BALANCE_LAST, &ids), 1);
+    cr_assert_eq(ids, 1u | (0u << 16));
+}
+
+/*
  * Load average arithmetic (facts 3.4): a runqueue at load 2 with average 0
  * for half a window (2^19 units of 1024 ns) gets avg = 0 + 2^19 x (2 << 18)
  * / 2^20 - 0 = 1 << 18, i.e. 1.0 vCPU; after more than a whole window

@@ -352,9 +352,12 @@ static bool c2_migrateable(struct c2_priv *prv, const struct c2_vcpu *svc,
  * The runqueue whose load differs most from ours, and whether the difference
  * is worth a move: a whole vCPU of load while both are under full load,
  * an eighth of one above it. QUIRK "credit2_balance_last" (facts 3.6): the
- * "other" load and pCPU count in that threshold are the last runqueue's
- * looked at, not those of the runqueue found, as in Xen; the fix
- * (NS_QUIRK_C2_BALANCE_LAST) uses the runqueue found.
+ * "other" load and pCPU count in that threshold are those of the last
+ * runqueue of the list, not of the runqueue found. Xen's balance_load
+ * (4.8 to 4.22) points its "other" at each runqueue before the test that
+ * skips its own, so when ours is the last of the list the threshold
+ * compares ours with itself. The fix (NS_QUIRK_C2_BALANCE_LAST) uses the
+ * runqueue found.
  */
 static struct c2_rqd *c2_balance_target(struct c2_priv *prv, struct c2_balance *st, ns_time_t now)
 {
@@ -363,9 +366,9 @@ static struct c2_rqd *c2_balance_target(struct c2_priv *prv, struct c2_balance *
     st->delta = 0;
     for (unsigned i = 0; i < prv->nr_rqd; i++) {
         struct c2_rqd *rqd = prv->rqd[i];
+        last = rqd;
         if (rqd == st->lrqd)
             continue;
-        last = rqd;
         c2_update_runq_load(prv, rqd, 0, now);
         int64_t delta = st->lrqd->b_avgload - rqd->b_avgload;
         if (delta < 0)
