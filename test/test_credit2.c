@@ -318,6 +318,49 @@ Test(credit2_schedule, migrate_resist_keeps_a_small_lead_home)
 }
 
 /*
+ * The run time counts the vCPU going back to the queue from 4.21 (Xen
+ * ae648e9f80; 4.19.3 and 4.20.2 by backport): one pCPU, a running since
+ * t = 0, at t = 2 ms (past the 1 ms ratelimit) with 5 ms of credit and no
+ * burn pending (start_time = now); b waits with 8 ms. The schedule takes b
+ * (8 > 5, same pCPU: no migrate_resist, no compensation; top credit 8 ms >
+ * 0: no reset) and a, still runnable, goes back to the queue after the
+ * switch, so the queue is empty when b's run time is worked out. Equal
+ * weights: time = credit. 4.21+: swait = max(0, a's 5 ms) and b runs
+ * 8 - 5 = 3 ms. 4.20: nobody waits, b runs until its credit is gone:
+ * 8 ms (in [500 us, 10 ms]).
+ */
+static ns_time_t slice_after_preempting(unsigned compat)
+{
+    struct fk *f = fk_new(H1);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    f->now = 2 * NS_MS;
+    SV(a)->credit = 5 * (int64_t)NS_MS;
+    SV(a)->start_time = f->now;
+    SV(b)->credit = 8 * (int64_t)NS_MS;
+    b->processor = 0;
+    fk_up(f, b);
+    f->npending = 0;
+    cr_assert_eq(fk_sched(f, 0), b);
+    cr_assert(c2_on_runq(SV(a)), "a is not back in the queue");
+    ns_time_t slice = f->slice[0];
+    fk_check(f);
+    fk_free(f);
+    return slice;
+}
+
+Test(credit2_schedule, run_time_counts_the_preempted_vcpu_from_421)
+{
+    cr_assert_eq(slice_after_preempting(422), 3 * NS_MS);
+    cr_assert_eq(slice_after_preempting(421), 3 * NS_MS);
+    cr_assert_eq(slice_after_preempting(420), 8 * NS_MS);
+    cr_assert_eq(slice_after_preempting(408), 8 * NS_MS);
+}
+
+/*
  * Ratelimit (1000 us): one pCPU, a runs from t = 0 with credit 1 ms. At
  * t = 0.5 ms b wakes with 10 ms: a is within its ratelimit (0.5 ms < 1 ms -
  * 50 us), so the tickle score is -1 and nobody is tickled. A schedule at

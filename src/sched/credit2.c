@@ -402,7 +402,8 @@ static struct c2_vcpu *c2_candidate(struct c2_priv *prv, struct c2_rqd *rqd,
 
 /*
  * How long @snext runs (facts 3.7): until its credit falls to that of the
- * best waiting vCPU (or of the one going back to the queue), or to zero,
+ * best waiting vCPU (from 4.21, or of the one going back to the queue:
+ * @inflight, see c2_inflight_credit), or to zero,
  * converted back to time at its burn rate, and no longer than its budget if
  * capped; never less than 500 us nor what is left of its ratelimit, never
  * more than 10 ms.
@@ -496,6 +497,21 @@ static void c2_saved(struct c2_priv *prv, struct c2_vcpu *scurr, bool requeue, n
     }
 }
 
+/*
+ * The credit of the vCPU this pCPU switches away from while it still wants
+ * to run. It is not back in the queue yet when the run time of the next
+ * one is worked out, so up to 4.20 that run time ignores it: two busy
+ * vCPUs alone on a runqueue then take 10 ms turns instead of turns as long
+ * as their credit gap. Xen 4.21 (ae648e9f80, backported to 4.19.3 and
+ * 4.20.2) counts it as waiting. Read after a possible reset, as Xen does,
+ * so that it is never a credit from before the reset.
+ */
+static int64_t c2_inflight_credit(const struct c2_priv *prv, const struct c2_vcpu *scurr,
+                                  bool requeue)
+{
+    return requeue && c2_compat_ge(prv, 421) ? scurr->credit : 0;
+}
+
 /* A move balancing asked of the vCPU this pCPU had just chosen (see c2_migrate). */
 static void c2_deferred_migrate(struct c2_priv *prv, struct c2_vcpu *scurr)
 {
@@ -530,8 +546,7 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     bool requeue = snext != scurr && !c2_is_idle(scurr) && ns_vcpu_runnable(scurr->v);
     if (!c2_is_idle(snext)) {
         c2_run(prv, rqd, scurr, snext, cpu, now);
-        if (requeue)
-            inflight = scurr->credit;
+        inflight = c2_inflight_credit(prv, scurr, requeue);
     } else {
         c2_go_idle(prv, rqd, cpu, now);
     }
