@@ -650,6 +650,50 @@ Test(credit2_load, ewma_over_the_window)
     fk_free(f);
 }
 
+/*
+ * A vCPU that keeps running gets its load refreshed from 4.16 (Xen
+ * 89052b9fa2; 4.13.4, 4.14.3 and 4.15.1 by backport). One pCPU, a alone:
+ * its wake at t = 0 leaves its average at the starting 0.5 (1 << 17) and
+ * its last update at 0. At t = 2^26 ns = 2^16 units of 1024 ns (credit set
+ * to 5 ms, nothing to burn: no reset, no balancing) a schedule keeps a.
+ * 4.16+: delta = 2^16, a runnable, so avg = 2^17 + 2^16 x 2^18 / 2^20 -
+ * 2^16 x 2^17 / 2^20 = 131072 + 16384 - 8192 = 139264, last update 2^16
+ * for a and its runqueue. 4.15: untouched, 131072 and 0.
+ */
+static int64_t load_kept_running(unsigned compat, int64_t *svc_last, int64_t *rqd_last)
+{
+    struct fk *f = fk_new(H1);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    cr_assert_eq(SV(a)->avgload, 1 << 17);
+    cr_assert_eq(SV(a)->load_last_update, 0);
+    f->now = (ns_time_t)1 << 26;
+    SV(a)->credit = 5 * (int64_t)NS_MS;
+    SV(a)->start_time = f->now;
+    f->npending = 0;
+    cr_assert_eq(fk_sched(f, 0), a);
+    int64_t avg = SV(a)->avgload;
+    *svc_last = SV(a)->load_last_update;
+    *rqd_last = P(f)->rqd[0]->load_last_update;
+    fk_check(f);
+    fk_free(f);
+    return avg;
+}
+
+Test(credit2_load, a_vcpu_kept_running_is_refreshed_from_416)
+{
+    int64_t svc_last, rqd_last;
+    cr_assert_eq(load_kept_running(422, &svc_last, &rqd_last), 139264);
+    cr_assert_eq(svc_last, 1 << 16);
+    cr_assert_eq(rqd_last, 1 << 16);
+    cr_assert_eq(load_kept_running(416, &svc_last, &rqd_last), 139264);
+    cr_assert_eq(load_kept_running(415, &svc_last, &rqd_last), 131072);
+    cr_assert_eq(svc_last, 0);
+    cr_assert_eq(rqd_last, 0);
+}
+
 /* ======================================================================== */
 /* End to end through the engine                                             */
 /* ======================================================================== */

@@ -437,6 +437,22 @@ static ns_time_t c2_runtime(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_v
 }
 
 /*
+ * A vCPU that keeps its pCPU goes through no wake, block or switch, the
+ * points where its load average is brought up to date. Up to 4.15 only
+ * balancing, when there is another runqueue, refreshes it otherwise, so
+ * with one runqueue a vCPU that never stops running keeps the average it
+ * had when it started (Xen's 'r' key showed busy vCPUs at ~0 %). Xen 4.16
+ * (89052b9fa2, backported to 4.13.4, 4.14.3 and 4.15.1) updates it and its
+ * runqueue's here, at every schedule that keeps it.
+ */
+static void c2_continue_load(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *scurr,
+                             ns_time_t now)
+{
+    if (c2_compat_ge(prv, 416))
+        c2_update_load(prv, rqd, scurr, 0, now);
+}
+
+/*
  * A real vCPU goes on @cpu: off the queue, the pCPU leaves the idle masks,
  * and if the best credit that wants to run is gone the epoch ends (reset,
  * then balancing). A vCPU pulled from another pCPU is compensated for the
@@ -449,7 +465,7 @@ static void c2_run(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *scur
         c2_runq_remove(snext);
         snext->flags |= C2_FLAG_SCHEDULED;
     } else {
-        c2_update_load(prv, rqd, snext, 0, now);
+        c2_continue_load(prv, rqd, scurr, now);
     }
     if (ns_mask_test(&rqd->idle, cpu)) {
         ns_mask_clear(&rqd->idle, cpu);
