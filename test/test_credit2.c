@@ -830,6 +830,58 @@ Test(credit2_check, a_wake_left_out_of_the_load_is_caught)
 }
 
 /*
+ * A capped vCPU without budget at the head of the queue (Xen 0f742839ae,
+ * 4.16; 4.13.4, 4.14.3 and 4.15.1 by backport). One idle pCPU; c, of a
+ * domain with cap 10 whose budget is spent (set to 0), waits with 9 ms of
+ * credit, b (no cap) behind it with 5 ms. c's wake tickled pCPU 0 (so c is
+ * reserved for pCPU 0 itself); b's found no idle untickled pCPU. The
+ * schedule scans from idle (credit -10 ms - 1): c leads it, is allowed
+ * here, reserved for this pCPU, on this pCPU (no migrate_resist), but
+ * grabs no budget: 0 + c's 0 is not > 0, so c is parked (one park, c
+ * leaves the queue). 4.16+: the scan goes on to b, which leads idle too:
+ * b runs. 4.10-4.15: the scan stops at c, the pCPU idles with b queued
+ * (the checker accepts it: the pCPU is stalled). 4.8-4.9 know no caps: c
+ * is uncapped and runs.
+ */
+static unsigned after_a_spent_cap(unsigned compat, uint64_t *parks)
+{
+    struct fk *f = fk_new(H1);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *c = fk_dom(f, 256, 10, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    ((struct c2_dom *)c->dom->sched_priv)->budget = 0;
+    SV(c)->credit = 9 * (int64_t)NS_MS;
+    SV(b)->credit = 5 * (int64_t)NS_MS;
+    c->processor = b->processor = 0;
+    fk_up(f, c);
+    fk_up(f, b);
+    f->npending = 0;
+    struct ns_vcpu *next = fk_sched(f, 0);
+    *parks = P(f)->stats.parks;
+    unsigned dom = next ? next->dom->id : 0;
+    cr_assert(c2_on_runq(SV(b)) == (next != b));
+    fk_check(f);
+    fk_free(f);
+    return dom;
+}
+
+Test(credit2_schedule, a_vcpu_out_of_budget_ends_the_scan_before_416)
+{
+    uint64_t parks;
+    cr_assert_eq(after_a_spent_cap(422, &parks), 2);
+    cr_assert_eq(parks, 1);
+    cr_assert_eq(after_a_spent_cap(416, &parks), 2);
+    cr_assert_eq(parks, 1);
+    cr_assert_eq(after_a_spent_cap(415, &parks), 0);
+    cr_assert_eq(parks, 1);
+    cr_assert_eq(after_a_spent_cap(410, &parks), 0);
+    cr_assert_eq(parks, 1);
+    cr_assert_eq(after_a_spent_cap(409, &parks), 1);
+    cr_assert_eq(parks, 0);
+}
+
+/*
  * Caps (facts 3.7): cap 50 is a budget of 50 % x 10 ms = 5 ms per 10 ms
  * period. One vCPU alone on one pCPU: quota max(5 ms / 1, 500 us) = 5 ms;
  * it runs 5 ms, finds the budget empty and is parked until the refill at the

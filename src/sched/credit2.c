@@ -332,33 +332,76 @@ static bool c2_kick_away(struct c2_priv *prv, struct c2_vcpu *scurr, unsigned cp
 }
 
 /*
- * Which waiting vCPU beats @snext here: the queue is in credit order, so the
- * scan stops at the first with no more credit (a yield scans it all). It
- * skips vCPUs not allowed here, vCPUs a still-pending tickle reserved for
- * another pCPU, and vCPUs last run on another pCPU unless they lead by
- * migrate_resist: moving a vCPU costs its cache, so a small credit lead is
- * not worth it. Last, a capped vCPU must get budget, or it is parked (and
- * leaves the queue).
+ * Whether the scan passes over @svc whatever its credit: not allowed here,
+ * reserved by a still-pending tickle for another pCPU, or last run on
+ * another pCPU without a lead of migrate_resist over @snext (moving a vCPU
+ * costs its cache, so a small credit lead is not worth it).
+ */
+static bool c2_scan_passes_over(struct c2_priv *prv, const struct c2_rqd *rqd,
+                                const struct c2_vcpu *svc, const struct c2_vcpu *snext,
+                                unsigned cpu)
+{
+    if (!ns_mask_test(&svc->v->hard, cpu))
+        return true;
+    if (svc->tickled_cpu != -1 && (unsigned)svc->tickled_cpu != cpu &&
+        ns_mask_test(&rqd->tickled, (unsigned)svc->tickled_cpu))
+        return true;
+    if (svc->v->processor != cpu && snext->credit + (int64_t)prv->migrate_resist > svc->credit) {
+        prv->stats.resisted++;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * The scan up to 4.15: the first vCPU the scan does not pass over ends it,
+ * taken or not. It is taken if it has more credit than @snext (or @snext
+ * yields) and, when capped, gets budget (4.13-4.15 also want it runnable,
+ * which every queued vCPU is here); a capped vCPU that finds none is
+ * parked and the scan stops there, so the pCPU keeps @snext (or idles)
+ * even with a runnable vCPU behind it in the queue. That pCPU is marked
+ * stalled for the checker: nothing tickles it until the next wake-up or
+ * refill (Xen 0f742839ae, 4.16, made the scan go on past such a vCPU).
+ */
+static struct c2_vcpu *c2_scan_runq_415(struct c2_priv *prv, struct c2_rqd *rqd,
+                                        struct c2_vcpu *snext, unsigned cpu, bool yield)
+{
+    for (struct cs_list *it = rqd->runq.next; it != &rqd->runq; it = it->next) {
+        struct c2_vcpu *svc = c2_runq_elem(it);
+        c2_trace(prv, C2_TRC_RUNQ_CAND_CHECK, 1, (uint32_t[]){c2_unit_word(svc)});
+        if (c2_scan_passes_over(prv, rqd, svc, snext, cpu))
+            continue;
+        if (!yield && svc->credit <= snext->credit)
+            return snext;
+        if (c2_has_cap(svc) && !c2_grab_budget(prv, svc)) {
+            c2_pcpu(prv, cpu)->stalled = true;
+            return snext;
+        }
+        return svc;
+    }
+    return snext;
+}
+
+/*
+ * Which waiting vCPU beats @snext here (4.16+): the queue is in credit
+ * order, so the scan stops at the first with no more credit (a yield scans
+ * it all). It skips the vCPUs c2_scan_passes_over names. Last, a capped
+ * vCPU must get budget, or it is parked (and leaves the queue) and the
+ * scan goes on.
  */
 static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
                                     struct c2_vcpu *snext, unsigned cpu, bool yield)
 {
+    if (!c2_compat_ge(prv, 416))
+        return c2_scan_runq_415(prv, rqd, snext, cpu, yield);
     for (struct cs_list *it = rqd->runq.next, *next; it != &rqd->runq; it = next) {
         struct c2_vcpu *svc = c2_runq_elem(it);
         next = it->next;
         c2_trace(prv, C2_TRC_RUNQ_CAND_CHECK, 1, (uint32_t[]){c2_unit_word(svc)});
         if (!yield && svc->credit <= snext->credit)
             break;
-        if (!ns_mask_test(&svc->v->hard, cpu))
+        if (c2_scan_passes_over(prv, rqd, svc, snext, cpu))
             continue;
-        if (svc->tickled_cpu != -1 && (unsigned)svc->tickled_cpu != cpu &&
-            ns_mask_test(&rqd->tickled, (unsigned)svc->tickled_cpu))
-            continue;
-        if (svc->v->processor != cpu &&
-            snext->credit + (int64_t)prv->migrate_resist > svc->credit) {
-            prv->stats.resisted++;
-            continue;
-        }
         if (c2_has_cap(svc) && !c2_grab_budget(prv, svc))
             continue;
         return svc;
@@ -545,6 +588,7 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     int64_t inflight = 0;
 
     c2_deferred_migrate(prv, scurr);
+    spc->stalled = false;
     bool tickled = ns_mask_test(&rqd->tickled, cpu);
     if (tickled) {
         ns_mask_clear(&rqd->tickled, cpu);

@@ -14,7 +14,8 @@
  *  - work conservation: no pCPU sits idle and untickled while a vCPU allowed
  *    on it waits in its runqueue, unless a tickle has reserved that vCPU for
  *    another pCPU that has not scheduled yet, or migrate_resist keeps it
- *    (a vCPU at the credit floor).
+ *    (a vCPU at the credit floor), or (up to 4.15) the pCPU's last scan
+ *    stopped at a capped vCPU it had to park, as Xen's did.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -56,11 +57,13 @@ static int c2_check_waiting(struct c2_priv *prv, const struct c2_rqd *rqd,
         return 0;
     ns_mask_andnot(m, &rqd->idle, &rqd->tickled);
     ns_mask_and(m, m, &svc->v->hard);
-    if (ns_mask_empty(m))
-        return 0;
-    return FAIL("credit2: d%uv%u waits in runqueue %u while pCPU %zu, which it may use, "
-                "is idle and not tickled", svc->v->dom->id, svc->v->id, rqd->id,
-                ns_mask_first(m));
+    ns_mask_for_each(cpu, m) {
+        if (!c2_pcpu(prv, (unsigned)cpu)->stalled)
+            return FAIL("credit2: d%uv%u waits in runqueue %u while pCPU %zu, which it may "
+                        "use, is idle and not tickled", svc->v->dom->id, svc->v->id, rqd->id,
+                        cpu);
+    }
+    return 0;
 }
 
 /* Count the vCPUs running on the runqueue's pCPUs, checking the idle mask. */

@@ -136,6 +136,7 @@ struct c2_pcpu {
     struct c2_vcpu idle;          /* credit C2_IDLE_CREDIT, v == NULL */
     struct c2_vcpu *curr;
     ns_time_t curr_since;         /* Xen's state_entry_time: ratelimit */
+    bool stalled;                 /* up to 4.15: its last scan stopped at a parked vCPU */
 };
 
 struct c2_stats {
