@@ -638,7 +638,9 @@ Test(place, no_affinity_splits_within_one_extent)
      *  - HVM 3073 MiB: 1 GiB extents to nodes 1, 0, 1, then the 1 MiB tail
      *    (a 2 MiB extent does not fit it) as 256 pages from node 0 (after
      *    node 1): 128 each. Node 1: 2 GiB + 512 KiB, node 0: 1 GiB + 512 KiB.
-     *  - PV 961 MiB in 4.3: 4 KiB pages only, 246016 of them: 123008 each.
+     *  - PV 961 MiB in 4.3 and 4.5: 4 KiB pages only, 246016 of them:
+     *    123008 each. In 4.6, libxc's vNUMA-aware populate takes 2 MiB
+     *    extents first, as 4.22 does: 962 MiB as above.
      */
     struct ns_sim_spec s;
     struct ns_place_report r;
@@ -658,13 +660,26 @@ Test(place, no_affinity_splits_within_one_extent)
     place(&s, &r);
     expect_memory(&s.dom[0], 492032, 492032);
     done(&s, &r);
+
+    put("scn.cfg", HOST_2NODE "duration = 1\nplacement = \"none\"\nplacement_version = \"4.5\"\n"
+        "domains = [ \"pv.cfg\" ]\n");
+    place(&s, &r);
+    expect_memory(&s.dom[0], 492032, 492032);
+    done(&s, &r);
+
+    guest("pv", 2, 962, "type = \"pv\"");
+    put("scn.cfg", HOST_2NODE "duration = 1\nplacement = \"none\"\nplacement_version = \"4.6\"\n"
+        "domains = [ \"pv.cfg\" ]\n");
+    place(&s, &r);
+    expect_memory(&s.dom[0], 491520, 493568);
+    done(&s, &r);
 }
 
 Test(place, one_node_affinity_fills_then_spills)
 {
     /*
      * Node affinity {1} (pinned with cpus = "node:1", 4.3: no placement;
-     * PV pages of 4 KiB before 4.7).
+     * PV pages of 4 KiB before 4.6).
      * a: 4096 MiB, all on node 1 (2048 MiB left there).
      * b: 5000 MiB: 2048 MiB fill node 1, the other 2952 MiB spill to the
      *    lowest node outside the mask, node 0.

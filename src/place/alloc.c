@@ -5,8 +5,8 @@
  * The builder populates the guest in extents, largest first: an HVM/PVH
  * guest in 1 GiB, then 2 MiB, then 4 KiB extents as alignment permits (we
  * fill from guest address 0 up, ignoring the few special pages and holes of
- * a real HVM layout); a PV guest in 2 MiB extents and a 4 KiB tail from 4.7,
- * in 4 KiB pages before. An extent of a size no node can hold any more is
+ * a real HVM layout); a PV guest in 2 MiB extents and a 4 KiB tail from 4.6
+ * (libxc's vNUMA-aware populate), in 4 KiB pages before. An extent of a size no node can hold any more is
  * retried in the next smaller size, as libxc falls back from superpages.
  *
  * Each extent is taken from the node after the domain's previous one,
@@ -142,7 +142,7 @@ static size_t extent_sizes(const struct place_ctx *c, const struct ns_domain_spe
 
     if (d->hvm)
         sizes[n++] = KB_1G;
-    if (d->hvm || since(c, 407))
+    if (d->hvm || since(c, 406))
         sizes[n++] = KB_2M;
     sizes[n++] = KB_4K;
     return n;
