@@ -714,6 +714,29 @@ Test(place, memory_nodes_overrides_the_allocator)
     done(&s, &r);
 }
 
+/*
+ * Xen's dom0 builder (src/place/dom0.c): the kernel's 16 MiB on node 1, then
+ * power-of-two blocks, never larger than the one before nor than the heap's
+ * largest, 2^18 pages = 1 GiB (MAX_ORDER on x86), alternating nodes. 4096 MiB:
+ * of the 4080 MiB left, 1024 on node 0, 1024 on 1, 1024 on 0, then 512 on 1,
+ * 256 on 0, 128 on 1, 64 on 0, 32 on 1, 16 on 0. Node 0: 1024 + 1024 + 256
+ * + 64 + 16 = 2384 MiB; node 1: 16 + 1024 + 512 + 128 + 32 = 1712 MiB.
+ * (Without the 1 GiB limit, 2048 on node 0 first: 2720 and 1376.)
+ */
+Test(place, dom0_blocks_are_at_most_1_gib)
+{
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    put("dom0.cfg", "vcpus = 2\nmemory = 4096\n");
+    guest("vm1", 2, 512, "");
+    put("scn.cfg", HOST_2NODE "duration = 1\ndom0 = \"dom0.cfg\"\n"
+        "domains = [ \"vm1.cfg\" ]\n");
+    place(&s, &r);
+    expect_memory(&s.dom[0], 2384 * MIB, 1712 * MIB);
+    done(&s, &r);
+}
+
 Test(place, host_full_names_the_domain)
 {
     /* The config check stops an oversized domain with file and line; a spec

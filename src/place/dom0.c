@@ -5,8 +5,9 @@
  * construct_dom0 (xen/arch/x86/domain_build.c, RELEASE-4.3.0) first takes
  * one block for the kernel image and its boot structures, then fills the
  * rest with alloc_chunk(): each call asks for the largest power-of-two block
- * that fits in what is still missing (never larger than the previous one),
- * halving on failure. Every call goes through alloc_heap_pages(), which with
+ * that fits in what is still missing (never larger than the previous one,
+ * nor than the heap's largest, MAX_ORDER = 2 * PAGETABLE_ORDER on x86:
+ * 2^18 pages, 1 GiB), halving on failure. Every call goes through alloc_heap_pages(), which with
  * no node requested starts at the node after the domain's last one
  * (d->last_alloc_node, zero at creation; page_alloc.c). So the blocks
  * alternate between nodes, largest first: for a 2 GiB dom0 on two nodes,
@@ -31,6 +32,7 @@
  */
 #define DOM0_KERNEL_KB (16ULL * 1024)
 #define KB_4K 4ULL
+#define KB_MAX_ORDER (1024ULL * 1024)   /* 2^18 pages of 4 KiB */
 
 static uint64_t largest_pow2_at_most(uint64_t kb)
 {
@@ -64,7 +66,7 @@ int place_alloc_dom0(struct place_ctx *c, struct ns_domain_spec *d, const struct
     uint64_t *got = ns_xcalloc(c->t->nr_nodes, sizeof(*got));
     uint64_t left = (d->memory_kb + KB_4K - 1) / KB_4K * KB_4K;
     uint64_t block = left < DOM0_KERNEL_KB ? left : DOM0_KERNEL_KB;
-    uint64_t cap = UINT64_MAX;        /* alloc_chunk's last_order: blocks never grow */
+    uint64_t cap = KB_MAX_ORDER;      /* alloc_chunk's last_order: blocks never grow */
     bool kernel = true;
     size_t last = 0;
 
