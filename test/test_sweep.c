@@ -288,6 +288,30 @@ Test(sweep_cli, a_bad_point_refused_before_any_run)
     free(dir);
 }
 
+/* Guests reporting ops/s and us: no table can average them, which must be
+ * known before the runs, not after. */
+Test(sweep_cli, guests_of_different_metrics_refused_before_any_run)
+{
+    char *dir = tmpdir();
+    write_file(dir, "a.cfg", "name = \"a\"\nvcpus = 1\nmemory = 256\nworkload = \"specjbb\"\n");
+    write_file(dir, "b.cfg", "name = \"b\"\nvcpus = 1\nmemory = 256\n"
+               "workload = \"lmbench-proc\"\n");
+    write_file(dir, "base.cfg", "host = \"pack:2 [numa(memory=4GiB)] core:2 pu:1\"\n"
+               "duration = 1\ndomains = [ \"a.cfg\", \"b.cfg\" ]\n");
+    write_file(dir, "s.cfg", "scenario = \"base.cfg\"\nscenario_sched = [ \"credit\" ]\n");
+    char *path = ns_path_join(dir, "s.cfg");
+    struct outcome r = sweep(dir, path, "1");
+
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "b.cfg: workload: b reports fork_latency in us, the guests before "
+                     "it ops in ops/s"), "%s", r.err);
+    cr_assert_not(exists(dir, "out/runs"));
+    outcome_free(&r);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
 static ino_t inode(const char *dir, const char *name)
 {
     char *p = ns_path_join(dir, name);

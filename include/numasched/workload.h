@@ -66,6 +66,8 @@ struct ns_workload_spec *ns_workload_parse(const char *name, const struct ns_par
                                            struct ns_err *err);
 void ns_workload_spec_free(struct ns_workload_spec *spec);
 const char *ns_workload_spec_name(const struct ns_workload_spec *spec);
+/* The metric a run of @spec reports: name, unit and direction, no value. */
+void ns_workload_spec_metric(const struct ns_workload_spec *spec, struct ns_metric *out);
 /* The memory profile of the main run phase (for placement and reports). */
 const struct ns_mem_profile *ns_workload_spec_mem(const struct ns_workload_spec *spec);
 

@@ -34,6 +34,7 @@
 
 #include "numasched/config.h"
 #include "numasched/runner.h"
+#include "numasched/workload.h"
 #include "runner/internal.h"
 
 struct point {
@@ -182,6 +183,28 @@ static int check_cell(const struct sweep *sw, size_t p, const struct ns_sim_spec
     return 0;
 }
 
+/*
+ * A point's tables average its guests' metric: guests that report different
+ * ones (ops/s beside us) cannot be averaged, which the tables would find
+ * only once every run is done.
+ */
+static int check_metrics(const struct ns_sim_spec *spec, struct ns_err *err)
+{
+    struct ns_metric first = {0}, m;
+
+    for (size_t i = spec->has_dom0; i < spec->nr_dom; i++) {
+        ns_workload_spec_metric(spec->dom[i].workload, &m);
+        if (i == spec->has_dom0)
+            first = m;
+        else if (strcmp(m.name, first.name) != 0 || strcmp(m.unit, first.unit) != 0)
+            return ns_err_set(err, spec->dom[i].file, 0, "workload", "%s reports %s in %s, "
+                              "the guests before it %s in %s: a point's tables average one "
+                              "metric", spec->dom[i].name, m.name, m.unit, first.name,
+                              first.unit);
+    }
+    return 0;
+}
+
 static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
 {
     struct point *pt = &sw->point[p];
@@ -197,6 +220,8 @@ static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
                           "%s: cannot read: %s", p + 1, pt->label, pt->scenario,
                           strerror(errno));
     int rc = load_point(sw, p, NULL, &spec, err);
+    if (rc == 0)
+        rc = check_metrics(&spec, err);
     if (rc == 0 && sw->s.relations)
         rc = check_cell(sw, p, &spec, err);
     if (rc < 0) {

@@ -171,18 +171,24 @@ void wl_rate_metric(const struct ns_workload *w, double seconds, struct ns_metri
     out->value = w->done / seconds;
 }
 
-void ns_workload_metric(const struct ns_workload *w, ns_time_t now, struct ns_metric *out)
+void ns_workload_spec_metric(const struct ns_workload_spec *spec, struct ns_metric *out)
 {
-    const struct wl_kind *k = w->spec->kind;
-    double seconds = 0.0;
+    const struct wl_kind *k = spec->kind;
 
-    if (w->measuring && now > w->measure_start)
-        seconds = (double)(now - w->measure_start) / 1e9;
     *out = (struct ns_metric){
         .name = k->metric_name,
         .unit = k->metric_unit,
         .higher_is_better = k->higher_is_better,
     };
+}
+
+void ns_workload_metric(const struct ns_workload *w, ns_time_t now, struct ns_metric *out)
+{
+    double seconds = 0.0;
+
+    if (w->measuring && now > w->measure_start)
+        seconds = (double)(now - w->measure_start) / 1e9;
+    ns_workload_spec_metric(w->spec, out);
     if (seconds > 0.0)
-        k->metric(w, seconds, out);
+        w->spec->kind->metric(w, seconds, out);
 }
