@@ -211,6 +211,35 @@ Test(sweep_files, a_missing_file_refused_before_any_run)
 }
 
 /*
+ * Five axes of 10,000 values: 10^20 points, more than a 64-bit count holds
+ * (1.8 x 10^19). The fifth axis (line 6) is where the count overflows.
+ */
+Test(sweep_files, uncountable_points_are_refused)
+{
+    size_t len = 0, cap = 5 * 10000 * 8 + 256;
+    char *text = malloc(cap), *dir = tmpdir();
+
+    len += (size_t)sprintf(text, "scenario = \"base.cfg\"\n");
+    for (int a = 0; a < 5; a++) {
+        len += (size_t)sprintf(text + len, "scenario_k%d = [ ", a);
+        for (int v = 0; v < 10000; v++)
+            len += (size_t)sprintf(text + len, "%s%d", v ? ", " : "", v);
+        len += (size_t)sprintf(text + len, " ]\n");
+    }
+    char *path = write_sweep(dir, "s.cfg", text);
+    struct ns_sweep s;
+    struct ns_err err;
+
+    cr_assert_eq(ns_sweep_load(path, &s, &err), -1);
+    cr_assert(strstr(err.msg, "s.cfg:6: k4: the axes up to this one give more points than can "
+                     "be counted"), "%s", err.msg);
+    free(path);
+    free(text);
+    rm_rf(dir);
+    free(dir);
+}
+
+/*
  * numa2013's sysbench-memory cells at 2 and 6 VMs under none and numa, with
  * its published table, the axes written policy, vms, workload: point p is
  * policy (p / 2) and vms (p % 2), while the tables number cells [workload]

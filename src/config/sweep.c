@@ -412,6 +412,26 @@ static int by_name(const void *a, const void *b, void *arg)
     return c ? c : (x > y) - (x < y);
 }
 
+/*
+ * The runs must be countable: a product of axes that overflowed would wrap
+ * to a small number and silently drop most points.
+ */
+static int check_size(struct reader *r, const struct ns_sweep *s)
+{
+    size_t n = s->listed ? s->nr_listed : 1;
+
+    for (size_t i = 0; !s->listed && i < s->nr_axes; i++) {
+        if (n > SIZE_MAX / s->axis[i].nr_values)
+            return ns_err_set(r->err, r->f->path, s->axis[i].line, s->axis[i].name, "the axes "
+                              "up to this one give more points than can be counted");
+        n *= s->axis[i].nr_values;
+    }
+    if (n > SIZE_MAX / s->nr_seeds)
+        return ns_err_set(r->err, r->f->path, 0, "seeds", "%zu points x %zu seeds: more runs "
+                          "than can be counted", n, s->nr_seeds);
+    return 0;
+}
+
 /* Names are folders and messages: each must be one, and two points never share one. */
 static int check_point_names(struct reader *r, struct ns_sweep *s)
 {
@@ -545,7 +565,8 @@ static int read_sweep(struct reader *r, struct ns_sweep *s)
     if (rc == 0 && strpbrk(s->template, "\"\\\n"))
         return cfg_fail(r->f, "template", r->err, "a quote, backslash or line break cannot be "
                         "set in `domains`");
-    if (check_guests(r, s) < 0 || read_seeds(r, s) < 0 || read_points(r, s) < 0)
+    if (check_guests(r, s) < 0 || read_seeds(r, s) < 0 || read_points(r, s) < 0 ||
+        check_size(r, s) < 0)
         return -1;
     if (read_path(r, "point_name", false, &s->point_name) < 0 ||
         read_path(r, "summary", false, &s->summary) < 0)

@@ -238,10 +238,30 @@ static int check_point(struct sweep *sw, size_t p, struct ns_err *err)
     return 0;
 }
 
+/*
+ * The lists of points and runs: a sweep file can ask for more than memory
+ * holds (three axes of a thousand values), which is the user's to hear about
+ * in one line, not an abort.
+ */
+static int make_lists(struct sweep *sw, struct ns_err *err)
+{
+    size_t seeds = sw->s.nr_seeds, runs = sw->nr_points * seeds;
+    bool counted = sw->nr_points <= SIZE_MAX / seeds;     /* --seeds may raise it */
+
+    sw->point = counted ? calloc(sw->nr_points, sizeof(struct point)) : NULL;
+    sw->job = sw->point ? calloc(runs, sizeof(struct job)) : NULL;
+    if (!sw->job)
+        return ns_err_set(err, sw->s.file, 0, NULL, "%zu points x %zu seeds = %zu runs: not "
+                          "enough memory to list them; split the sweep", sw->nr_points,
+                          seeds, counted ? runs : SIZE_MAX);
+    return 0;
+}
+
 static int check_points(struct sweep *sw, struct ns_err *err)
 {
     sw->nr_points = ns_sweep_nr_points(&sw->s);
-    sw->point = ns_xcalloc(sw->nr_points, sizeof(struct point));
+    if (make_lists(sw, err) < 0)
+        return -1;
     for (size_t p = 0; p < sw->nr_points; p++)
         if (check_point(sw, p, err) < 0)
             return -1;
@@ -355,7 +375,6 @@ static void make_jobs(struct sweep *sw)
 {
     size_t seeds = sw->s.nr_seeds;
 
-    sw->job = ns_xcalloc(sw->nr_points * seeds, sizeof(struct job));
     for (size_t p = 0; p < sw->nr_points; p++) {
         for (size_t k = 0; k < seeds; k++) {
             struct job *j = &sw->job[sw->nr_jobs++];
