@@ -323,16 +323,19 @@ Test(validation, switches_refused_with_their_key)
     cr_expect_eq(r.status, 2);
     cr_expect(strstr(r.err, "remote_ratio=1.7,1.5: LO is above HI"), "%s", r.err);
     outcome_free(&r);
+    /* --out in @dir: were they not refused, the runs would not land in the tree. */
+    char *out = ns_path_join(dir, "out");
     r = cli(dir, (const char *[]){"experiment", "numa2013", "--vary", "remote_ratio",
-                                  "--vary", "remote_ratio=1.2,1.8", NULL});
+                                  "--vary", "remote_ratio=1.2,1.8", "--out", out, NULL});
     cr_expect_eq(r.status, 2);
     cr_expect(strstr(r.err, "--vary remote_ratio: given twice"), "%s", r.err);
     outcome_free(&r);
     r = cli(dir, (const char *[]){"experiment", "numa2013", "--vary", "remote_ratio",
-                                  "--set", "remote_ratio=1.5", NULL});
+                                  "--set", "remote_ratio=1.5", "--out", out, NULL});
     cr_expect_eq(r.status, 2);
     cr_expect(strstr(r.err, "--vary remote_ratio: also given by --set"), "%s", r.err);
     outcome_free(&r);
+    free(out);
     rm_rf(dir);
     free(dir);
 }
