@@ -633,6 +633,36 @@ Test(sweep_table, svg_escapes_names_and_values)
     free(svg);
 }
 
+/* A sweep over workloads: ops/s and us share no axis, and the value plot
+ * says so instead of drawing one line through both. */
+Test(sweep_table, values_of_different_units_get_no_common_axis)
+{
+    char *values[] = {"specjbb", "lmbench-proc"};
+    struct ns_sweep_col axis = {"domain_workload", values, 2};
+    size_t point[] = {0, 1};
+    uint64_t seed[] = {1};
+    struct ns_exp_run run[2] = {
+        {"ops", "ops/s", true, 10, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+        {"fork_latency", "us", false, 250, 1, 1, 0, 50, 100, 0, 0, 0, 0, 0, NAN},
+    };
+    struct ns_sweep_table t = {"w", &axis, 1, point, 2, seed, 1, run};
+    char *svg = NULL, *local = NULL;
+    size_t n;
+    FILE *f = open_memstream(&svg, &n);
+
+    ns_sweep_emit_svg(&t, 0, f);
+    fclose(f);
+    cr_assert(strstr(svg, "different metrics (ops/s, us)"), "%s", svg);
+    cr_assert_null(strstr(svg, "<path"), "no axis, no line: %s", svg);
+    /* local_pct (metric 1) is a percentage for both: plotted as usual. */
+    f = open_memstream(&local, &n);
+    ns_sweep_emit_svg(&t, 1, f);
+    fclose(f);
+    cr_assert(strstr(local, "<path"), "%s", local);
+    free(local);
+    free(svg);
+}
+
 /* Another --duration makes other points: their old runs are not reused. */
 Test(sweep_cli, changed_settings_run_again)
 {

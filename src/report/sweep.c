@@ -256,8 +256,45 @@ static void x_labels(const struct ns_sweep_table *t, FILE *f)
     fputs("</text>\n", f);
 }
 
+/* A run whose metric's unit is not the first run's, or NULL when all agree. */
+static const struct ns_exp_run *other_unit(const struct ns_sweep_table *t)
+{
+    for (size_t i = 1; i < t->nr_points * t->nr_seeds; i++)
+        if (strcmp(t->run[i].unit, t->run[0].unit) != 0)
+            return &t->run[i];
+    return NULL;
+}
+
+/*
+ * A sweep over workloads gives points whose metrics differ (ops/s, us): one
+ * axis for both would read as a comparison it is not. The plot says so;
+ * results.csv and summary.md give each value with its unit.
+ */
+static void emit_no_common_axis(const struct ns_sweep_table *t, const struct ns_exp_run *o,
+                                FILE *f)
+{
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
+            "<title>", WIDTH, MIN_HEIGHT / 4, WIDTH, MIN_HEIGHT / 4);
+    ns_plot_text(f, t->name);
+    fprintf(f, ": value</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
+            "<text x=\"%d\" y=\"40\">The points report different metrics (", PLOT_LEFT);
+    ns_plot_text(f, t->run[0].unit);
+    fputs(", ", f);
+    ns_plot_text(f, o->unit);
+    fputs("), which share no axis: results.csv and summary.md give each value with its "
+          "unit.</text>\n</svg>\n", f);
+}
+
 void ns_sweep_emit_svg(const struct ns_sweep_table *t, size_t m, FILE *f)
 {
+    const struct ns_exp_run *mixed = m == 0 ? other_unit(t) : NULL;
+
+    if (mixed) {
+        emit_no_common_axis(t, mixed, f);
+        return;
+    }
     size_t *order = ns_xcalloc(t->nr_points, sizeof(size_t)), lines = 0;
     double top, step;
     char label[96];
