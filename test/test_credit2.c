@@ -193,6 +193,98 @@ Test(credit2_credit, burn_scales_by_weight_and_reset_clips)
     fk_free(f);
 }
 
+/*
+ * The credit floor and the reset multiplier (Xen 36f3662f27, 4.14; 4.11.4,
+ * 4.12.3 and 4.13.1 by backport). One pCPU; a (weight 256, never up, 10 ms)
+ * and b (weight 1) on its runqueue: max_weight 256, so b pays 256 ns of
+ * credit per ns. b starts at t = 0 with 10 ms; its first slice is the 1 ms
+ * ratelimit (10 ms x 1 / 256 = 39 us is less). At t = 1 ms it has paid
+ * 1 ms x 256 = 256 ms, and the queue is empty, so it goes on and the epoch
+ * ends (top credit <= 0 under either rule).
+ * 4.14+: the burn stops at -10 ms; at the floor the reset is 2 x 10 ms:
+ * b = -10 + 20 = 10 ms. CREDIT_RESET has 3 words.
+ * 4.13: b = 10 - 256 = -246 ms; m = 1 + 246 / 10 = 25 (integer division),
+ * so b = -246 + 250 = 4 ms. a gets as much: 10 + 250, clipped to 10.5 ms.
+ * CREDIT_RESET, last for b (d2v0 = 0x20000): -246000000, 4000000, 25.
+ * Idle's credit: 4.14 -10 ms - 1, 4.13 -2^30.
+ */
+static int64_t reset_after_overrun(unsigned compat, int64_t *a_credit, uint32_t *w)
+{
+    struct fk *f = fk_new(H1);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 1, 0, 1)->vcpu[0];
+    run_on(f, b, 0);
+    cr_assert_eq(f->slice[0], 1 * NS_MS);
+    uint64_t resets = P(f)->stats.resets;
+    fk_play(f, 1 * NS_MS);
+    cr_assert_eq(P(f)->stats.resets, resets + 1);
+    cr_assert_eq(f->curr[0], b);
+    *a_credit = SV(a)->credit;
+    memcpy(w, f->last_words[C2_TRC_CREDIT_RESET & 0x1f], 4 * sizeof(*w));
+    cr_expect_eq(c2_pcpu(P(f), 0)->idle.credit,
+                 compat >= 414 ? -10 * (int64_t)NS_MS - 1 : -(1LL << 30));
+    int64_t credit = SV(b)->credit;
+    fk_check(f);
+    fk_free(f);
+    return credit;
+}
+
+Test(credit2_credit, no_floor_and_a_reset_multiplier_before_414)
+{
+    int64_t a_credit;
+    uint32_t w[4];
+
+    cr_assert_eq(reset_after_overrun(422, &a_credit, w), 10 * (int64_t)NS_MS);
+    cr_assert_eq(reset_after_overrun(414, &a_credit, w), 10 * (int64_t)NS_MS);
+    cr_assert_eq(a_credit, 10500 * (int64_t)NS_US);
+    cr_assert_eq(w[0], 0x20000u);
+    cr_assert_eq(w[1], (uint32_t)(-10 * (int64_t)NS_MS));
+    cr_assert_eq(w[2], 10 * NS_MS);
+    cr_assert_eq(w[3], 0);
+    cr_assert_eq(reset_after_overrun(413, &a_credit, w), 4 * (int64_t)NS_MS);
+    cr_assert_eq(a_credit, 10500 * (int64_t)NS_US);
+    cr_assert_eq(w[0], 0x20000u);
+    cr_assert_eq(w[1], (uint32_t)(-246 * (int64_t)NS_MS));
+    cr_assert_eq(w[2], 4 * NS_MS);
+    cr_assert_eq(w[3], 25);
+    cr_assert_eq(reset_after_overrun(408, &a_credit, w), 4 * (int64_t)NS_MS);
+}
+
+/*
+ * A reset bills the vCPUs still running from 4.9 (Xen 4fa4f8a3cd; 4.8.1 by
+ * backport). Two pCPUs, one runqueue: a runs on pCPU 0 from t = 0 with its
+ * credit set to 0, b on pCPU 1. At t = 1 ms pCPU 1 resets (b, with 10 ms
+ * unbilled but above -10 ms, makes the multiplier 1). 4.9+: a pays its
+ * 1 ms first, -1 + 10 = 9 ms. 4.8: a's start moves to 1 ms unbilled, so
+ * 0 + 10 = 10 ms, and the 1 ms it ran is never paid.
+ */
+static int64_t reset_with_a_vcpu_running(unsigned compat)
+{
+    struct fk *f = fk_new(H2);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    run_on(f, b, 1);
+    SV(a)->credit = 0;
+    f->now = 1 * NS_MS;
+    c2_reset_credit(P(f), 1, f->now, SV(b));
+    cr_assert_eq(SV(a)->start_time, 1 * NS_MS);
+    int64_t credit = SV(a)->credit;
+    fk_free(f);
+    return credit;
+}
+
+Test(credit2_credit, a_reset_bills_the_running_from_409)
+{
+    cr_assert_eq(reset_with_a_vcpu_running(422), 9 * (int64_t)NS_MS);
+    cr_assert_eq(reset_with_a_vcpu_running(409), 9 * (int64_t)NS_MS);
+    cr_assert_eq(reset_with_a_vcpu_running(408), 10 * (int64_t)NS_MS);
+}
+
 /* ======================================================================== */
 /* Tickle and soft affinity (facts 3.7)                                      */
 /* ======================================================================== */

@@ -148,7 +148,7 @@ static void credit2_add_pcpu(struct ns_sched *s, unsigned cpu)
     spc->in_pool = true;
     spc->rqd = c2_rqd_for_cpu(prv, cpu);
     c2_vcpu_init(&spc->idle);
-    spc->idle.credit = C2_IDLE_CREDIT;
+    spc->idle.credit = c2_idle_credit(prv);
     spc->idle.idle_cpu = cpu;
     spc->idle.rqd = spc->rqd;
     spc->curr = &spc->idle;

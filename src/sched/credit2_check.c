@@ -3,8 +3,9 @@
  * the dump and the counters.
  *
  * What must hold whatever the workload (facts 3.2-3.7):
- *  - credit never below CREDIT_MIN (the burn floors it), nor above what a
- *    reset and a few migration compensations can give (2 x CREDIT_INIT);
+ *  - credit never above what a reset and a few migration compensations can
+ *    give (2 x CREDIT_INIT), nor, from 4.14, below CREDIT_MIN (the burn
+ *    floors it; before, credit has no floor);
  *  - every vCPU is assigned to exactly one runqueue, and queued vCPUs wait
  *    in the queue of that runqueue, runnable and not running;
  *  - a runqueue's load is the number of its vCPUs running or queued;
@@ -14,8 +15,9 @@
  *  - work conservation: no pCPU sits idle and untickled while a vCPU allowed
  *    on it waits in its runqueue, unless a tickle has reserved that vCPU for
  *    another pCPU that has not scheduled yet, or migrate_resist keeps it
- *    (a vCPU at the credit floor), or (up to 4.15) the pCPU's last scan
- *    stopped at a capped vCPU it had to park, as Xen's did.
+ *    (a vCPU within it of idle's credit: at the floor, from 4.14), or (up
+ *    to 4.15) the pCPU's last scan stopped at a capped vCPU it had to park,
+ *    as Xen's did.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -25,18 +27,18 @@
 
 #define FAIL(...) ns_err_set(err, NULL, 0, NULL, __VA_ARGS__)
 
-static int c2_check_vcpu(const struct c2_rqd *rqd, const struct c2_vcpu *svc,
-                         struct ns_err *err)
+static int c2_check_vcpu(const struct c2_priv *prv, const struct c2_rqd *rqd,
+                         const struct c2_vcpu *svc, struct ns_err *err)
 {
     const struct ns_vcpu *v = svc->v;
+    int64_t min = c2_compat_ge(prv, 414) ? C2_CREDIT_MIN : INT64_MIN;
 
     if (svc->rqd != rqd)
         return FAIL("credit2: d%uv%u is listed in runqueue %u but assigned to %u", v->dom->id,
                     v->id, rqd->id, svc->rqd ? svc->rqd->id : ~0u);
-    if (svc->credit < C2_CREDIT_MIN || svc->credit > 2 * C2_CREDIT_INIT)
+    if (svc->credit < min || svc->credit > 2 * C2_CREDIT_INIT)
         return FAIL("credit2: d%uv%u has credit %lld ns, outside [%lld, %lld]", v->dom->id, v->id,
-                    (long long)svc->credit, (long long)C2_CREDIT_MIN,
-                    (long long)(2 * C2_CREDIT_INIT));
+                    (long long)svc->credit, (long long)min, (long long)(2 * C2_CREDIT_INIT));
     if (c2_on_runq(svc) &&
         (v->is_running || !ns_vcpu_runnable(v) || !ns_mask_test(&rqd->active, v->processor)))
         return FAIL("credit2: d%uv%u queued in runqueue %u but %s, flags %#x, on pCPU %u",
@@ -53,7 +55,7 @@ static int c2_check_waiting(struct c2_priv *prv, const struct c2_rqd *rqd,
 
     if (svc->tickled_cpu != -1 && ns_mask_test(&rqd->tickled, (unsigned)svc->tickled_cpu))
         return 0;
-    if (svc->credit <= C2_IDLE_CREDIT + (int64_t)prv->migrate_resist)
+    if (svc->credit <= c2_idle_credit(prv) + (int64_t)prv->migrate_resist)
         return 0;
     ns_mask_andnot(m, &rqd->idle, &rqd->tickled);
     ns_mask_and(m, m, &svc->v->hard);
@@ -108,7 +110,7 @@ static int c2_check_rqd(struct c2_priv *prv, const struct c2_rqd *rqd, unsigned 
     if (c2_check_pcpus(prv, rqd, &running, err) || c2_check_masks(prv, rqd, err))
         return -1;
     for (it = rqd->svc.next; it != &rqd->svc; it = it->next, (*assigned)++)
-        if (c2_check_vcpu(rqd, c2_rqd_elem(it), err))
+        if (c2_check_vcpu(prv, rqd, c2_rqd_elem(it), err))
             return -1;
     for (it = rqd->runq.next; it != &rqd->runq; it = it->next, queued++)
         if (c2_runq_elem(it)->rqd != rqd || c2_check_waiting(prv, rqd, c2_runq_elem(it), err))

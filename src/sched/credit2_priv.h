@@ -26,8 +26,9 @@
 
 #define C2_DEFAULT_WEIGHT      256
 #define C2_CREDIT_INIT         ((int64_t)(10 * NS_MS))
-#define C2_CREDIT_MIN          (-C2_CREDIT_INIT)
-#define C2_IDLE_CREDIT         (C2_CREDIT_MIN - 1)
+#define C2_CREDIT_MIN          (-C2_CREDIT_INIT)     /* the floor, 4.14+ */
+#define C2_IDLE_CREDIT         (C2_CREDIT_MIN - 1)   /* 4.14+ */
+#define C2_IDLE_CREDIT_413     (-(1LL << 30))        /* up to 4.13, with no floor */
 #define C2_MIN_TIMER           ((int64_t)(500 * NS_US))
 #define C2_CARRYOVER_MAX       C2_MIN_TIMER
 #define C2_MAX_TIMER           C2_CREDIT_INIT
@@ -133,7 +134,7 @@ struct c2_rqd {
 struct c2_pcpu {
     bool in_pool;
     struct c2_rqd *rqd;
-    struct c2_vcpu idle;          /* credit C2_IDLE_CREDIT, v == NULL */
+    struct c2_vcpu idle;          /* credit c2_idle_credit(), v == NULL */
     struct c2_vcpu *curr;
     ns_time_t curr_since;         /* Xen's state_entry_time: ratelimit */
     bool stalled;                 /* up to 4.15: its last scan stopped at a parked vCPU */
@@ -177,6 +178,17 @@ static inline bool c2_compat_ge(const struct c2_priv *prv, unsigned v) { return 
 static inline bool c2_has_soft(const struct c2_priv *prv, const struct ns_vcpu *v)
 {
     return c2_compat_ge(prv, 410) && ns_vcpu_has_soft_affinity(v, &prv->s->pool->cpus);
+}
+/*
+ * The idle vCPU's credit, below that of any vCPU worth running. 4.14
+ * (36f3662f27, also in 4.11.4, 4.12.3 and 4.13.1) floors credit at
+ * CREDIT_MIN and puts idle just under it; before, credit had no floor and
+ * idle sat at -2^30 ns, so a vCPU that overran by more than a second fell
+ * below idle and idle pCPUs left it waiting.
+ */
+static inline int64_t c2_idle_credit(const struct c2_priv *prv)
+{
+    return c2_compat_ge(prv, 414) ? C2_IDLE_CREDIT : C2_IDLE_CREDIT_413;
 }
 static inline bool c2_on_runq(const struct c2_vcpu *svc) { return !cs_list_empty(&svc->runq_elem); }
 static inline struct c2_vcpu *c2_runq_elem(struct cs_list *l)

@@ -169,13 +169,15 @@ void c2_runq_remove(struct c2_vcpu *svc) { cs_list_del_init(&svc->runq_elem); }
 
 /* ---- credits (facts 3.3) -------------------------------------------------------- */
 
-/* Bill @svc up to @now: credit at the weight ratio, budget one for one. */
-static void c2_charge(struct c2_vcpu *svc, ns_time_t now)
+/* Bill @svc up to @now: credit at the weight ratio (floored from 4.14,
+ * see c2_idle_credit), budget one for one. */
+static void c2_charge(const struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
 {
     uint64_t val = (now - svc->start_time) * svc->rqd->max_weight + svc->residual;
     svc->residual = val % svc->weight;
-    int64_t credit = svc->credit - (int64_t)(val / svc->weight);
-    svc->credit = credit < C2_CREDIT_MIN ? C2_CREDIT_MIN : credit;
+    svc->credit -= (int64_t)(val / svc->weight);
+    if (c2_compat_ge(prv, 414) && svc->credit < C2_CREDIT_MIN)
+        svc->credit = C2_CREDIT_MIN;
     if (c2_has_cap(svc))
         svc->budget -= (int64_t)(now - svc->start_time);
     svc->start_time = now;
@@ -193,41 +195,60 @@ void c2_burn_credits(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
         return;
     int64_t delta = (int64_t)now - (int64_t)svc->start_time;
     if (delta > 0)
-        c2_charge(svc, now);
+        c2_charge(prv, svc, now);
     c2_trace(prv, C2_TRC_CREDIT_BURN, 4,
              (uint32_t[]){c2_unit_word(svc), c2_lo(svc->credit),
                           c2_has_cap(svc) ? c2_lo(svc->budget) : 0x80000000u, c2_lo(delta)});
 }
 
 /*
+ * How many CREDIT_INITs everybody gets at a reset: enough to bring @snext,
+ * the vCPU that ended the epoch, back above zero. From 4.14 credit stops at
+ * CREDIT_MIN = -CREDIT_INIT, so that is one, or two from the floor. Up to
+ * 4.13 credit has no floor, and a vCPU can overrun by far more than an
+ * epoch (one of weight 1 next to weight 256 pays 256 ns per ns, so its
+ * 500 us minimum slice costs it 128 ms): below -CREDIT_INIT it gets
+ * 1 + (-credit) / CREDIT_INIT of them, and so does everybody else, which
+ * keeps the order (Xen's "multiplier", traced in CREDIT_RESET).
+ */
+static int64_t c2_reset_multiplier(const struct c2_priv *prv, const struct c2_vcpu *snext)
+{
+    if (c2_compat_ge(prv, 414))
+        return snext->credit == C2_CREDIT_MIN ? 2 : 1;
+    return snext->credit < -C2_CREDIT_INIT ? 1 + -snext->credit / C2_CREDIT_INIT : 1;
+}
+
+/*
  * An epoch ends when the best vCPU that wants to run has no credit left:
- * everybody assigned to the runqueue gets CREDIT_INIT more, so the order is
- * kept, and what is left over is clipped to CREDIT_INIT + CARRYOVER_MAX so
- * that a vCPU that slept through epochs does not come back with a hoard. A
- * vCPU at the floor gets twice as much, or it would still be in the red.
+ * everybody assigned to the runqueue gets the same amount more (see
+ * c2_reset_multiplier), so the order is kept, and what is left over is
+ * clipped to CREDIT_INIT + CARRYOVER_MAX so that a vCPU that slept through
+ * epochs does not come back with a hoard. A running vCPU is billed first
+ * (from 4.9, 4fa4f8a3cd, also in 4.8.1): 4.8.0 only moved its start to
+ * now, so what one on another pCPU ran since its last billing was never
+ * paid.
  * A running vCPU whose budget the billing used up is told to stop.
  */
 void c2_reset_credit(struct c2_priv *prv, unsigned cpu, ns_time_t now, struct c2_vcpu *snext)
 {
     struct c2_rqd *rqd = c2_rqd_of(prv, cpu);
-    int64_t reset = C2_CREDIT_INIT;
+    int64_t m = c2_reset_multiplier(prv, snext);
 
-    if (snext->credit == C2_CREDIT_MIN)
-        reset += C2_CREDIT_INIT;
     for (struct cs_list *it = rqd->svc.next; it != &rqd->svc; it = it->next) {
         struct c2_vcpu *svc = c2_rqd_elem(it);
-        if (c2_pcpu(prv, svc->v->processor)->curr == svc) {
+        if (c2_pcpu(prv, svc->v->processor)->curr == svc && c2_compat_ge(prv, 409)) {
             c2_burn_credits(prv, svc, now);
             if (c2_has_cap(svc) && svc->budget <= 0)
                 c2_tickle_cpu(prv, svc->v->processor, rqd);
         }
         int64_t start = svc->credit;
-        svc->credit += reset;
+        svc->credit += m * C2_CREDIT_INIT;
         if (svc->credit > C2_CREDIT_INIT + C2_CARRYOVER_MAX)
             svc->credit = C2_CREDIT_INIT + C2_CARRYOVER_MAX;
         svc->start_time = now;
-        c2_trace(prv, C2_TRC_CREDIT_RESET, 3,
-                 (uint32_t[]){c2_unit_word(svc), c2_lo(start), c2_lo(svc->credit)});
+        /* The multiplier word is gone from 4.14 (36f3662f27). */
+        c2_trace(prv, C2_TRC_CREDIT_RESET, c2_compat_ge(prv, 414) ? 3 : 4,
+                 (uint32_t[]){c2_unit_word(svc), c2_lo(start), c2_lo(svc->credit), (uint32_t)m});
     }
     prv->stats.resets++;
 }
