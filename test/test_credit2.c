@@ -481,6 +481,111 @@ Test(credit2_schedule, ratelimit_holds_then_lets_go)
 }
 
 /*
+ * When the epoch ends (Xen dae7b62e97, 4.14; 4.11.4, 4.12.3 and 4.13.1 by
+ * backport), case 1: a vCPU kept for its ratelimit. One pCPU; a runs from
+ * t = 0; at t = 0.5 ms its credit is set to 0 (nothing left to bill) and b
+ * wakes with 5 ms. The schedule at 0.5 ms keeps a (0.5 ms < 1 ms ratelimit)
+ * without a scan. 4.14+: the top credit is max(a's 0, b's 5 ms) > 0: no
+ * reset, a keeps 0. 4.8-4.13: nothing was passed over and a has 0 <= 0: a
+ * reset, multiplier 1, a = 0 + 10 = 10 ms (b = 5 + 10, clipped to 10.5).
+ */
+static int64_t reset_on_a_ratelimit_keep(unsigned compat, uint64_t *resets)
+{
+    struct fk *f = fk_new(H1);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    f->now = 500 * NS_US;
+    SV(a)->credit = 0;
+    SV(a)->start_time = f->now;
+    SV(b)->credit = 5 * (int64_t)NS_MS;
+    b->processor = 0;
+    fk_up(f, b);
+    f->npending = 0;
+    uint64_t before = P(f)->stats.resets;
+    cr_assert_eq(fk_sched(f, 0), a);
+    *resets = P(f)->stats.resets - before;
+    int64_t credit = SV(a)->credit;
+    fk_check(f);
+    fk_free(f);
+    return credit;
+}
+
+Test(credit2_schedule, a_ratelimit_keep_ends_the_epoch_on_its_credit_before_414)
+{
+    uint64_t resets;
+    cr_assert_eq(reset_on_a_ratelimit_keep(422, &resets), 0);
+    cr_assert_eq(resets, 0);
+    cr_assert_eq(reset_on_a_ratelimit_keep(414, &resets), 0);
+    cr_assert_eq(resets, 0);
+    cr_assert_eq(reset_on_a_ratelimit_keep(413, &resets), 10 * (int64_t)NS_MS);
+    cr_assert_eq(resets, 1);
+    cr_assert_eq(reset_on_a_ratelimit_keep(408, &resets), 10 * (int64_t)NS_MS);
+    cr_assert_eq(resets, 1);
+}
+
+/*
+ * Case 2: a vCPU passed over. Two pCPUs, one runqueue, at t = 2 ms (past
+ * the ratelimit, nothing left to bill): pCPU 0 runs a (-2 ms), pCPU 1 runs
+ * d (5 ms). c, pinned to pCPU 1, waits with -1 ms (its wake tickled
+ * nobody: d leads it); b, on pCPU 0, waits with -1.5 ms. Queue: c, b.
+ * pCPU 0 schedules: c leads a but may not run here (passed over, one
+ * skipped); b leads a (-1.5 > -2), same pCPU, taken. 4.14+: top credit =
+ * max(b's -1.5, head c's -1) = -1 ms <= 0: reset, multiplier 1, b = -1.5 +
+ * 10 = 8.5 ms. 4.8-4.13: a vCPU was skipped: no reset, b stays -1.5 ms.
+ */
+static int64_t reset_past_a_pinned_head(unsigned compat, uint64_t *resets)
+{
+    struct fk *f = fk_new(H2);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *d = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_domain *cd = fk_dom_new(f, 256, 0, 1);
+    set_range(&cd->vcpu[0]->hard, 1, 1);
+    fk_dom_insert(f, cd);
+    struct ns_vcpu *c = cd->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    run_on(f, d, 1);
+    f->now = 2 * NS_MS;
+    SV(a)->credit = -2 * (int64_t)NS_MS;
+    SV(a)->start_time = f->now;
+    SV(d)->credit = 5 * (int64_t)NS_MS;
+    SV(d)->start_time = f->now;
+    SV(c)->credit = -1 * (int64_t)NS_MS;
+    SV(b)->credit = -1500 * (int64_t)NS_US;
+    c->processor = 1;
+    fk_up(f, c);
+    b->processor = 0;
+    fk_up(f, b);
+    f->npending = 0;
+    cr_assert_eq(c2_runq_elem(P(f)->rqd[0]->runq.next), SV(c));
+    uint64_t before = P(f)->stats.resets;
+    cr_assert_eq(fk_sched(f, 0), b);
+    *resets = P(f)->stats.resets - before;
+    int64_t credit = SV(b)->credit;
+    fk_check(f);
+    fk_free(f);
+    return credit;
+}
+
+Test(credit2_schedule, a_vcpu_passed_over_defers_the_reset_before_414)
+{
+    uint64_t resets;
+    cr_assert_eq(reset_past_a_pinned_head(422, &resets), 8500 * (int64_t)NS_US);
+    cr_assert_eq(resets, 1);
+    cr_assert_eq(reset_past_a_pinned_head(414, &resets), 8500 * (int64_t)NS_US);
+    cr_assert_eq(resets, 1);
+    cr_assert_eq(reset_past_a_pinned_head(413, &resets), -1500 * (int64_t)NS_US);
+    cr_assert_eq(resets, 0);
+    cr_assert_eq(reset_past_a_pinned_head(408, &resets), -1500 * (int64_t)NS_US);
+    cr_assert_eq(resets, 0);
+}
+
+/*
  * Yield (facts 3.7): one pCPU, a runs with 9 ms of credit, b waits with 5 ms.
  * At 0.5 ms a schedule keeps a (ratelimit, and a leads anyway); after a
  * yield the ratelimit does not hold and the scan does not stop at lower

@@ -362,15 +362,19 @@ static bool c2_scan_passes_over(struct c2_priv *prv, const struct c2_rqd *rqd,
  * even with a runnable vCPU behind it in the queue. That pCPU is marked
  * stalled for the checker: nothing tickles it until the next wake-up or
  * refill (Xen 0f742839ae, 4.16, made the scan go on past such a vCPU).
+ * @skipped counts the vCPUs passed over, for c2_epoch_over up to 4.13.
  */
 static struct c2_vcpu *c2_scan_runq_415(struct c2_priv *prv, struct c2_rqd *rqd,
-                                        struct c2_vcpu *snext, unsigned cpu, bool yield)
+                                        struct c2_vcpu *snext, unsigned cpu, bool yield,
+                                        unsigned *skipped)
 {
     for (struct cs_list *it = rqd->runq.next; it != &rqd->runq; it = it->next) {
         struct c2_vcpu *svc = c2_runq_elem(it);
         c2_trace(prv, C2_TRC_RUNQ_CAND_CHECK, 1, (uint32_t[]){c2_unit_word(svc)});
-        if (c2_scan_passes_over(prv, rqd, svc, snext, cpu))
+        if (c2_scan_passes_over(prv, rqd, svc, snext, cpu)) {
+            (*skipped)++;
             continue;
+        }
         if (!yield && svc->credit <= snext->credit)
             return snext;
         if (c2_has_cap(svc) && !c2_grab_budget(prv, svc)) {
@@ -390,10 +394,11 @@ static struct c2_vcpu *c2_scan_runq_415(struct c2_priv *prv, struct c2_rqd *rqd,
  * scan goes on.
  */
 static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
-                                    struct c2_vcpu *snext, unsigned cpu, bool yield)
+                                    struct c2_vcpu *snext, unsigned cpu, bool yield,
+                                    unsigned *skipped)
 {
     if (!c2_compat_ge(prv, 416))
-        return c2_scan_runq_415(prv, rqd, snext, cpu, yield);
+        return c2_scan_runq_415(prv, rqd, snext, cpu, yield, skipped);
     for (struct cs_list *it = rqd->runq.next, *next; it != &rqd->runq; it = next) {
         struct c2_vcpu *svc = c2_runq_elem(it);
         next = it->next;
@@ -413,15 +418,17 @@ static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
  * The candidate: the current vCPU while it is within its ratelimit (and did
  * not yield), so wake-up storms cannot make a pCPU thrash; else the best of
  * the current vCPU (unless kicked away or not runnable, then idle) and the
- * queue.
+ * queue, and how many vCPUs the scan passed over on the way (up to 4.15).
  */
 static struct c2_vcpu *c2_candidate(struct c2_priv *prv, struct c2_rqd *rqd,
-                                    struct c2_vcpu *scurr, unsigned cpu, ns_time_t now)
+                                    struct c2_vcpu *scurr, unsigned cpu, ns_time_t now,
+                                    unsigned *skipped)
 {
     struct c2_pcpu *spc = c2_pcpu(prv, cpu);
     struct c2_vcpu *snext = scurr;
     bool yield = false;
 
+    *skipped = 0;
     if (!c2_is_idle(scurr)) {
         yield = scurr->flags & C2_FLAG_YIELD;
         scurr->flags &= ~C2_FLAG_YIELD;
@@ -437,7 +444,7 @@ static struct c2_vcpu *c2_candidate(struct c2_priv *prv, struct c2_rqd *rqd,
         if (!runnable || kick)
             snext = &spc->idle;
     }
-    snext = c2_scan_runq(prv, rqd, snext, cpu, yield);
+    snext = c2_scan_runq(prv, rqd, snext, cpu, yield, skipped);
     c2_trace(prv, C2_TRC_RUNQ_CANDIDATE, 3,
              (uint32_t[]){c2_unit_word(snext), (uint32_t)snext->tickled_cpu, c2_lo(snext->credit)});
     return snext;
@@ -496,13 +503,35 @@ static void c2_continue_load(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_
 }
 
 /*
+ * Has the epoch ended, now that @snext is to run? From 4.14 (dae7b62e97,
+ * also in 4.11.4, 4.12.3 and 4.13.1) when neither @snext nor the best vCPU
+ * still waiting has credit left. Before (5e4b4199667b, 4.8), when @snext
+ * has none and the scan that chose it passed over no vCPU (@skipped), as
+ * one passed over might have credit left: so no reset while the head of
+ * the queue is a vCPU this pCPU may not take, even when nobody has credit
+ * left, and a vCPU kept for its ratelimit (no scan at all) ends the epoch
+ * on its own credit, whatever waits with more.
+ */
+static bool c2_epoch_over(const struct c2_priv *prv, const struct c2_rqd *rqd,
+                          const struct c2_vcpu *snext, unsigned skipped)
+{
+    int64_t top = snext->credit;
+
+    if (!c2_compat_ge(prv, 414))
+        return skipped == 0 && top <= C2_CREDIT_RESET;
+    if (!cs_list_empty(&rqd->runq) && c2_runq_elem(rqd->runq.next)->credit > top)
+        top = c2_runq_elem(rqd->runq.next)->credit;
+    return top <= C2_CREDIT_RESET;
+}
+
+/*
  * A real vCPU goes on @cpu: off the queue, the pCPU leaves the idle masks,
- * and if the best credit that wants to run is gone the epoch ends (reset,
- * then balancing). A vCPU pulled from another pCPU is compensated for the
+ * and if the epoch is over (c2_epoch_over) everybody's credit is reset and
+ * load balanced. A vCPU pulled from another pCPU is compensated for the
  * cache it leaves behind.
  */
 static void c2_run(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *scurr,
-                   struct c2_vcpu *snext, unsigned cpu, ns_time_t now)
+                   struct c2_vcpu *snext, unsigned cpu, ns_time_t now, unsigned skipped)
 {
     if (snext != scurr) {
         c2_runq_remove(snext);
@@ -514,10 +543,7 @@ static void c2_run(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *scur
         ns_mask_clear(&rqd->idle, cpu);
         c2_smt_idle_clear(prv, cpu, rqd);
     }
-    int64_t top = snext->credit;
-    if (!cs_list_empty(&rqd->runq) && c2_runq_elem(rqd->runq.next)->credit > top)
-        top = c2_runq_elem(rqd->runq.next)->credit;
-    if (top <= C2_CREDIT_RESET) {
+    if (c2_epoch_over(prv, rqd, snext, skipped)) {
         c2_reset_credit(prv, cpu, now, snext);
         c2_balance_load(prv, cpu, now);
     }
@@ -586,6 +612,7 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     struct c2_rqd *rqd = spc->rqd;
     struct c2_vcpu *scurr = spc->curr, *snext;
     int64_t inflight = 0;
+    unsigned skipped;
 
     c2_deferred_migrate(prv, scurr);
     spc->stalled = false;
@@ -602,10 +629,10 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     c2_burn_credits(prv, scurr, now);
     if (c2_has_cap(scurr) && scurr->budget <= 0)
         c2_grab_budget(prv, scurr);
-    snext = c2_candidate(prv, rqd, scurr, cpu, now);
+    snext = c2_candidate(prv, rqd, scurr, cpu, now, &skipped);
     bool requeue = snext != scurr && !c2_is_idle(scurr) && ns_vcpu_runnable(scurr->v);
     if (!c2_is_idle(snext)) {
-        c2_run(prv, rqd, scurr, snext, cpu, now);
+        c2_run(prv, rqd, scurr, snext, cpu, now, skipped);
         inflight = c2_inflight_credit(prv, scurr, requeue);
     } else {
         c2_go_idle(prv, rqd, cpu, now);
