@@ -370,6 +370,131 @@ Test(credit2_tickle, migrate_resist_in_the_score)
 }
 
 /*
+ * The busy step up to 4.9 (RELEASE-4.9.0 sched_credit2.c runq_tickle): no
+ * scores, no ratelimit. Two pCPUs, one runqueue, at t = 2 ms (past the
+ * ratelimit, nothing left to bill): a on pCPU 0 and c on pCPU 1 with the
+ * credits given; the waker w has processor 0. Returns the pCPU tickled
+ * (~0u: none) and the TICKLE_CHECK records of the wake, the last one's
+ * words in @w.
+ */
+static unsigned busy_tickle(unsigned compat, int64_t a_cr, int64_t c_cr, int64_t w_cr,
+                            unsigned *checks, uint32_t *w)
+{
+    struct fk *f = fk_new(H2);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *c = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *wk = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    run_on(f, c, 1);
+    f->now = 2 * NS_MS;
+    SV(a)->credit = a_cr;
+    SV(a)->start_time = f->now;
+    SV(c)->credit = c_cr;
+    SV(c)->start_time = f->now;
+    SV(wk)->credit = w_cr;
+    size_t before = f->ntickles;
+    unsigned nchecks = f->traces[C2_TRC_TICKLE_CHECK & 0x1f];
+    wk->processor = 0;
+    fk_up(f, wk);
+    unsigned tickled = f->ntickles > before ? f->tickles[f->ntickles - 1] : ~0u;
+    *checks = f->traces[C2_TRC_TICKLE_CHECK & 0x1f] - nchecks;
+    memcpy(w, f->last_words[C2_TRC_TICKLE_CHECK & 0x1f], 3 * sizeof(*w));
+    fk_check(f);
+    fk_free(f);
+    return tickled;
+}
+
+/*
+ * Own pCPU first: a 5 ms, c 1 ms, w 6 ms. 4.9: a has less credit than w:
+ * pCPU 0 at once, nothing else checked. 4.10+: pCPU 0 scores 6 - 5 = 1 ms
+ * > 0 and is in w's soft affinity (all): taken at once too. (Scoring 4.9
+ * like 4.10 without the soft rule would prefer pCPU 1, 6 - 1 - 0.5 =
+ * 4.5 ms.)
+ */
+Test(credit2_tickle, up_to_409_the_own_pcpu_is_taken_if_it_runs_less_credit)
+{
+    unsigned checks;
+    uint32_t w[3];
+    const int64_t ms = NS_MS;
+
+    cr_assert_eq(busy_tickle(422, 5 * ms, 1 * ms, 6 * ms, &checks, w), 0);
+    cr_assert_eq(busy_tickle(410, 5 * ms, 1 * ms, 6 * ms, &checks, w), 0);
+    cr_assert_eq(busy_tickle(409, 5 * ms, 1 * ms, 6 * ms, &checks, w), 0);
+    cr_assert_eq(checks, 0);
+    cr_assert_eq(busy_tickle(408, 5 * ms, 1 * ms, 6 * ms, &checks, w), 0);
+}
+
+/*
+ * The least credit elsewhere, by migrate_resist or more: a 10 ms, c (d2v0,
+ * word 0x20000) 5 ms. w at 5.5 ms: 4.9 checks pCPU 1 only (own: 10 >= 5.5),
+ * lowest 5 ms and 5 + 0.5 > 5.5 is false: pCPU 1 is tickled; TICKLE_CHECK
+ * (c, 5 ms), 2 words. 4.10+: pCPU 0 scores 5.5 - 10 < 0, pCPU 1 5.5 - 5 -
+ * 0.5 = 0, not > 0: nobody; two TICKLE_CHECKs, the last (c, 5 ms, 0). w at
+ * 6 ms: 4.10+ pCPU 1 scores 0.5 ms + 10 ms (w's soft affinity; c's also
+ * holds pCPU 1, no second bonus) = 10.5 ms, the last TICKLE_CHECK's third
+ * word; 4.9 has none.
+ */
+Test(credit2_tickle, up_to_409_the_least_credit_by_migrate_resist_or_more)
+{
+    unsigned checks;
+    uint32_t w[3];
+    const int64_t ms = NS_MS, us = NS_US;
+
+    cr_assert_eq(busy_tickle(409, 10 * ms, 5 * ms, 5500 * us, &checks, w), 1);
+    cr_assert_eq(checks, 1);
+    cr_assert_eq(w[0], 0x20000u);
+    cr_assert_eq(w[1], 5 * NS_MS);
+    cr_assert_eq(busy_tickle(408, 10 * ms, 5 * ms, 5500 * us, &checks, w), 1);
+    cr_assert_eq(busy_tickle(410, 10 * ms, 5 * ms, 5500 * us, &checks, w), ~0u);
+    cr_assert_eq(checks, 2);
+    cr_assert_eq(busy_tickle(422, 10 * ms, 5 * ms, 5500 * us, &checks, w), ~0u);
+
+    cr_assert_eq(busy_tickle(422, 10 * ms, 5 * ms, 6 * ms, &checks, w), 1);
+    cr_assert_eq(w[2], 10500 * NS_US);
+    cr_assert_eq(busy_tickle(409, 10 * ms, 5 * ms, 6 * ms, &checks, w), 1);
+    cr_assert_eq(w[2], 0);
+}
+
+/*
+ * No ratelimit in the tickle up to 4.9 (4b6923acff, 4.10): one pCPU, a runs
+ * from t = 0 with 1 ms of credit; at 0.5 ms b wakes with 10 ms. 4.10+: a
+ * is within its ratelimit (0.5 ms < 1 ms - 50 us): nobody is tickled (see
+ * ratelimit_holds_then_lets_go), and a is not even billed. 4.9: a, billed
+ * to 1 - 0.5 = 0.5 ms, has less credit than b: its pCPU 0 is tickled (the
+ * schedule then keeps a for the ratelimit all the same).
+ */
+static unsigned tickled_within_ratelimit(unsigned compat)
+{
+    struct fk *f = fk_new(H1);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    SV(a)->credit = 1 * (int64_t)NS_MS;
+    f->now = 500 * NS_US;
+    size_t before = f->ntickles;
+    b->processor = 0;
+    fk_up(f, b);
+    unsigned tickled = f->ntickles > before ? f->tickles[f->ntickles - 1] : ~0u;
+    cr_assert_eq(SV(a)->credit, (compat >= 410 ? 1000 : 500) * (int64_t)NS_US);
+    cr_assert_eq(fk_sched(f, 0), a);
+    fk_check(f);
+    fk_free(f);
+    return tickled;
+}
+
+Test(credit2_tickle, up_to_409_the_ratelimit_does_not_hold_off_a_tickle)
+{
+    cr_assert_eq(tickled_within_ratelimit(422), ~0u);
+    cr_assert_eq(tickled_within_ratelimit(410), ~0u);
+    cr_assert_eq(tickled_within_ratelimit(409), 0);
+    cr_assert_eq(tickled_within_ratelimit(408), 0);
+}
+
+/*
  * migrate_resist in the schedule: pCPU 0 runs a (credit 5 ms); b waits in
  * the queue with processor 1. When pCPU 0 schedules, b is taken only if it
  * leads a by more than 500 us: with 5.4 ms it is resisted and a goes on; with

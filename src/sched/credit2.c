@@ -24,8 +24,9 @@
  *   credit2_cap.c    caps: budgets, parking, replenishment;
  *   credit2_check.c  the invariant checker (--check), dump, stats.
  *
- * Not modelled: the 4.3-4.9 versions (facts 3.8), tasklets, and the lock contention that makes Xen fall back when a
- * try-lock fails (numasched's locks always succeed).
+ * Not modelled: the experimental 4.3-4.7 versions (facts 3.8), tasklets,
+ * and the lock contention that makes Xen fall back when a try-lock fails
+ * (numasched's locks always succeed).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

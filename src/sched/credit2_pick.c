@@ -62,11 +62,11 @@ static bool c2_preemptable(const struct c2_priv *prv, const struct c2_pcpu *spc,
 }
 
 /*
- * How much @svc deserves busy pCPU @cpu: its credit lead over what runs there,
- * less migrate_resist if it would change pCPU. A positive lead earns
- * CREDIT_INIT for landing in its soft affinity and another for not evicting
- * the current vCPU from its own, so preemptions that help both soft
- * affinities win over mere credit differences.
+ * How much @svc deserves busy pCPU @cpu (4.10+): its credit lead over what
+ * runs there, less migrate_resist if it would change pCPU. A positive lead
+ * earns CREDIT_INIT for landing in its soft affinity and another for not
+ * evicting the current vCPU from its own, so preemptions that help both
+ * soft affinities win over mere credit differences.
  */
 static int64_t c2_tickle_score(struct c2_priv *prv, struct c2_vcpu *svc, unsigned cpu,
                                ns_time_t now)
@@ -80,7 +80,7 @@ static int64_t c2_tickle_score(struct c2_priv *prv, struct c2_vcpu *svc, unsigne
     int64_t score = svc->credit - cur->credit;
     if (svc->v->processor != cpu)
         score -= (int64_t)prv->migrate_resist;
-    if (score > 0 && c2_compat_ge(prv, 410)) {
+    if (score > 0) {
         if (ns_mask_test(&svc->v->soft, cpu))
             score += C2_CREDIT_INIT;
         if (!ns_mask_test(&cur->v->soft, cpu))
@@ -127,27 +127,34 @@ static size_t c2_tickle_idle(struct c2_priv *prv, struct c2_vcpu *svc)
     return NS_MASK_NONE;
 }
 
-/*
- * A busy, untickled pCPU of the runqueue @svc should preempt, by score. Its
- * own pCPU is scored first and taken at once if the score is positive and
- * it is soft-affine; otherwise the best positive score wins.
- */
-static size_t c2_tickle_busy(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
+/* The busy, untickled pCPUs of @rqd in the hard-step mask c2_tickle_idle left. */
+static struct ns_mask *c2_busy_untickled(struct c2_priv *prv, const struct c2_rqd *rqd)
 {
-    struct c2_rqd *rqd = svc->rqd;
-    unsigned own = svc->v->processor;
     struct ns_mask *mask = &prv->tk_mask;
-    size_t best = NS_MASK_NONE;
-    int64_t max = 0;
 
     ns_mask_andnot(mask, &rqd->active, &rqd->idle);
     ns_mask_andnot(mask, mask, &rqd->tickled);
     ns_mask_and(mask, mask, &prv->tk_step);
+    return mask;
+}
+
+/*
+ * A busy, untickled pCPU of the runqueue @svc should preempt, by score
+ * (4.10+). Its own pCPU is scored first and taken at once if the score is
+ * positive and it is soft-affine; otherwise the best positive score wins.
+ */
+static size_t c2_tickle_busy(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
+{
+    unsigned own = svc->v->processor;
+    struct ns_mask *mask = c2_busy_untickled(prv, svc->rqd);
+    size_t best = NS_MASK_NONE;
+    int64_t max = 0;
+
     if (ns_mask_test(mask, own)) {
         ns_mask_clear(mask, own);
         int64_t score = c2_tickle_score(prv, svc, own, now);
         if (score > 0) {
-            if (c2_compat_ge(prv, 410) && ns_mask_test(&svc->v->soft, own))
+            if (ns_mask_test(&svc->v->soft, own))
                 return own;
             max = score;
             best = own;
@@ -164,11 +171,50 @@ static size_t c2_tickle_busy(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t
 }
 
 /*
+ * The busy step up to 4.9, before scores (72faea7126) and the ratelimit
+ * test (4b6923acff) of 4.10: @svc's own pCPU, at once, if what runs there
+ * has less credit than @svc, even within its ratelimit; else the busy pCPU
+ * running the least credit (the first of equals in pCPU order), if @svc
+ * leads it by migrate_resist or more. TICKLE_CHECK (unit, credit) is
+ * traced for those other pCPUs only.
+ */
+static size_t c2_tickle_busy_409(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
+{
+    unsigned own = svc->v->processor;
+    struct ns_mask *mask = c2_busy_untickled(prv, svc->rqd);
+    size_t best = NS_MASK_NONE;
+    int64_t lowest = 0;
+
+    if (ns_mask_test(mask, own)) {
+        ns_mask_clear(mask, own);
+        struct c2_vcpu *cur = c2_pcpu(prv, own)->curr;
+        c2_burn_credits(prv, cur, now);
+        if (cur->credit < svc->credit)
+            return own;
+    }
+    ns_mask_for_each(cpu, mask) {
+        struct c2_vcpu *cur = c2_pcpu(prv, (unsigned)cpu)->curr;
+        c2_burn_credits(prv, cur, now);
+        if (best == NS_MASK_NONE || cur->credit < lowest) {
+            best = cpu;
+            lowest = cur->credit;
+        }
+        c2_trace(prv, C2_TRC_TICKLE_CHECK, 2,
+                 (uint32_t[]){c2_unit_word(cur), c2_lo(cur->credit)});
+    }
+    if (best != NS_MASK_NONE && lowest + (int64_t)prv->migrate_resist > svc->credit)
+        return NS_MASK_NONE;
+    return best;
+}
+
+/*
  * Poke a pCPU of @svc's runqueue to run it (facts 3.7): an exclusively
- * pinned vCPU whose pCPU is idle goes there; else an idle pCPU, soft
- * affinity first; else the busy pCPU it beats by the widest margin. The
- * pCPU is marked tickled, so that other wake-ups look elsewhere, and
- * reserved for @svc until it schedules.
+ * pinned vCPU whose pCPU is idle goes there (Xen's fast path, b37b61d178,
+ * 4.11; before, the hard step finds that same pCPU); else an idle pCPU,
+ * soft affinity first; else the busy pCPU it beats by the widest margin
+ * (up to 4.9: its own, or the one running least credit). The pCPU is
+ * marked tickled, so that other wake-ups look elsewhere, and reserved for
+ * @svc until it schedules.
  */
 void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
 {
@@ -181,7 +227,8 @@ void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
         !ns_mask_test(&rqd->tickled, cpu))
         target = cpu;
     else if ((target = c2_tickle_idle(prv, svc)) == NS_MASK_NONE)
-        target = c2_tickle_busy(prv, svc, now);
+        target = c2_compat_ge(prv, 410) ? c2_tickle_busy(prv, svc, now)
+                                        : c2_tickle_busy_409(prv, svc, now);
     if (target == NS_MASK_NONE)
         return;
     c2_trace(prv, C2_TRC_TICKLE, 1, (uint32_t[]){(uint32_t)target});
