@@ -661,7 +661,7 @@ Test(credit2_schedule, a_ratelimit_keep_ends_the_epoch_on_its_credit_before_414)
  * max(b's -1.5, head c's -1) = -1 ms <= 0: reset, multiplier 1, b = -1.5 +
  * 10 = 8.5 ms. 4.8-4.13: a vCPU was skipped: no reset, b stays -1.5 ms.
  */
-static int64_t reset_past_a_pinned_head(unsigned compat, uint64_t *resets)
+static struct fk *pinned_head(unsigned compat)
 {
     struct fk *f = fk_new(H2);
     f->s.params.credit2_compat = compat;
@@ -688,6 +688,13 @@ static int64_t reset_past_a_pinned_head(unsigned compat, uint64_t *resets)
     fk_up(f, b);
     f->npending = 0;
     cr_assert_eq(c2_runq_elem(P(f)->rqd[0]->runq.next), SV(c));
+    return f;
+}
+
+static int64_t reset_past_a_pinned_head(unsigned compat, uint64_t *resets)
+{
+    struct fk *f = pinned_head(compat);
+    struct ns_vcpu *b = &f->vcpu[3];
     uint64_t before = P(f)->stats.resets;
     cr_assert_eq(fk_sched(f, 0), b);
     *resets = P(f)->stats.resets - before;
@@ -1014,6 +1021,83 @@ Test(credit2_load, a_vcpu_kept_running_is_refreshed_from_416)
     cr_assert_eq(load_kept_running(415, &svc_last, &rqd_last), 131072);
     cr_assert_eq(svc_last, 0);
     cr_assert_eq(rqd_last, 0);
+}
+
+/* ======================================================================== */
+/* Trace payloads per release (facts/xentrace.md 3.4, docs/traces.md)        */
+/* ======================================================================== */
+
+/*
+ * RUNQ_CANDIDATE and RUNQ_CAND_CHECK of the schedule in
+ * a_vcpu_passed_over_defers_the_reset_before_414: the scan looks at c
+ * (passed over, skipped 1) and b, and picks b (d4v0, word 0x40000), whose
+ * wake tickled pCPU 0, with -1.5 ms (the record comes before any reset).
+ * 4.14+: (b, 0, -1500000). 4.9-4.13: (b, 0, 1, -1500000). 4.8: (b, 0, 1),
+ * and no RUNQ_CAND_CHECK, which 4.9 introduced (2 records from 4.9).
+ */
+static unsigned candidate_record(unsigned compat, uint32_t *w)
+{
+    struct fk *f = pinned_head(compat);
+    unsigned checks = f->traces[C2_TRC_RUNQ_CAND_CHECK & 0x1f];
+    cr_assert_eq(fk_sched(f, 0), &f->vcpu[3]);
+    checks = f->traces[C2_TRC_RUNQ_CAND_CHECK & 0x1f] - checks;
+    memcpy(w, f->last_words[C2_TRC_RUNQ_CANDIDATE & 0x1f], 4 * sizeof(*w));
+    fk_free(f);
+    return checks;
+}
+
+Test(credit2_trace, runq_candidate_and_cand_check_per_release)
+{
+    const uint32_t credit = (uint32_t)(-1500 * (int64_t)NS_US);
+    static const unsigned versions[] = {422, 414, 413, 409, 408};
+    for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+        unsigned v = versions[i];
+        uint32_t w[4];
+        unsigned checks = candidate_record(v, w);
+        uint32_t expect[4] = {0x40000u, 0, credit, 0};
+        if (v < 414) {
+            expect[2] = 1;
+            expect[3] = v >= 409 ? credit : 0;
+        }
+        cr_assert_eq(checks, v >= 409 ? 2 : 0, "4.%u: %u RUNQ_CAND_CHECK", v - 400, checks);
+        for (int k = 0; k < 4; k++)
+            cr_assert_eq(w[k], expect[k], "4.%u word %d: %#x, expected %#x", v - 400, k, w[k],
+                         expect[k]);
+    }
+}
+
+/*
+ * CREDIT_BURN: a (d1v0) runs from t = 0 with 10 ms; billed at t = 1 ms it
+ * has 9 ms. 4.10+: (a, 9 ms, INT_MIN for no cap, 1 ms); 4.8-4.9, before
+ * caps: (a, 9 ms, 1 ms).
+ */
+static void burn_record(unsigned compat, uint32_t *w)
+{
+    struct fk *f = fk_new(H1);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    f->now = 1 * NS_MS;
+    c2_burn_credits(P(f), SV(a), f->now);
+    memcpy(w, f->last_words[C2_TRC_CREDIT_BURN & 0x1f], 4 * sizeof(*w));
+    fk_free(f);
+}
+
+Test(credit2_trace, credit_burn_has_a_budget_word_from_410)
+{
+    uint32_t w[4];
+
+    burn_record(410, w);
+    cr_assert_eq(w[0], 0x10000u);
+    cr_assert_eq(w[1], 9 * NS_MS);
+    cr_assert_eq(w[2], 0x80000000u);
+    cr_assert_eq(w[3], 1 * NS_MS);
+    burn_record(409, w);
+    cr_assert_eq(w[0], 0x10000u);
+    cr_assert_eq(w[1], 9 * NS_MS);
+    cr_assert_eq(w[2], 1 * NS_MS);
+    cr_assert_eq(w[3], 0);
 }
 
 /* ======================================================================== */

@@ -354,6 +354,13 @@ static bool c2_scan_passes_over(struct c2_priv *prv, const struct c2_rqd *rqd,
     return false;
 }
 
+/* Each vCPU the scan looks at (RUNQ_CAND_CHECK is new in 4.9). */
+static void c2_trace_cand_check(const struct c2_priv *prv, const struct c2_vcpu *svc)
+{
+    if (c2_compat_ge(prv, 409))
+        c2_trace(prv, C2_TRC_RUNQ_CAND_CHECK, 1, (uint32_t[]){c2_unit_word(svc)});
+}
+
 /*
  * The scan up to 4.15: the first vCPU the scan does not pass over ends it,
  * taken or not. It is taken if it has more credit than @snext (or @snext
@@ -371,7 +378,7 @@ static struct c2_vcpu *c2_scan_runq_415(struct c2_priv *prv, struct c2_rqd *rqd,
 {
     for (struct cs_list *it = rqd->runq.next; it != &rqd->runq; it = it->next) {
         struct c2_vcpu *svc = c2_runq_elem(it);
-        c2_trace(prv, C2_TRC_RUNQ_CAND_CHECK, 1, (uint32_t[]){c2_unit_word(svc)});
+        c2_trace_cand_check(prv, svc);
         if (c2_scan_passes_over(prv, rqd, svc, snext, cpu)) {
             (*skipped)++;
             continue;
@@ -403,7 +410,7 @@ static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
     for (struct cs_list *it = rqd->runq.next, *next; it != &rqd->runq; it = next) {
         struct c2_vcpu *svc = c2_runq_elem(it);
         next = it->next;
-        c2_trace(prv, C2_TRC_RUNQ_CAND_CHECK, 1, (uint32_t[]){c2_unit_word(svc)});
+        c2_trace_cand_check(prv, svc);
         if (!yield && svc->credit <= snext->credit)
             break;
         if (c2_scan_passes_over(prv, rqd, svc, snext, cpu))
@@ -413,6 +420,23 @@ static struct c2_vcpu *c2_scan_runq(struct c2_priv *prv, struct c2_rqd *rqd,
         return svc;
     }
     return snext;
+}
+
+/*
+ * RUNQ_CANDIDATE as each release lays it out: unit, tickled pCPU and the
+ * vCPUs the scan skipped in 4.8; 4.9 adds the credit; 4.14 (dae7b62e97)
+ * drops the skipped count with the reset rule that used it.
+ */
+static void c2_trace_candidate(const struct c2_priv *prv, const struct c2_vcpu *snext,
+                               unsigned skipped)
+{
+    uint32_t unit = c2_unit_word(snext), tickled = (uint32_t)snext->tickled_cpu;
+
+    if (c2_compat_ge(prv, 414))
+        c2_trace(prv, C2_TRC_RUNQ_CANDIDATE, 3, (uint32_t[]){unit, tickled, c2_lo(snext->credit)});
+    else
+        c2_trace(prv, C2_TRC_RUNQ_CANDIDATE, c2_compat_ge(prv, 409) ? 4 : 3,
+                 (uint32_t[]){unit, tickled, skipped, c2_lo(snext->credit)});
 }
 
 /*
@@ -446,8 +470,7 @@ static struct c2_vcpu *c2_candidate(struct c2_priv *prv, struct c2_rqd *rqd,
             snext = &spc->idle;
     }
     snext = c2_scan_runq(prv, rqd, snext, cpu, yield, skipped);
-    c2_trace(prv, C2_TRC_RUNQ_CANDIDATE, 3,
-             (uint32_t[]){c2_unit_word(snext), (uint32_t)snext->tickled_cpu, c2_lo(snext->credit)});
+    c2_trace_candidate(prv, snext, *skipped);
     return snext;
 }
 

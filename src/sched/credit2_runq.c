@@ -188,6 +188,7 @@ static void c2_charge(const struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t 
  * the runqueue pays one credit per nanosecond, one of half its weight pays
  * two, so between two resets it runs half as long. The remainder of the
  * division is carried, so frequent short runs are billed exactly.
+ * CREDIT_BURN has a budget word (INT_MIN when uncapped) from 4.10, with caps.
  */
 void c2_burn_credits(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
 {
@@ -196,9 +197,13 @@ void c2_burn_credits(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
     int64_t delta = (int64_t)now - (int64_t)svc->start_time;
     if (delta > 0)
         c2_charge(prv, svc, now);
-    c2_trace(prv, C2_TRC_CREDIT_BURN, 4,
-             (uint32_t[]){c2_unit_word(svc), c2_lo(svc->credit),
-                          c2_has_cap(svc) ? c2_lo(svc->budget) : 0x80000000u, c2_lo(delta)});
+    uint32_t unit = c2_unit_word(svc), credit = c2_lo(svc->credit);
+    if (c2_compat_ge(prv, 410))
+        c2_trace(prv, C2_TRC_CREDIT_BURN, 4,
+                 (uint32_t[]){unit, credit, c2_has_cap(svc) ? c2_lo(svc->budget) : 0x80000000u,
+                              c2_lo(delta)});
+    else
+        c2_trace(prv, C2_TRC_CREDIT_BURN, 3, (uint32_t[]){unit, credit, c2_lo(delta)});
 }
 
 /*
