@@ -587,11 +587,13 @@ Test(config, domain_types)
     domain("vm1.cfg", "vm1", "builder = \"hvm\"");     /* xl's older spelling */
     load_ok("scn.cfg", &s);
     cr_expect(s.dom[0].hvm);
+    cr_expect_not(s.dom[0].pvh);
     ns_sim_spec_free(&s);
 
     domain("vm1.cfg", "vm1", "type = \"pvh\"");        /* not PV: counts as hvm */
     load_ok("scn.cfg", &s);
     cr_expect(s.dom[0].hvm);
+    cr_expect(s.dom[0].pvh);
     ns_sim_spec_free(&s);
 
     domain("vm1.cfg", "vm1", "type = \"pv\"; builder = \"generic\"");   /* PV both ways */

@@ -41,7 +41,8 @@ struct ns_domain_spec {
     unsigned nr_vcpus;             /* online at boot (vcpus=) */
     unsigned max_vcpus;            /* maxvcpus=, >= nr_vcpus */
     uint64_t memory_kb;
-    bool hvm;                      /* type = "hvm" (else pv) */
+    bool hvm;                      /* type = "hvm" or "pvh" (else pv) */
+    bool pvh;                      /* type = "pvh": hvm built without a device model */
     unsigned weight, cap;
     /* Per-vCPU affinity masks over pCPUs, [max_vcpus] each. */
     struct ns_mask *hard, *soft;

@@ -61,7 +61,8 @@ static int load_name(struct cfg_file *f, const struct cfg_domain_ctx *c,
  * "generic" (PV), which xl still reads and checks against type (xl_parse.c,
  * RELEASE-4.22.0): any other builder, or one that contradicts type, is an
  * error there too. PVH is not PV for memory purposes (2 MiB overhead, HAP),
- * so it counts as hvm.
+ * so it counts as hvm; pvh is set too because libxc lays out its memory
+ * without the device model's VGA hole and video RAM (place/alloc.c).
  */
 static int load_type(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err *err)
 {
@@ -86,6 +87,7 @@ static int load_type(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err
         type = as_type;
     }
     d->hvm = type && strcmp(type, "pv") != 0;
+    d->pvh = type && strcmp(type, "pvh") == 0;
     return 0;
 }
 
