@@ -635,9 +635,16 @@ Test(place, no_affinity_splits_within_one_extent)
      * goes to the first node after node 0, node 1, then they alternate.
      *  - PV 962 MiB (4.22): 481 extents of 2 MiB: 241 on node 1 (493568),
      *    240 on node 0 (491520): one extent apart.
-     *  - HVM 3073 MiB: 1 GiB extents to nodes 1, 0, 1, then the 1 MiB tail
-     *    (a 2 MiB extent does not fit it) as 256 pages from node 0 (after
-     *    node 1): 128 each. Node 1: 2 GiB + 512 KiB, node 0: 1 GiB + 512 KiB.
+     *  - HVM 3073 MiB: the builder gets 3073 - 8 (video RAM) = 3065 MiB
+     *    from 0 up, less the VGA hole (hvm_low_memory_comes_first): 160 +
+     *    320 pages (240 each, last node 0), 511 extents of 2 MiB (node 1
+     *    256, node 0 255, last node 1), 1 GiB at 1 GiB to node 0 (3065 MiB
+     *    leaves no whole 1 GiB from 2 GiB), 508 extents of 2 MiB up to
+     *    3064 MiB (254 each, last node 0), and the 1 MiB tail (a 2 MiB
+     *    extent does not fit it) as 256 pages from node 1: 128 each.
+     *    Pages: 240 + 128 = 368 each = 1472 KiB. Node 0: 1024 + 2 x (255 +
+     *    254) = 2042 MiB + 1472 KiB = 2092480; node 1: 2 x (256 + 254) =
+     *    1020 MiB + 1472 KiB = 1045952.
      *  - PV 961 MiB in 4.3 and 4.5: 4 KiB pages only, 246016 of them:
      *    123008 each. In 4.6, libxc's vNUMA-aware populate takes 2 MiB
      *    extents first, as 4.22 does: 962 MiB as above.
@@ -651,7 +658,7 @@ Test(place, no_affinity_splits_within_one_extent)
         "domains = [ \"pv.cfg\", \"hvm.cfg\" ]\n");
     place(&s, &r);
     expect_memory(&s.dom[0], 491520, 493568);
-    expect_memory(&s.dom[1], 1048576 + 512, 2097152 + 512);
+    expect_memory(&s.dom[1], 2092480, 1045952);
     done(&s, &r);
 
     guest("pv", 2, 961, "type = \"pv\"");
@@ -673,6 +680,181 @@ Test(place, no_affinity_splits_within_one_extent)
     place(&s, &r);
     expect_memory(&s.dom[0], 491520, 493568);
     done(&s, &r);
+}
+
+/* An HVM guest alone on the 2-node host, striped over both nodes
+ * (placement = "none"), with libxl semantics of @version. */
+static void hvm_alone(unsigned mib, const char *extra, const char *version,
+                      struct ns_sim_spec *s, struct ns_place_report *r)
+{
+    guest("hvm", 2, mib, extra);
+    put("scn.cfg", HOST_2NODE "duration = 1\nplacement = \"none\"\nplacement_version = \"%s\"\n"
+        "domains = [ \"hvm.cfg\" ]\n", version);
+    place(s, r);
+}
+
+Test(place, hvm_low_memory_comes_first)
+{
+    /*
+     * HVM 3072 MiB striped over {0,1}, from node 1. libxl gives the builder
+     * 3072 - 8 (video RAM) = 3064 MiB, which libxc populates from guest
+     * address 0 up, alike in every version from 4.2 to 4.22:
+     *  - 160 pages below the VGA hole: 80 each, the last on node 0;
+     *  - 320 pages from 0xC0000 (the hole's end) to 2 MiB: 160 each, the
+     *    last on node 0;
+     *  - 511 extents of 2 MiB up to 1 GiB, from node 1: node 1 256, node 0
+     *    255, the last on node 1;
+     *  - 1 GiB at 1 GiB to node 0; 3064 MiB leaves no whole 1 GiB at 2 GiB;
+     *  - 1016 MiB from 2 GiB in 508 extents of 2 MiB, from node 1: 254 each.
+     * Pages: 240 each = 960 KiB. Node 0: 1024 + 2 x (255 + 254) = 2042 MiB
+     * + 960 KiB = 2091968; node 1: 2 x (256 + 254) = 1020 MiB + 960 KiB =
+     * 1045440. Together 3064 MiB less the 128 KiB VGA hole. (1 GiB extents
+     * from address 0 would go to nodes 1, 0, 1: 1024 and 2048 MiB.)
+     */
+    static const char *const versions[] = {"4.2", "4.3", "4.7", "4.14", "4.22"};
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+        hvm_alone(3072, "type = \"hvm\"", versions[i], &s, &r);
+        cr_expect_eq(r.version, 400 + (unsigned)atoi(versions[i] + 2), "%s", versions[i]);
+        expect_memory(&s.dom[0], 2091968, 1045440);
+        done(&s, &r);
+    }
+}
+
+Test(place, hvm_memory_above_the_mmio_hole_moves_to_4_gib)
+{
+    /*
+     * HVM 4608 MiB: the builder's 4600 MiB do not fit below libxl's MMIO
+     * hole (256 MiB, from 3840 MiB); the last 760 MiB go to 4 GiB. Up to
+     * 1 GiB as in hvm_low_memory_comes_first (pages 960 KiB each; 2 MiB
+     * extents node 1 256, node 0 255, the last on node 1), then:
+     *  - 1 GiB at 1 GiB to node 0, at 2 GiB to node 1;
+     *  - 768 MiB from 3 GiB to the hole in 384 extents of 2 MiB, from node
+     *    0: 192 each, the last on node 1;
+     *  - 760 MiB from 4 GiB, no whole 1 GiB: 380 extents of 2 MiB from
+     *    node 0, 190 each.
+     * Node 0: 1024 + 2 x (255 + 192 + 190) = 2298 MiB + 960 KiB = 2354112;
+     * node 1: 1024 + 2 x (256 + 192 + 190) = 2300 MiB + 960 KiB = 2356160.
+     * (Without the hole, a third 1 GiB extent at 3 GiB would go to node 0:
+     * about 2810 and 1788 MiB.)
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    hvm_alone(4608, "type = \"hvm\"", "4.22", &s, &r);
+    expect_memory(&s.dom[0], 2354112, 2356160);
+    done(&s, &r);
+}
+
+Test(place, hvm_populate_on_demand_has_no_1_gib_extent)
+{
+    /*
+     * HVM memory = 3072, maxmem = 4096: populate-on-demand. libxc only
+     * marks the guest's addresses; Xen fills its PoD cache at once to
+     * 3072 - 8 (video RAM) MiB less the 128 KiB VGA hole = 3063 MiB +
+     * 896 KiB, in 2 MiB extents while 2 MiB are left: 1531 from node 1,
+     * node 1 766, node 0 765, the last on node 1; then the 1 MiB + 896 KiB
+     * left in 480 pages from node 0: 240 each = 960 KiB.
+     * Node 0: 1530 MiB + 960 KiB = 1567680; node 1: 1532 MiB + 960 KiB =
+     * 1569728. (The same guest without maxmem: 2042 and 1020 MiB, as in
+     * hvm_low_memory_comes_first.)
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    hvm_alone(3072, "type = \"hvm\"\nmaxmem = 4096", "4.22", &s, &r);
+    expect_memory(&s.dom[0], 1567680, 1569728);
+    done(&s, &r);
+}
+
+Test(place, pvh_has_no_vga_hole_nor_video_ram)
+{
+    /*
+     * PVH has no device model: no video RAM, no VGA hole, and libxc starts
+     * at address 0 with 1 GiB extents.
+     *  - 3072 MiB: 1 GiB to nodes 1, 0, 1: node 0 1024 MiB, node 1 2048.
+     *  - 5066 MiB in 4.10, whose MMIO hole starts at the local APIC,
+     *    0xFEE00000 = 4078 MiB: 1 GiB to nodes 1, 0, 1; 1006 MiB from 3 GiB
+     *    in 503 extents of 2 MiB from node 0 (node 0 252, node 1 251, the
+     *    last on node 0); the 988 MiB moved to 4 GiB in 494 extents of
+     *    2 MiB, 247 each. Node 0: 1024 + 2 x (252 + 247) = 2022 MiB; node
+     *    1: 2048 + 2 x (251 + 247) = 3044 MiB.
+     *  - 5066 MiB from 4.11, whose hole starts lower, at the ACPI tables,
+     *    0xFC000000 = 4032 MiB: 1 GiB to nodes 1, 0, 1; 960 MiB in 480
+     *    extents of 2 MiB, 240 each, the last on node 1; 1034 MiB from
+     *    4 GiB: 1 GiB to node 0, then 5 extents of 2 MiB from node 1, node
+     *    1 3, node 0 2. Node 0: 1024 + 480 + 1024 + 4 = 2532 MiB; node 1:
+     *    2048 + 480 + 6 = 2534 MiB.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    hvm_alone(3072, "type = \"pvh\"", "4.22", &s, &r);
+    expect_memory(&s.dom[0], 1024 * MIB, 2048 * MIB);
+    done(&s, &r);
+
+    hvm_alone(5066, "type = \"pvh\"", "4.10", &s, &r);
+    expect_memory(&s.dom[0], 2022 * MIB, 3044 * MIB);
+    done(&s, &r);
+
+    hvm_alone(5066, "type = \"pvh\"", "4.11", &s, &r);
+    expect_memory(&s.dom[0], 2532 * MIB, 2534 * MIB);
+    done(&s, &r);
+}
+
+Test(place, hvm_1_gib_extent_no_node_holds_becomes_2_mib_extents)
+{
+    /*
+     * Three nodes of 1 GiB; HVM 2056 MiB striped over all three from node
+     * 1: the builder's 2048 MiB.
+     *  - 160 pages in 53 rounds of nodes 1, 2, 0 and one more: node 1 54,
+     *    nodes 2 and 0 53, the last on node 1;
+     *  - 320 pages from node 2, 106 rounds of 2, 0, 1 and two more: nodes
+     *    2 and 0 107, node 1 106, the last on node 0;
+     *  - 511 extents of 2 MiB from node 1, 170 rounds and one more: node 1
+     *    171, nodes 2 and 0 170, the last on node 1;
+     *  - 1 GiB at 1 GiB: no node has 1 GiB left, so the same addresses
+     *    become 512 extents of 2 MiB from node 2, 170 rounds of 2, 0, 1 and
+     *    two more: nodes 2 and 0 171, node 1 170.
+     * Every node: 160 pages (640 KiB) and 341 extents of 2 MiB (682 MiB),
+     * 699008 KiB.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+
+    guest("hvm", 2, 2056, "type = \"hvm\"");
+    put("scn.cfg", "host = \"pack:3 [numa(memory=1GiB)] core:1 pu:1\"\nduration = 1\n"
+        "placement = \"none\"\ndomains = [ \"hvm.cfg\" ]\n");
+    place(&s, &r);
+    expect_memory(&s.dom[0], 699008, 699008);
+    cr_expect_eq(s.dom[0].memory_kb_per_node[2], 699008);
+    done(&s, &r);
+}
+
+Test(place, hvm_needs_more_than_its_video_ram)
+{
+    /*
+     * 10 MiB: the builder gets 2 MiB, the least xc_hvm_build takes: 160
+     * pages below the VGA hole and 320 above it, 240 each = 960 KiB.
+     * 9 MiB would leave it 1 MiB.
+     */
+    struct ns_sim_spec s;
+    struct ns_place_report r;
+    struct ns_err err = {{0}};
+
+    hvm_alone(10, "type = \"hvm\"", "4.22", &s, &r);
+    expect_memory(&s.dom[0], 960, 960);
+    done(&s, &r);
+
+    guest("hvm", 2, 9, "type = \"hvm\"");
+    load(&s);
+    cr_expect_eq(ns_place_spec(&s, NULL, &err), -1);
+    cr_expect(strstr(err.msg, "hvm.cfg: memory: hvm: an HVM guest needs at least 10 MiB: libxl "
+                     "keeps its 8 MiB of video RAM from the domain builder, which needs 2 MiB"),
+              "%s", err.msg);
+    ns_sim_spec_free(&s);
 }
 
 Test(place, one_node_affinity_fills_then_spills)
