@@ -58,6 +58,36 @@ struct reader {
     struct ns_err *err;
 };
 
+static int by_value(const void *a, const void *b, void *arg)
+{
+    const struct ns_sweep_axis *axis = arg;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(axis->value[x], axis->value[y]);
+
+    return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * A value given twice would run its points twice and make `points = [...]`
+ * ambiguous. Sorted, so that an axis of many values costs n log n.
+ */
+static int check_repeats(struct reader *r, const struct ns_sweep_axis *a, const char *key)
+{
+    size_t *order = ns_xcalloc(a->nr_values, sizeof(size_t));
+    int rc = 0;
+
+    for (size_t i = 0; i < a->nr_values; i++)
+        order[i] = i;
+    qsort_r(order, a->nr_values, sizeof(size_t), by_value, (void *)a);
+    for (size_t i = 1; rc == 0 && i < a->nr_values; i++)
+        if (strcmp(a->value[order[i - 1]], a->value[order[i]]) == 0)
+            rc = cfg_fail(r->f, key, r->err, "value %zu repeats value %zu (\"%s\"): each "
+                          "value gives its points once", order[i] + 1, order[i - 1] + 1,
+                          a->value[order[i]]);
+    free(order);
+    return rc;
+}
+
 /*
  * A value becomes a statement `key = "value"` on one line: a quote, a
  * backslash or a line break in it could not be written back as the same
@@ -82,13 +112,9 @@ static int axis_values(struct reader *r, struct ns_sweep_axis *a, const char *ke
         if (strpbrk(v, "\"\\\n"))
             return cfg_fail(r->f, key, r->err, "value %d: a quote, backslash or line break "
                             "cannot be set", i + 1);
-        for (size_t k = 0; k < a->nr_values; k++)
-            if (strcmp(a->value[k], v) == 0)
-                return cfg_fail(r->f, key, r->err, "value %d repeats value %zu (\"%s\"): "
-                                "each value gives its points once", i + 1, k + 1, v);
         a->value[a->nr_values++] = ns_xstrdup(v);
     }
-    return 0;
+    return check_repeats(r, a, key);
 }
 
 static int add_axis(struct reader *r, const char *key, size_t len)
