@@ -485,28 +485,35 @@ static bool job_complete(void *arg, size_t i)
 }
 
 /*
- * The tables in DIR that this run replaces, NULL-terminated: removed before
- * its first run and written after its last. An experiment's sensitivity
+ * The @i-th table in DIR that this run replaces (NULL past the last):
+ * removed before its first run and written after its last. An experiment's sensitivity
  * files go too: they describe reruns of an earlier experiment, and only a
  * run with --vary writes them again.
  */
-static char **old_tables(const struct sweep *sw)
+static char *old_table(const struct sweep *sw, size_t i)
 {
     const char *const *list[] = {ns_exp_output_names(), ns_exp_sensitivity_names()};
+
+    if (!sw->s.relations)
+        return ns_sweep_output_path(sw->o.out, i);
+    for (size_t l = 0; l < 2; l++)
+        for (const char *const *name = list[l]; *name; name++)
+            if (i-- == 0)
+                return ns_path_join(sw->o.out, *name);
+    return NULL;
+}
+
+/* All of them, NULL-terminated. */
+static char **old_tables(const struct sweep *sw)
+{
     size_t n = 0, cap = 8;
     char **path = ns_xcalloc(cap, sizeof(char *));
 
-    for (char *p; !sw->s.relations && (p = ns_sweep_output_path(sw->o.out, n)); n++) {
+    for (char *p; (p = old_table(sw, n)) != NULL; n++) {
         if (n + 1 == cap)
             path = ns_xrealloc(path, (cap *= 2) * sizeof(char *));
         path[n] = p;
     }
-    for (size_t l = 0; sw->s.relations && l < 2; l++)
-        for (const char *const *name = list[l]; *name; name++) {
-            if (n + 1 == cap)
-                path = ns_xrealloc(path, (cap *= 2) * sizeof(char *));
-            path[n++] = ns_path_join(sw->o.out, *name);
-        }
     path[n] = NULL;
     return path;
 }
