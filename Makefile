@@ -32,12 +32,14 @@ CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard test/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
-# Two trees: build/ (optimised, what users run) and build/asan (tests).
+# Two trees: build/ (optimised, what users run) and build/asan (tests);
+# build/gen holds what the build computes (the model's identity, below).
 OPT_DIR  := build
+GEN_DIR  := build/gen
 ASAN_DIR := build/asan
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -Iinclude -Isrc -I$(GEN_DIR) $(PKG_CFLAGS) -MMD -MP
 
 .PHONY: all run test mpi bench bench-sweep clean check-format fuzz fuzz-deps fuzz-minimize check-valgrind soak \
         check-xenalyze check-arrows same-results check-hostile
@@ -134,7 +136,7 @@ bench-sweep: $(OPT_DIR)/numasched $(OPT_DIR)/numasched-dispatch-bench mpi
 FUZZ_CC      := clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build/fuzz
-FUZZ_CFLAGS   = $(CSTD) -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP \
+FUZZ_CFLAGS   = $(CSTD) -g -O1 -Iinclude -Isrc -I$(GEN_DIR) $(PKG_CFLAGS) -MMD -MP \
                 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
 FUZZ_NAMES   := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
@@ -271,6 +273,20 @@ uninstall:
 	rm -rf $(ROOT)/share/numasched
 	for d in bin share/bash-completion/completions share/man/man1 share/man/man5; do \
 	    rmdir -p --ignore-fail-on-non-empty $(ROOT)/$$d 2>/dev/null || true; done
+
+# The model's identity (src/util/model.c): a hash of every source, which a
+# sweep keeps in point.txt and `numasched --version` prints. The header's
+# text changes only with the hash; it is touched otherwise, so that a second
+# make finds nothing to do.
+MODEL_SRC := $(sort $(wildcard src/*/*.c src/*/*.h include/numasched/*.h))
+
+$(GEN_DIR)/model_id.h: $(MODEL_SRC)
+	@mkdir -p $(dir $@)
+	@printf '#define NS_MODEL_ID "%s"\n' "$$(sha256sum $(MODEL_SRC) | sha256sum | cut -c1-16)" > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; touch $@; else mv $@.tmp $@; fi
+
+$(foreach d,$(OPT_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(DEBUG_DIR) $(COV_DIR),$(d)/obj/src/util/model.o): \
+    $(GEN_DIR)/model_id.h
 
 clean:
 	rm -rf build

@@ -82,6 +82,24 @@ Test(cli, help_and_misuse)
     free(d);
 }
 
+/* --version names the model: 16 hex digits, the one this build's sweeps
+ * write into point.txt. */
+Test(cli, version_names_the_model)
+{
+    char *d = tmpdir();
+    struct outcome r = cli(d, (const char *[]){"--version", NULL});
+    char *want = ns_xasprintf("numasched model %s\n", ns_model_id());
+
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, want);
+    cr_assert_eq(strspn(ns_model_id(), "0123456789abcdef"), 16);
+    cr_assert_eq(strlen(ns_model_id()), 16);
+    free(want);
+    outcome_free(&r);
+    rm_rf(d);
+    free(d);
+}
+
 Test(cli, missing_and_malformed_files)
 {
     refused("", NULL, (const char *[]){"s.cfg", NULL});   /* no host, no duration */

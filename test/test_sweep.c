@@ -729,6 +729,56 @@ Test(sweep_cli, an_edited_domain_file_runs_again)
     free(dir);
 }
 
+/*
+ * A run made by another model (a numasched built from other sources, whose
+ * point.txt names another ns_model_id) is made again, not written into
+ * the tables. The marked copy of results.json stands for the old model's
+ * run: the second command must replace it with this model's bytes.
+ */
+Test(sweep_cli, runs_of_another_model_run_again)
+{
+    char *dir = tmpdir(), *out = ns_path_join(dir, "out"), *sw = ns_path_join(dir, "s.cfg");
+    const char *argv[] = {"sweep", sw, "--out", out, "--duration", "20ms", "--warmup", "0",
+                          "--jobs", "1", "--quiet", NULL};
+
+    write_file(dir, "sc.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:2 pu:1\"\n"
+                              "domains = [ \"vm.cfg\" ]\n");
+    write_file(dir, "vm.cfg", "name = \"vm\"\nvcpus = 1\nmemory = 512\n");
+    write_file(dir, "s.cfg", "scenario = \"sc.cfg\"\nseeds = 1\n"
+                             "scenario_sched = [ \"credit\" ]\n");
+    struct outcome r = cli(dir, argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    outcome_free(&r);
+
+    char *point = ns_path_join(out, "runs/p1/point.txt"), *text = slurp(point, NULL);
+    char *line = ns_xasprintf("\nmodel %s\n", ns_model_id()), *at = strstr(text, line);
+    cr_assert_not_null(at, "%s", text);
+    memset(at + strlen("\nmodel "), '0', strlen(ns_model_id()));
+    write_file(out, "runs/p1/point.txt", text);
+    char *run = ns_path_join(out, "runs/p1/seed-1/results.json"), *json = slurp(run, NULL);
+    char *marked = ns_xasprintf("%s\n\n", json);
+    write_file(out, "runs/p1/seed-1/results.json", marked);
+
+    r = cli(dir, argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *again = slurp(run, NULL), *now = slurp(point, NULL);
+    cr_assert_str_eq(again, json, "the older model's run was kept");
+    cr_assert(strstr(now, line), "%s", now);
+    free(now);
+    free(again);
+    free(marked);
+    free(json);
+    free(run);
+    free(line);
+    free(text);
+    free(point);
+    outcome_free(&r);
+    free(sw);
+    free(out);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* --set reaches every run and its point.txt; a wrong one stops the sweep
  * before any run. */
 Test(sweep_cli, set_is_a_setting_of_every_point)

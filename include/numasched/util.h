@@ -291,6 +291,12 @@ const char *const *ns_registry_names(const struct ns_registry *r);
 /* "a, b, c": all names for a message; malloc'd. */
 char *ns_registry_join(const struct ns_registry *r);
 
+/* ---- the model's identity (model.c) ------------------------------------------- */
+
+/* A hash of the sources this numasched was built from, 16 hex digits: two
+ * builds with the same one give the same results for the same inputs. */
+const char *ns_model_id(void);
+
 /* ---- small helpers --------------------------------------------------------- */
 
 /* Join @dir and @rel unless @rel is absolute; malloc'd. dir may be NULL. */

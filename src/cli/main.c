@@ -28,7 +28,8 @@ static void usage(FILE *out)
           "commands:\n", out);
     for (size_t i = 0; i < NR_COMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n`numasched COMMAND --help` describes each command and its options.\n", out);
+    fputs("\n`numasched COMMAND --help` describes each command and its options;\n"
+          "`numasched --version` names the model this build runs.\n", out);
 }
 
 static int dispatch(int argc, char **argv)
@@ -40,6 +41,10 @@ static int dispatch(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {   /* which model made a result */
+        printf("numasched model %s\n", ns_model_id());
         return 0;
     }
     for (size_t i = 0; i < NR_COMMANDS; i++)

@@ -20,10 +20,11 @@
  * A run is complete once its results files were renamed into place
  * (ns_report_write_dir writes them under temporary names first) and its
  * point's point.txt says the same settings and the same fingerprint of the
- * files the point reads; a later command with the same sweep skips
- * complete runs, so an interrupted sweep resumes where it stopped, and
- * neither a changed sweep file nor a scenario or domain file edited in
- * place gets a run made from something else.
+ * files the point reads, made by the same model (ns_model_id); a later
+ * command with the same sweep skips complete runs, so an interrupted sweep
+ * resumes where it stopped, and neither a changed sweep file, a scenario or
+ * domain file edited in place, nor a rebuilt numasched gets a run made from
+ * something else.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -89,11 +90,11 @@ static char *point_label(const struct ns_sweep *s, size_t p)
 
 /* Everything that decides a point's runs apart from the seed: the files as
  * they read now (@inputs), not only their names, so an edited domain file
- * makes its point's runs stale. */
+ * makes its point's runs stale, and the model that runs them. */
 static char *point_text(const struct sweep *sw, const char *scenario,
                         const struct ns_overrides *ov, uint64_t inputs)
 {
-    size_t len = strlen(scenario) + 160;
+    size_t len = strlen(scenario) + 200;
 
     for (size_t i = 0; i < ov->nr_scenario; i++)
         len += strlen(ov->scenario[i].stmt) + 1;
@@ -104,6 +105,7 @@ static char *point_text(const struct sweep *sw, const char *scenario,
     char *t = ns_xmalloc(len), *q = t;
     q += sprintf(q, "scenario %s\n", scenario);
     q += sprintf(q, "inputs %016llx\n", (unsigned long long)inputs);
+    q += sprintf(q, "model %s\n", ns_model_id());
     for (size_t i = 0; i < ov->nr_scenario; i++)
         q += sprintf(q, "%s\n", ov->scenario[i].stmt);
     for (size_t i = 0; i < ov->nr_guest; i++)
