@@ -91,12 +91,15 @@ Test(install, install_then_uninstall_leaves_nothing)
     snprintf(cmd, sizeof(cmd), "test -f '%s/share/bash-completion/completions/numasched' && "
              "test -f '%s/share/numasched/examples/placement-10vm.cfg'", prefix, prefix);
     cr_assert_eq(shell(cmd), 0, "completion or examples missing");
-    /* The completion offers `advise` for "ad" and --workload after it. */
+    /* The completion offers `advise` for "ad", --workload after it, and
+     * --version for "--v". */
     snprintf(cmd, sizeof(cmd), "bash -c 'source \"%s/share/bash-completion/completions/"
              "numasched\"; COMP_WORDS=(n ad); COMP_CWORD=1; _numasched \"%s/bin/numasched\" ad; "
              "test \"${COMPREPLY[*]}\" = advise && COMP_WORDS=(n advise --wor); COMP_CWORD=2; "
-             "_numasched \"%s/bin/numasched\" --wor; test \"${COMPREPLY[*]}\" = --workload'",
-             prefix, prefix, prefix);
+             "_numasched \"%s/bin/numasched\" --wor; test \"${COMPREPLY[*]}\" = --workload && "
+             "COMP_WORDS=(n --v); COMP_CWORD=1; _numasched \"%s/bin/numasched\" --v; "
+             "test \"${COMPREPLY[*]}\" = --version'",
+             prefix, prefix, prefix, prefix);
     cr_assert_eq(shell(cmd), 0, "bash completion does not complete");
 
     cr_assert_eq(make("uninstall", prefix), 0);
