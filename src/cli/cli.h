@@ -9,6 +9,7 @@
 #include <getopt.h>
 
 #include "numasched/config.h"
+#include "numasched/runner.h"
 #include "numasched/util.h"
 
 /* Exit statuses; CLI_HELP (never an exit status): --help was answered. */
@@ -65,6 +66,17 @@ int cli_fail(const struct ns_err *err);
  * appended to *@set; CLI_OK, or CLI_USAGE naming the value. */
 int cli_opt_set(const char *cmd, const char *arg, struct ns_param_value **set, size_t *n);
 void cli_set_free(struct ns_param_value *set, size_t n);
+/* What sweep and experiment both take: struct ns_sweep_opts's options, and
+ * the parameters --set collects (src/cli/sweep.c). */
+struct cli_sweep_args {
+    struct ns_sweep_opts o;
+    struct ns_param_value *set;
+    size_t nr_set;
+};
+/* --out, --html, --quiet, --jobs, --duration, --warmup ('w', the default)
+ * and --set of CMD; CLI_OK or CLI_USAGE. */
+int cli_sweep_option(const char *cmd, struct cli_sweep_args *a, int c, const char *val);
+
 /* The exit status of CMD after a batch of runs returned @rc: > 0 the stop
  * signal, said with @stopped (what the stop leaves behind, or NULL), and
  * 128 + it; < 0 @err's message and CLI_BAD_INPUT; 0 CLI_OK. */

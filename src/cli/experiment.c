@@ -163,10 +163,8 @@ static void help(FILE *out)
 
 /* The options, and the parameters --set and --vary collect. */
 struct exp_args {
-    struct ns_sweep_opts o;
+    struct cli_sweep_args s;    /* the options it shares with sweep */
     const char *folder;         /* --scenarios */
-    struct ns_param_value *set;
-    size_t nr_set;
     struct ns_experiment_vary *vary;
     size_t nr_vary;
 };
@@ -235,31 +233,19 @@ static void args_free(struct exp_args *a)
 {
     for (size_t i = 0; i < a->nr_vary; i++)
         free((char *)a->vary[i].name);
-    cli_set_free(a->set, a->nr_set);
+    cli_set_free(a->s.set, a->s.nr_set);
     free(a->vary);
 }
 
 static int option(void *ctx, int c, const char *val)
 {
     struct exp_args *a = ctx;
-    struct ns_sweep_opts *o = &a->o;
-    const char *cmd = "experiment";
 
     switch (c) {
-    case 'P': return cli_opt_set(cmd, val, &a->set, &a->nr_set);
     case 'V': return add_vary(a, val);
-    case 'o': o->out = val; return CLI_OK;
     case 'S': a->folder = val; return CLI_OK;
-    case 'H': o->html = val; return CLI_OK;
-    case 'q': o->quiet = true; return CLI_OK;
-    case 's': return cli_opt_count(cmd, "--seeds", val, 1, 1000, &o->seeds);
-    case 'j': return cli_opt_count(cmd, "--jobs", val, 1, 1024, &o->jobs);
-    case 'd':
-        o->has_duration = true;
-        return cli_opt_duration(cmd, "--duration", val, false, &o->duration);
-    default:                    /* 'w' */
-        o->has_warmup = true;
-        return cli_opt_duration(cmd, "--warmup", val, true, &o->warmup);
+    case 's': return cli_opt_count("experiment", "--seeds", val, 1, 1000, &a->s.o.seeds);
+    default: return cli_sweep_option("experiment", &a->s, c, val);
     }
 }
 
@@ -275,8 +261,8 @@ static int check_vary_keys(const struct exp_args *a)
         for (size_t j = 0; j < i; j++)
             if (strcmp(a->vary[j].name, k) == 0)
                 return cli_misuse("experiment", "--vary %s: given twice", k);
-        for (size_t j = 0; j < a->nr_set; j++)
-            if (strcmp(a->set[j].name, k) == 0)
+        for (size_t j = 0; j < a->s.nr_set; j++)
+            if (strcmp(a->s.set[j].name, k) == 0)
                 return cli_misuse("experiment", "--vary %s: also given by --set, which "
                                   "would move the default the reruns are compared with", k);
     }
@@ -315,13 +301,14 @@ static int experiment(struct exp_args *a, const char *name)
         free(file);
         return rc;
     }
-    a->o.params = a->set;
-    a->o.nr_params = a->nr_set;
-    if (!a->o.out)
-        a->o.out = name;
-    rc = ns_sweep_run(file, &a->o, &CLI_RUNNER, &err);
+    struct ns_sweep_opts *o = &a->s.o;
+    o->params = a->s.set;
+    o->nr_params = a->s.nr_set;
+    if (!o->out)
+        o->out = name;
+    rc = ns_sweep_run(file, o, &CLI_RUNNER, &err);
     if (rc == 0 && a->nr_vary)
-        rc = ns_experiment_vary(file, &a->o, a->vary, a->nr_vary, &CLI_RUNNER, &err);
+        rc = ns_experiment_vary(file, o, a->vary, a->nr_vary, &CLI_RUNNER, &err);
     free(file);
     return cli_batch_status("experiment", rc, &err,
                             "no tables written, complete runs are kept");
@@ -345,7 +332,7 @@ int cli_experiment(int argc, char **argv)
     };
     static const struct cli_args args = {"experiment", opts, option, help,
                                          "an experiment NAME (numa2013)"};
-    struct exp_args a = {.o = {.command = "numasched experiment"}};
+    struct exp_args a = {.s.o.command = "numasched experiment"};
     const char *name;
 
     int rc = cli_parse(&args, argc, argv, &a, &name);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "numasched/runner.h"
 
 static const char sweep_help[] =
     "usage: numasched sweep FILE [OPTIONS]\n\n"
@@ -37,18 +36,9 @@ static void help(FILE *out)
     fputs(sweep_help, out);
 }
 
-/* The options, and the parameters --set collects. */
-struct sweep_args {
-    struct ns_sweep_opts o;
-    struct ns_param_value *set;
-    size_t nr_set;
-};
-
-static int option(void *ctx, int c, const char *val)
+int cli_sweep_option(const char *cmd, struct cli_sweep_args *a, int c, const char *val)
 {
-    struct sweep_args *a = ctx;
     struct ns_sweep_opts *o = &a->o;
-    const char *cmd = "sweep";
 
     switch (c) {
     case 'P': return cli_opt_set(cmd, val, &a->set, &a->nr_set);
@@ -65,6 +55,11 @@ static int option(void *ctx, int c, const char *val)
     }
 }
 
+static int option(void *ctx, int c, const char *val)
+{
+    return cli_sweep_option("sweep", ctx, c, val);
+}
+
 int cli_sweep(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -79,7 +74,7 @@ int cli_sweep(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     static const struct cli_args args = {"sweep", opts, option, help, "a sweep FILE"};
-    struct sweep_args a = {{0}, NULL, 0};
+    struct cli_sweep_args a = {{0}, NULL, 0};
     const char *file;
     struct ns_err err;
 
