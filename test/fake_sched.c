@@ -96,6 +96,15 @@ static void fk_trace(void *c, uint32_t event, unsigned n, const uint32_t *words)
         memcpy(f->last_words[event & 0x1f], words, (n < 8 ? n : 8) * sizeof(*words));
 }
 
+/* Xen's get_random(), scripted by the test. */
+static uint64_t fk_random(void *c)
+{
+    struct fk *f = F(c);
+    unsigned i = f->randoms++;
+
+    return i < sizeof(f->random) / sizeof(f->random[0]) ? f->random[i] : 0;
+}
+
 struct fk *fk_create(const char *host, const char *sched, unsigned compat)
 {
     struct fk *f = ns_xcalloc(1, sizeof(*f));
@@ -107,6 +116,7 @@ struct fk *fk_create(const char *host, const char *sched, unsigned compat)
         .ctx = f, .topo = f->topo, .now = fk_now, .this_cpu = fk_this_cpu, .curr = fk_curr,
         .tickle = fk_tickle, .timer_set = fk_timer_set, .timer_stop = fk_timer_stop,
         .migrate = fk_migrate, .pause = fk_pause, .unpause = fk_unpause, .trace = fk_trace,
+        .random = fk_random,
     };
     f->curr = ns_xcalloc(f->topo->nr_pcpus, sizeof(*f->curr));
     f->slice = ns_xcalloc(f->topo->nr_pcpus, sizeof(*f->slice));

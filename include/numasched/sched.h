@@ -101,6 +101,9 @@ struct ns_sched_env {
     void (*unpause)(void *ctx, struct ns_vcpu *v);
     /* A scheduler-class trace record (TRC_SCHED_CLASS event, up to 7 words). */
     void (*trace)(void *ctx, uint32_t event, unsigned n, const uint32_t *words);
+    /* Xen's get_random(), which cpumask_any() draws from: one stream per
+     * run, from the run's seed, so that a run is reproducible. */
+    uint64_t (*random)(void *ctx);
 };
 
 /* How credit2 groups pCPUs into runqueues (credit2_runqueue=, facts 3.2). */

@@ -72,8 +72,11 @@ static void env_trace(void *ctx, uint32_t event, unsigned n, const uint32_t *wor
     etr_class(ctx, event, n, words);
 }
 
+static uint64_t env_random(void *ctx) { return ns_rng_u64(&((struct ns_engine *)ctx)->xen_random); }
+
 void core_init_env(struct ns_engine *e)
 {
+    ns_rng_seed(&e->xen_random, e->spec->seed, ns_rng_stream_id("get_random", 0, 0));
     e->env = (struct ns_sched_env){
         .ctx = e,
         .topo = e->topo,
@@ -87,6 +90,7 @@ void core_init_env(struct ns_engine *e)
         .pause = env_pause,
         .unpause = env_unpause,
         .trace = env_trace,
+        .random = env_random,
     };
 }
 

@@ -81,6 +81,7 @@ struct ns_engine {
     unsigned this_cpu;
     uint64_t events;
     struct ns_sched_env env;
+    struct ns_rng xen_random;     /* env->random: Xen's get_random() */
     struct ns_pool *pools;
     size_t nr_pools;
     struct ns_sched *scheds;      /* [nr_pools] */
