@@ -851,6 +851,71 @@ Test(credit2_pick, soft_minimum_cycles_the_overall_minimums_bias)
 }
 
 /*
+ * The pCPU res_pick names inside the runqueue it chose, and the one Xen's
+ * migrate() gives a vCPU that changes runqueue (RELEASE-4.8.0 and 4.9.0,
+ * csched2_cpu_pick and migrate()). H16 by socket; the vCPU sits in
+ * runqueue 0 (insert put it there); runqueue 0 at load 0, runqueue 1 at 4
+ * vCPUs; runqueue 0's pick_bias 3, runqueue 1's 8 (its first pCPU).
+ * get_random() returns 13, then 21, then 3.
+ * 4.8: runqueue 0 wins, pCPUs 0-7 allowed: cpumask_any() takes member
+ * 13 % 8 = 5 (from 0): pCPU 5; no pick_bias read or moved. PICKED_CPU:
+ * load 0, runqueue 0, pCPU 5. A migrate request to runqueue 1 and the
+ * core's move: res_pick takes member 21 % 8 = 5 of 8-15, pCPU 13 (no
+ * runqueue, MAX_LOAD); that is another runqueue, so migrate() moves the
+ * vCPU and draws again, 3 % 8 = 3: pCPU 11. Three draws.
+ * 4.9 (6348214c5d): the pick cycles from 3 to pCPU 4 and moves the bias
+ * there; the request cycles runqueue 1's bias 8 -> 9 (PICKED_CPU names
+ * 9), migrate() 9 -> 10. No draws.
+ */
+static unsigned pick_then_move(unsigned compat, unsigned *first, uint32_t *w1, uint32_t *w2)
+{
+    struct fk *f = fk_new(H16);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *v = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct c2_vcpu *svc = SV(v);
+    const uint32_t *w = f->last_words[C2_TRC_PICKED_CPU & 0x1f];
+
+    cr_assert_eq(svc->rqd, P(f)->rqd[0]);
+    P(f)->rqd[0]->b_avgload = 0;
+    P(f)->rqd[1]->b_avgload = 4 << C2_LOAD_PRECISION_SHIFT;
+    P(f)->rqd[0]->pick_bias = 3;
+    cr_assert_eq(P(f)->rqd[1]->pick_bias, 8);
+    memcpy(f->random, (uint64_t[]){13, 21, 3}, 3 * sizeof(uint64_t));
+    f->randoms = 0;
+    *first = c2_res_pick(P(f), svc);
+    cr_expect_eq(P(f)->rqd[0]->pick_bias, compat >= 409 ? *first : 3);
+    memcpy(w1, w, 4 * sizeof(*w));
+    svc->flags |= C2_FLAG_MIGRATE_REQ;
+    svc->migrate_rqd = P(f)->rqd[1];
+    unsigned cpu = f->s.ops->pick_cpu(&f->s, v);
+    memcpy(w2, w, 4 * sizeof(*w));
+    cr_expect_eq(svc->rqd, P(f)->rqd[1]);
+    cr_expect_eq(f->randoms, compat >= 409 ? 0 : 3);
+    fk_free(f);
+    return cpu;
+}
+
+Test(credit2_pick, up_to_408_the_pcpu_is_any_member_not_the_next_after_the_bias)
+{
+    unsigned first;
+    uint32_t w1[4], w2[4];
+
+    cr_assert_eq(pick_then_move(408, &first, w1, w2), 11);
+    cr_assert_eq(first, 5);
+    cr_assert_eq(w1[0], 0);
+    cr_assert_eq(w1[3], 0 | (5u << 16));
+    cr_assert_eq(w2[0], 0xffffffffu);
+    cr_assert_eq(w2[1], 0x7fffffffu);
+    cr_assert_eq(w2[3], 0xffffu | (13u << 16));
+
+    cr_assert_eq(pick_then_move(409, &first, w1, w2), 10);
+    cr_assert_eq(first, 4);
+    cr_assert_eq(w1[3], 0 | (4u << 16));
+    cr_assert_eq(w2[3], 0xffffu | (9u << 16));
+}
+
+/*
  * Balancing moves a vCPU off its soft affinity, and nothing brings it back:
  * Xen's unit_is_migrateable checks hard affinity only, and a vCPU changes
  * runqueue only through res_pick on a forced move, never on a wake-up or a

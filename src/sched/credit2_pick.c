@@ -239,12 +239,44 @@ void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
 /* ---- res_pick (facts 3.5) ---------------------------------------------------------- */
 
 /*
+ * cpumask_any(): the k-th member of @m (from 0), k = get_random() modulo
+ * the members. NS_MASK_NONE if @m is empty.
+ */
+static size_t c2_any_cpu(const struct c2_priv *prv, const struct ns_mask *m)
+{
+    size_t cpu = ns_mask_first(m);
+
+    if (cpu == NS_MASK_NONE)
+        return cpu;
+    for (uint64_t k = prv->s->env->random(prv->s->env->ctx) % ns_mask_weight(m); k > 0; k--)
+        cpu = ns_mask_next(m, cpu);
+    return cpu;
+}
+
+/*
+ * The pCPU of @m (pCPUs of runqueue @rqd) a vCPU moving there lands on.
+ * It matters little, as tickling chooses the pCPU that runs it, but it is
+ * where tickling looks first. From 4.9 (6348214c5d) the one after @rqd's
+ * pick_bias, which moves there, so that picks rotate; 4.8 (never
+ * backported) took cpumask_any(), a pseudo-random one, and had no
+ * pick_bias.
+ */
+static unsigned c2_cpu_in(struct c2_priv *prv, struct c2_rqd *rqd, const struct ns_mask *m)
+{
+    if (!c2_compat_ge(prv, 409))
+        return (unsigned)c2_any_cpu(prv, m);
+    rqd->pick_bias = (unsigned)ns_mask_cycle(m, rqd->pick_bias);
+    return rqd->pick_bias;
+}
+
+/*
  * A runqueue for @svc, and a pCPU in it: the one balancing asked for, if any
  * of it is allowed; else the least loaded runqueue with a soft-affine pCPU,
  * else the least loaded one it may run on at all. Its own runqueue's load
  * counts without its own share, so that staying is judged fairly. Within the
- * runqueue the pCPU only rotates (pick_bias): tickling chooses the real one.
- * numasched takes every lock Xen would try, so the fallback is never needed.
+ * runqueue the pCPU is only a hint (c2_cpu_in): tickling chooses the real
+ * one. numasched takes every lock Xen would try, so the fallback is never
+ * needed. Before 4.10 soft affinity is not looked at (c2_has_soft).
  *
  * Xen rotates, and records in PICKED_CPU, the pick_bias, id and load of the
  * least loaded runqueue overall (min_rqd), even when it takes the pCPUs of
@@ -309,12 +341,11 @@ unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc)
     }
     svc->flags &= ~C2_FLAG_MIGRATE_REQ;
 
-    struct c2_rqd *b = pick.bias_rqd;
-    b->pick_bias = (unsigned)ns_mask_cycle(&prv->pk_mask, b->pick_bias);
+    unsigned cpu = c2_cpu_in(prv, pick.bias_rqd, &prv->pk_mask);
     c2_trace(prv, C2_TRC_PICKED_CPU, 4,
              (uint32_t[]){c2_lo(pick.load), c2_hi(pick.load), c2_unit_word(svc),
-                          ((uint32_t)pick.rq_id & 0xffff) | (b->pick_bias << 16)});
-    return b->pick_bias;
+                          ((uint32_t)pick.rq_id & 0xffff) | (cpu << 16)});
+    return cpu;
 }
 
 /* ---- moving between runqueues --------------------------------------------------- */
@@ -323,8 +354,9 @@ unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc)
  * Move @svc to runqueue @trqd. A running vCPU cannot change queue under its
  * pCPU's feet: it is asked to migrate (the core deschedules it, then
  * res_pick honours the request). The vCPU the balancing pCPU has just chosen
- * is not on it yet: that pCPU schedules again at once and asks then. Anything else moves now, to the pCPU after
- * the target's pick_bias, and if it was waiting it is tickled there.
+ * is not on it yet: that pCPU schedules again at once and asks then.
+ * Anything else moves now, to a pCPU c2_cpu_in names, and if it was waiting
+ * it is tickled there.
  */
 void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, ns_time_t now)
 {
@@ -348,8 +380,7 @@ void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, n
     c2_runq_deassign(prv, svc);
     ns_mask_and(&prv->pk_mask, &v->hard, c2_pool_cpus(prv));
     ns_mask_and(&prv->pk_mask, &prv->pk_mask, &trqd->active);
-    v->processor = (unsigned)ns_mask_cycle(&prv->pk_mask, trqd->pick_bias);
-    trqd->pick_bias = v->processor;
+    v->processor = c2_cpu_in(prv, trqd, &prv->pk_mask);
     c2_runq_assign(prv, svc, trqd);
     if (on_runq) {
         c2_update_load(prv, trqd, NULL, 1, now);

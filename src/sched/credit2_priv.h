@@ -123,7 +123,7 @@ struct c2_rqd {
     struct ns_mask smt_idle;      /* pCPUs of cores whose threads are all idle, untickled */
     unsigned nr_cpus;
     unsigned nr_sibls;            /* threads of the cores it has pCPUs of (arrangement) */
-    unsigned pick_bias;           /* where the last pick into it landed */
+    unsigned pick_bias;           /* where the last pick into it landed (4.9+) */
     unsigned ref_cpu;             /* its first pCPU: the topology it matches */
     unsigned max_weight;
     int load;                     /* runnable vCPUs assigned here */
