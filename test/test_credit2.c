@@ -1023,6 +1023,70 @@ Test(credit2_balance, threshold_reads_our_own_runqueue_when_it_is_last)
 }
 
 /*
+ * The balancing pCPU still counts as idle up to 4.11: csched2_schedule of
+ * RELEASE-4.8.0 to 4.11.0 clears it from the idle masks after reset and
+ * balance_load; a9400d630b (4.12, not backported) before. Two sockets of
+ * two one-thread cores by socket: runqueue 0 = pCPUs 0-1, 1 = 2-3.
+ * b0..b3 (one domain) are created pinned to 2-3, so they join runqueue 1
+ * in that order, then unpinned; insert's pick cycles runqueue 1's bias
+ * from 2: b0 on 3, b1 on 2, b2 on 3, b3 on 2. b1 and b2 come up and run
+ * on 2 and 3; b0 and b3 come up and wait (equal credit: a busy score of
+ * 0, less migrate_resist off its own pCPU, tickles nobody). a joins
+ * runqueue 0 (load 0 < 2.0; bias 0 -> 1) and comes up on pCPU 0 with no
+ * credit left: pCPU 0, idle, is tickled and schedules it; nobody passed
+ * over and credit 0: the epoch is over, the reset gives a 10 ms. Balance
+ * at t = 0, where no average has moved: runqueue 0's b_avgload is a's
+ * 0.5, runqueue 1's 4 x 0.5 = 2.0, which is full load for 2 pCPUs, so a
+ * difference of 1/8 suffices: 1.5 does. Swapping a with a b leaves 0.5
+ * vs 2.0 (no better than 1.5), pushing a 0 vs 2.5, pulling a b 1.0 vs
+ * 1.5: pull the first of runqueue 1's list, b0, which waits. It lands on
+ * the pCPU after runqueue 0's bias 1, pCPU 0, and is tickled. Fully idle
+ * untickled cores, own pCPU first: 4.12: pCPU 1 only, which is tickled
+ * and runs b0. 4.11: pCPUs 0 and 1, so pCPU 0 itself is tickled; it
+ * schedules again, keeps a (ratelimit 1 ms, a ran 0 ns), and b0 waits
+ * while pCPU 1 idles. Returns whether b0 runs on pCPU 1.
+ */
+static bool balanced_while_idle(unsigned compat)
+{
+    struct fk *f = fk_new("pack:2 core:2 pu:1");
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    cr_assert_str_eq(rqds(f), "0-1 2-3");
+    struct ns_domain *d = fk_dom_new(f, 256, 0, 4);
+    for (int i = 0; i < 4; i++)
+        set_range(&d->vcpu[i]->hard, 2, 3);
+    fk_dom_insert(f, d);
+    struct ns_vcpu *b0 = d->vcpu[0];
+    for (int i = 0; i < 4; i++)
+        ns_mask_fill(&d->vcpu[i]->hard);
+    run_on(f, d->vcpu[1], 2);
+    run_on(f, d->vcpu[2], 3);
+    fk_up(f, d->vcpu[0]);
+    fk_up(f, d->vcpu[3]);
+    fk_settle(f);
+    cr_assert(c2_on_runq(SV(b0)));
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    cr_assert_eq(SV(a)->rqd, P(f)->rqd[0]);
+    SV(a)->credit = 0;
+    run_on(f, a, 0);
+    cr_assert_eq(P(f)->stats.pulls, 1);
+    cr_assert_eq(SV(b0)->rqd, P(f)->rqd[0]);
+    bool on1 = f->curr[1] == b0;
+    cr_assert(on1 || (f->curr[1] == NULL && c2_on_runq(SV(b0))));
+    fk_check(f);
+    fk_free(f);
+    return on1;
+}
+
+Test(credit2_balance, up_to_411_a_pulled_vcpu_is_tickled_onto_the_balancing_pcpu)
+{
+    cr_assert(balanced_while_idle(422));
+    cr_assert(balanced_while_idle(412));
+    cr_assert_not(balanced_while_idle(411));
+    cr_assert_not(balanced_while_idle(408));
+}
+
+/*
  * Load average arithmetic (facts 3.4): a runqueue at load 2 with average 0
  * for half a window (2^19 units of 1024 ns) gets avg = 0 + 2^19 x (2 << 18)
  * / 2^20 - 0 = 1 << 18, i.e. 1.0 vCPU; after more than a whole window

@@ -548,29 +548,71 @@ static bool c2_epoch_over(const struct c2_priv *prv, const struct c2_rqd *rqd,
     return top <= C2_CREDIT_RESET;
 }
 
+static void c2_leave_idle(struct c2_priv *prv, struct c2_rqd *rqd, unsigned cpu)
+{
+    if (ns_mask_test(&rqd->idle, cpu)) {
+        ns_mask_clear(&rqd->idle, cpu);
+        c2_smt_idle_clear(prv, cpu, rqd);
+    }
+}
+
+/*
+ * The idle, untickled pCPUs of @rqd: after a tickle went to the pCPU that
+ * was balancing (up to 4.11, see c2_new_epoch), Xen leaves them idle while
+ * the vCPU it pulled in waits; the checker lets them be until they next
+ * schedule.
+ */
+static void c2_mark_overlooked(struct c2_priv *prv, struct c2_rqd *rqd)
+{
+    struct ns_mask *m = &prv->sc_mask;
+
+    ns_mask_andnot(m, &rqd->idle, &rqd->tickled);
+    ns_mask_for_each(c, m)
+        c2_pcpu(prv, (unsigned)c)->stalled = true;
+}
+
+/*
+ * The epoch is over: reset everybody's credit and balance load. Up to
+ * 4.11 @cpu is still in the idle masks here (c2_run), so a waiting vCPU
+ * that balancing pulls into this runqueue may be tickled onto @cpu itself,
+ * which then keeps the vCPU it has just chosen (for its ratelimit, or its
+ * credit) while the pulled one waits beside pCPUs that really are idle;
+ * or onto @cpu's sibling thread, the core looking fully idle.
+ */
+static void c2_new_epoch(struct c2_priv *prv, struct c2_rqd *rqd, unsigned cpu, ns_time_t now,
+                         struct c2_vcpu *snext)
+{
+    c2_reset_credit(prv, cpu, now, snext);
+    bool tickled = ns_mask_test(&rqd->tickled, cpu);
+    c2_balance_load(prv, cpu, now);
+    if (!tickled && ns_mask_test(&rqd->tickled, cpu) && !c2_compat_ge(prv, 412))
+        c2_mark_overlooked(prv, rqd);
+}
+
 /*
  * A real vCPU goes on @cpu: off the queue, the pCPU leaves the idle masks,
- * and if the epoch is over (c2_epoch_over) everybody's credit is reset and
- * load balanced. A vCPU pulled from another pCPU is compensated for the
- * cache it leaves behind.
+ * and if the epoch is over (c2_epoch_over) a new one starts. The masks are
+ * left before that from 4.12 (a9400d630b, not backported), after it up to
+ * 4.11, so that balancing saw this pCPU as idle. A vCPU pulled from
+ * another pCPU is compensated for the cache it leaves behind.
  */
 static void c2_run(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *scurr,
                    struct c2_vcpu *snext, unsigned cpu, ns_time_t now, unsigned skipped)
 {
+    bool leave_first = c2_compat_ge(prv, 412);
+
     if (snext != scurr) {
         c2_runq_remove(snext);
         snext->flags |= C2_FLAG_SCHEDULED;
     } else {
         c2_continue_load(prv, rqd, scurr, now);
     }
-    if (ns_mask_test(&rqd->idle, cpu)) {
-        ns_mask_clear(&rqd->idle, cpu);
-        c2_smt_idle_clear(prv, cpu, rqd);
-    }
-    if (c2_epoch_over(prv, rqd, snext, skipped)) {
-        c2_reset_credit(prv, cpu, now, snext);
-        c2_balance_load(prv, cpu, now);
-    }
+    if (leave_first)
+        c2_leave_idle(prv, rqd, cpu);
+    if (c2_epoch_over(prv, rqd, snext, skipped))
+        c2_new_epoch(prv, rqd, cpu, now, snext);
+    if (!leave_first)
+        c2_leave_idle(prv, rqd, cpu);
     snext->start_time = now;
     snext->tickled_cpu = -1;
     if (snext->v->processor != cpu) {

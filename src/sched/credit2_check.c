@@ -17,7 +17,9 @@
  *    another pCPU that has not scheduled yet, or migrate_resist keeps it
  *    (a vCPU within it of idle's credit: at the floor, from 4.14), or (up
  *    to 4.15) the pCPU's last scan stopped at a capped vCPU it had to park,
- *    as Xen's did.
+ *    or (up to 4.11) a tickle while a pCPU was balancing went to that pCPU
+ *    rather than to this idle one, as Xen's did (the pCPU is "stalled"
+ *    until it next schedules).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

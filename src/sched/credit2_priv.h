@@ -137,7 +137,10 @@ struct c2_pcpu {
     struct c2_vcpu idle;          /* credit c2_idle_credit(), v == NULL */
     struct c2_vcpu *curr;
     ns_time_t curr_since;         /* Xen's state_entry_time: ratelimit */
-    bool stalled;                 /* up to 4.15: its last scan stopped at a parked vCPU */
+    /* Idle beside a waiting vCPU it may run, as Xen leaves it, until it
+     * schedules: up to 4.15 its last scan stopped at a parked vCPU; up to
+     * 4.11 a tickle during balancing went to the balancing pCPU instead. */
+    bool stalled;
 };
 
 struct c2_stats {
