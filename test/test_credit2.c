@@ -495,6 +495,78 @@ Test(credit2_tickle, up_to_409_the_ratelimit_does_not_hold_off_a_tickle)
 }
 
 /*
+ * A running vCPU's sleep marks its pCPU tickled from 4.9 (a76645240b, in
+ * 4.8.1 by backport); RELEASE-4.8.0's csched2_vcpu_sleep only raises the
+ * softirq. H2, one runqueue, t = 0 throughout (nothing burnt): a (5 ms)
+ * on pCPU 0, b (10 ms) on pCPU 1. a is paused from pCPU 1, so pCPU 0's
+ * schedule is pending; 4.9+ has pCPU 0 in the tickled mask, 4.8.0 not.
+ * c (8 ms, processor 0) wakes before pCPU 0 schedules: no pCPU is idle,
+ * so the busy step (up to 4.9) takes the busy, untickled pCPUs. 4.8.0:
+ * c's own pCPU 0 is one and runs a, 5 ms < 8 ms: pCPU 0 is tickled for c
+ * (c reserved for it). 4.9: only pCPU 1, b at 10 ms, 10 + 0.5 > 8: no
+ * tickle. (4.22: pCPU 1 scores 8 - 10 - 0.5 < 0: none either.) pCPU 0
+ * then runs c in every release.
+ */
+static int tickled_while_asleep(unsigned compat, bool *marked)
+{
+    struct fk *f = fk_new(H2);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *c = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    run_on(f, b, 1);
+    SV(a)->credit = 5 * (int64_t)NS_MS;
+    SV(c)->credit = 8 * (int64_t)NS_MS;
+    f->this_cpu = 1;
+    fk_set_flag(f, a, NS_VPF_PAUSED);
+    *marked = ns_mask_test(&P(f)->rqd[0]->tickled, 0);
+    c->processor = 0;
+    f->this_cpu = 1;
+    fk_clear_flag(f, c, NS_VPF_DOWN);
+    int reserved = SV(c)->tickled_cpu;
+    fk_settle(f);
+    cr_assert_eq(f->curr[0], c);
+    fk_check(f);
+    fk_free(f);
+    return reserved;
+}
+
+/*
+ * And SCHEDULE's tickled byte (bits 24-31 of its second word) when a vCPU
+ * blocks alone on pCPU 0 of H1: 0 in 4.8.0, 1 from 4.9.
+ */
+static uint32_t schedule_after_block(unsigned compat)
+{
+    struct fk *f = fk_new(H1);
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    fk_block(f, a);
+    fk_settle(f);
+    cr_assert_null(f->curr[0]);
+    uint32_t tickled = f->last_words[C2_TRC_SCHEDULE & 0x1f][1] >> 24;
+    fk_free(f);
+    return tickled;
+}
+
+Test(credit2_tickle, up_to_408_a_sleep_leaves_its_pcpu_untickled)
+{
+    bool marked;
+
+    cr_assert_eq(tickled_while_asleep(422, &marked), -1);
+    cr_assert(marked);
+    cr_assert_eq(tickled_while_asleep(409, &marked), -1);
+    cr_assert(marked);
+    cr_assert_eq(tickled_while_asleep(408, &marked), 0);
+    cr_assert_not(marked);
+    cr_assert_eq(schedule_after_block(409), 1);
+    cr_assert_eq(schedule_after_block(408), 0);
+}
+
+/*
  * migrate_resist in the schedule: pCPU 0 runs a (credit 5 ms); b waits in
  * the queue with processor 1. When pCPU 0 schedules, b is taken only if it
  * leads a by more than 500 us: with 5.4 ms it is resisted and a goes on; with

@@ -285,15 +285,22 @@ static void credit2_wake(struct ns_sched *s, struct ns_vcpu *v)
     c2_runq_tickle(prv, svc, now);
 }
 
-/* A running vCPU gets its pCPU rescheduled (its load drops when it is off);
- * a queued one leaves the queue and the load now. */
+/*
+ * A running vCPU gets its pCPU rescheduled (its load drops when it is off);
+ * a queued one leaves the queue and the load now. The pCPU is marked
+ * tickled from 4.9 (a76645240b, also in 4.8.1), so that a tickle before it
+ * reschedules looks elsewhere; 4.8.0 only raised its schedule softirq.
+ */
 static void credit2_sleep(struct ns_sched *s, struct ns_vcpu *v)
 {
     struct c2_priv *prv = c2_priv(s);
     struct c2_vcpu *svc = c2_vcpu(v);
 
     if (c2_pcpu(prv, v->processor)->curr == svc) {
-        c2_tickle_cpu(prv, v->processor, svc->rqd);
+        if (c2_compat_ge(prv, 409))
+            c2_tickle_cpu(prv, v->processor, svc->rqd);
+        else
+            s->env->tickle(s->env->ctx, v->processor);
     } else if (c2_on_runq(svc)) {
         c2_update_load(prv, svc->rqd, svc, -1, c2_now(prv));
         c2_runq_remove(svc);
