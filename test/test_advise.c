@@ -308,6 +308,34 @@ Test(advise_cli, live_host_with_plain_xl_files)
     free(d);
 }
 
+/* null gives each vCPU a pCPU of its own: a candidate on 4 pCPUs for 2
+ * guests of 2 vCPUs (and no Domain-0), not for 3 of them (6 vCPUs). */
+static bool null_offered(unsigned guests)
+{
+    char *d = tmpdir();
+    for (unsigned i = 1; i <= 3; i++)
+        write_filef(d, i == 1 ? "vm1.cfg" : i == 2 ? "vm2.cfg" : "vm3.cfg",
+                    "name = \"vm%u\"\nvcpus = 2\nmemory = 256\nworkload = \"cpu\"\n", i);
+    write_filef(d, "s.cfg", "host = \"pack:1 core:4 pu:1\"\ndomains = [ \"vm1.cfg\", "
+                "\"vm2.cfg\"%s ]\n", guests == 3 ? ", \"vm3.cfg\"" : "");
+    char *s = ns_path_join(d, "s.cfg");
+    struct outcome r = cli(d, (const char *[]){"advise", s, "--seeds", "1", "--duration",
+                                               "20ms", "--out", d, "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    bool offered = strstr(r.out, " null ") != NULL;
+    outcome_free(&r);
+    free(s);
+    rm_rf(d);
+    free(d);
+    return offered;
+}
+
+Test(advise_cli, null_only_where_every_vcpu_has_a_pcpu)
+{
+    cr_expect(null_offered(2));
+    cr_expect_not(null_offered(3));
+}
+
 /* One run per candidate has no interval: neither "± 0" nor a claim that the
  * candidates are or are not apart. */
 Test(advise_cli, one_seed_claims_no_interval)

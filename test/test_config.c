@@ -343,6 +343,24 @@ static void scenario_fails(const char *line5, const char *key, const char *what)
     load_fails("scn.cfg", where, what);
 }
 
+/* null's version reaches Pool-0's parameters: 4.22 unless null_compat says. */
+Test(config, null_keys)
+{
+    struct ns_sim_spec s;
+
+    scenario("sched = \"null\"");
+    domain("vm1.cfg", "vm1", "");
+    load_ok("scn.cfg", &s);
+    cr_expect_str_eq(s.pool[0].sched, "null");
+    cr_expect_eq(s.pool[0].params.null_compat, 422);
+    ns_sim_spec_free(&s);
+
+    scenario("sched = \"null\"\nnull_compat = \"4.9\"\n");
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.pool[0].params.null_compat, 409);
+    ns_sim_spec_free(&s);
+}
+
 /* credit2's keys reach Pool-0's parameters, with Xen's defaults when absent. */
 Test(config, credit2_keys)
 {
@@ -770,6 +788,7 @@ Test(config, bad_scenario_values)
     scenario_fails("credit_compat = \"5.0\"", "credit_compat", "from \"4.2\" to \"4.22\"");
     scenario_fails("credit2_compat = \"4.7\"", "credit2_compat", "modelled from Xen 4.8");
     scenario_fails("credit2_compat = \"4.23\"", "credit2_compat", "from \"4.2\" to \"4.22\"");
+    scenario_fails("null_compat = \"4.8\"", "null_compat", "the null scheduler is Xen's from 4.9");
     scenario_fails("credit2_runqueue = \"die\"", "credit2_runqueue",
                    "unknown arrangement \"die\" (known: cpu, core, socket, node, all)");
     scenario_fails("sched_credit2_max_cpus_runqueue = 0", "sched_credit2_max_cpus_runqueue",

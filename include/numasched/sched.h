@@ -127,6 +127,7 @@ struct ns_sched_params {
     enum ns_c2_runqueue credit2_runqueue;  /* credit2_runqueue, default socket */
     unsigned credit2_max_cpus_runqueue;    /* sched_credit2_max_cpus_runqueue, 16 */
     unsigned credit2_migrate_resist_us;    /* sched_credit2_migrate_resist, 500 */
+    unsigned null_compat;                  /* the null scheduler's Xen version, 409 .. 422 */
 };
 void ns_sched_params_default(struct ns_sched_params *p);
 
@@ -164,6 +165,8 @@ struct ns_sched_ops {
     const char *name;             /* "credit", "rr", ...; first: a registry entry */
     unsigned trace_id;            /* scheduler id in TRC_SCHED_CLASS events */
     bool in_xen;                  /* Xen has it, so advise may recommend it (rr: ours only) */
+    bool pcpu_per_vcpu;           /* never time-shares: a vCPU without a pCPU of its own
+                                     never runs (null) */
     int  (*init)(struct ns_sched *s, struct ns_err *err);
     void (*deinit)(struct ns_sched *s);
     void (*add_pcpu)(struct ns_sched *s, unsigned cpu);
@@ -199,6 +202,14 @@ const char *const *ns_sched_names(void);
  */
 enum ns_balance_step { NS_BALANCE_SOFT, NS_BALANCE_HARD };
 bool ns_vcpu_has_soft_affinity(const struct ns_vcpu *v, const struct ns_mask *pool_cpus);
+/* The rule of 4.6 to 4.10: soft overlaps @mask, and neither the pool nor
+ * the hard affinity lies inside it. */
+bool ns_vcpu_has_soft_affinity_406(const struct ns_vcpu *v, const struct ns_mask *pool_cpus,
+                                   const struct ns_mask *mask);
 void ns_balance_mask(const struct ns_vcpu *v, enum ns_balance_step step, struct ns_mask *out);
+
+/* Xen's cpumask_any(): the k-th member of @m (from 0), k = get_random()
+ * modulo its members; NS_MASK_NONE if @m is empty. */
+size_t ns_cpumask_any(const struct ns_sched_env *env, const struct ns_mask *m);
 
 #endif

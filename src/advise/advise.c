@@ -11,7 +11,10 @@
  *          node affinity; 4.5+: node and soft affinity), 4.3 at the oldest
  *
  * and the schedulers are every one in the scheduler registry, so that a new
- * scheduler is a candidate as soon as it is registered. Domains whose files
+ * scheduler is a candidate as soon as it is registered; one that gives each
+ * vCPU a pCPU of its own and never time-shares (null) only when the host has
+ * a pCPU for every vCPU, Domain-0's included: else some guest would never
+ * run, which needs no measuring. Domains whose files
  * give cpus= or cpus_soft= keep them: libxl would not place them either.
  *
  * A host of several NUMA nodes whose scenario has Pool-0 alone gets one
@@ -84,7 +87,7 @@ struct adv {
  * Every policy under every scheduler Xen has. numasched's own baseline (rr)
  * is left out: an operator cannot boot Xen with it, so it is no advice.
  */
-static void make_candidates(struct adv *a, bool split)
+static void make_candidates(struct adv *a, bool split, bool vcpus_fit)
 {
     const char *const *scheds = ns_sched_names();
     size_t nr_sched = 0;
@@ -95,7 +98,8 @@ static void make_candidates(struct adv *a, bool split)
     a->cand = ns_xcalloc(a->nr_policies * nr_sched, sizeof(struct cand));
     a->nr_cand = 0;
     for (size_t k = 0; k < nr_sched; k++) {
-        if (!ns_sched_find(scheds[k])->in_xen)
+        const struct ns_sched_ops *ops = ns_sched_find(scheds[k]);
+        if (!ops->in_xen || (ops->pcpu_per_vcpu && !vcpus_fit))
             continue;
         for (size_t j = 0; j < a->nr_policies; j++) {
             struct cand *c = &a->cand[a->nr_cand];
@@ -714,16 +718,21 @@ static unsigned cpu_nodes(const struct ns_topo *t)
     return n;
 }
 
-/* Whether to offer split (see the top): several nodes, Pool-0 alone. */
-static int probe_scenario(const struct adv *a, bool *split, struct ns_err *err)
+/* Whether to offer split (see the top): several nodes, Pool-0 alone; and
+ * whether every vCPU could have a pCPU of its own. */
+static int probe_scenario(const struct adv *a, bool *split, bool *vcpus_fit, struct ns_err *err)
 {
     struct ns_overrides ov;
     struct ns_sim_spec s = {0};
+    size_t vcpus = 0;
 
     overrides(a, 1, &ov);
     if (ns_config_load(a->scenario, &ov, &s, err) < 0)
         return -1;
     *split = s.nr_pools == 1 && cpu_nodes(s.topo) > 1;
+    for (size_t i = 0; i < s.nr_dom; i++)
+        vcpus += s.dom[i].nr_vcpus;
+    *vcpus_fit = vcpus <= s.topo->nr_pcpus;
     int rc = s.nr_dom == (size_t)s.has_dom0
              ? ns_err_set(err, a->scenario, 0, "domains", "no guest to advise on") : 0;
     ns_sim_spec_free(&s);
@@ -781,10 +790,10 @@ int ns_advise_run(const char *scenario, const struct ns_advise_opts *opts,
         a.dir = o.out;
     else if (!(a.dir = mkdtemp(tmp)))
         return ns_err_set(err, tmp, 0, NULL, "cannot create: %s", strerror(errno));
-    bool split;
-    int rc = probe_scenario(&a, &split, err);
+    bool split, vcpus_fit;
+    int rc = probe_scenario(&a, &split, &vcpus_fit, err);
     if (rc == 0) {
-        make_candidates(&a, split);
+        make_candidates(&a, split, vcpus_fit);
         rc = check_scenario(&a, err);
     }
     if (rc == 0)

@@ -22,7 +22,7 @@ static const char *const scenario_keys[] = {
     "host", "distances", "memory_per_node",
     "sched", "tslice_ms", "ratelimit_us", "migration_delay_us", "credit_compat",
     "quirk_fixes", "credit2_compat", "credit2_runqueue", "sched_credit2_max_cpus_runqueue",
-    "sched_credit2_migrate_resist", "duration", "warmup", "create_gap", "seed", "check",
+    "sched_credit2_migrate_resist", "null_compat", "duration", "warmup", "create_gap", "seed", "check",
     "dom0", "dom0_memory", "domains", "placement", "placement_version", "pools", "cpupool_numa_split",
     NULL,
 };
@@ -343,6 +343,17 @@ static int load_credit2(const struct cfg_file *f, struct ns_sched_params *params
     return 0;
 }
 
+/* The null scheduler's version: Xen has it from 4.9 (facts 4.1). */
+static int load_null(const struct cfg_file *f, struct ns_sched_params *params, struct ns_err *err)
+{
+    if (load_version(f, "null_compat", &params->null_compat, err))
+        return -1;
+    if (params->null_compat < 409)
+        return cfg_fail(f, "null_compat", err, "the null scheduler is Xen's from 4.9 (\"4.9\" "
+                        "to \"4.22\"), not 4.%u", params->null_compat - 400);
+    return 0;
+}
+
 static int load_sched(struct cfg_file *f, const struct ns_topo *t,
                       struct ns_sim_spec *s, struct ns_err *err)
 {
@@ -360,6 +371,7 @@ static int load_sched(struct cfg_file *f, const struct ns_topo *t,
     if (cfg_sched_params(f, &params, err) ||
         load_version(f, "credit_compat", &params.compat, err) ||
         load_credit2(f, &params, err) ||
+        load_null(f, &params, err) ||
         load_quirk_fixes(f, &params, &s->placement_fixes, err))
         return -1;
 

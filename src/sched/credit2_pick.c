@@ -239,21 +239,6 @@ void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now)
 /* ---- res_pick (facts 3.5) ---------------------------------------------------------- */
 
 /*
- * cpumask_any(): the k-th member of @m (from 0), k = get_random() modulo
- * the members. NS_MASK_NONE if @m is empty.
- */
-static size_t c2_any_cpu(const struct c2_priv *prv, const struct ns_mask *m)
-{
-    size_t cpu = ns_mask_first(m);
-
-    if (cpu == NS_MASK_NONE)
-        return cpu;
-    for (uint64_t k = prv->s->env->random(prv->s->env->ctx) % ns_mask_weight(m); k > 0; k--)
-        cpu = ns_mask_next(m, cpu);
-    return cpu;
-}
-
-/*
  * The pCPU of @m (pCPUs of runqueue @rqd) a vCPU moving there lands on.
  * It matters little, as tickling chooses the pCPU that runs it, but it is
  * where tickling looks first. From 4.9 (6348214c5d) the one after @rqd's
@@ -264,7 +249,7 @@ static size_t c2_any_cpu(const struct c2_priv *prv, const struct ns_mask *m)
 static unsigned c2_cpu_in(struct c2_priv *prv, struct c2_rqd *rqd, const struct ns_mask *m)
 {
     if (!c2_compat_ge(prv, 409))
-        return (unsigned)c2_any_cpu(prv, m);
+        return (unsigned)ns_cpumask_any(prv->s->env, m);
     rqd->pick_bias = (unsigned)ns_mask_cycle(m, rqd->pick_bias);
     return rqd->pick_bias;
 }

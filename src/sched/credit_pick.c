@@ -63,8 +63,7 @@ bool cs_has_soft(const struct cs_priv *prv, const struct cs_vcpu *svc, const str
     if (compat_lt(prv, 406))
         return !ns_mask_full(&v->soft) && ns_mask_intersects(&v->soft, mask);
     if (compat_lt(prv, 411))
-        return !ns_mask_subset(&prv->s->pool->cpus, &v->soft) &&
-               !ns_mask_subset(&v->hard, &v->soft) && ns_mask_intersects(&v->soft, mask);
+        return ns_vcpu_has_soft_affinity_406(v, &prv->s->pool->cpus, mask);
     return ns_vcpu_has_soft_affinity(v, &prv->s->pool->cpus);
 }
 

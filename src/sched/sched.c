@@ -11,6 +11,7 @@
 static const struct ns_sched_ops *const schedulers[] = {
     &ns_sched_credit,
     &ns_sched_credit2,
+    &ns_sched_null,
     &ns_sched_rr,
 };
 
@@ -35,6 +36,7 @@ void ns_sched_params_default(struct ns_sched_params *p)
     p->credit2_runqueue = NS_C2_RUNQ_SOCKET;
     p->credit2_max_cpus_runqueue = 16;
     p->credit2_migrate_resist_us = 500;
+    p->null_compat = 422;
 }
 
 const char *ns_runstate_name(enum ns_runstate s)
@@ -55,6 +57,15 @@ bool ns_vcpu_has_soft_affinity(const struct ns_vcpu *v, const struct ns_mask *po
            !ns_mask_subset(pool_cpus, &v->soft);
 }
 
+/* 3582093e01 (4.6) to 5e9e3f88fb (4.11): what @mask must overlap is the
+ * caller's (credit: the hard affinity or the pool; null: the hard affinity). */
+bool ns_vcpu_has_soft_affinity_406(const struct ns_vcpu *v, const struct ns_mask *pool_cpus,
+                                   const struct ns_mask *mask)
+{
+    return !ns_mask_subset(pool_cpus, &v->soft) && !ns_mask_subset(&v->hard, &v->soft) &&
+           ns_mask_intersects(&v->soft, mask);
+}
+
 /* Soft step: soft & hard, falling back to hard when they do not meet. */
 void ns_balance_mask(const struct ns_vcpu *v, enum ns_balance_step step, struct ns_mask *out)
 {
@@ -64,6 +75,17 @@ void ns_balance_mask(const struct ns_vcpu *v, enum ns_balance_step step, struct 
             return;
     }
     ns_mask_copy(out, &v->hard);
+}
+
+size_t ns_cpumask_any(const struct ns_sched_env *env, const struct ns_mask *m)
+{
+    size_t cpu = ns_mask_first(m);
+
+    if (cpu == NS_MASK_NONE)
+        return cpu;
+    for (uint64_t k = env->random(env->ctx) % ns_mask_weight(m); k > 0; k--)
+        cpu = ns_mask_next(m, cpu);
+    return cpu;
 }
 
 /* credit2's runqueue arrangements, as credit2_runqueue= names them. */
