@@ -134,6 +134,8 @@ int main(int argc, char **argv)
         {"48-node, 240 specjbb VMs, rr", NULL, "pack:48 [numa(memory=6GiB)] core:4 pu:2", "rr", 240, 2, "specjbb", 1},
         {"48-node, 240 specjbb VMs, credit", NULL, "pack:48 [numa(memory=6GiB)] core:4 pu:2", "credit", 240, 2, "specjbb", 1},
         {"48-node, 240 specjbb VMs, credit2", NULL, "pack:48 [numa(memory=6GiB)] core:4 pu:2", "credit2", 240, 2, "specjbb", 1},
+        /* null needs a pCPU per vCPU: 384 fork-heavy vCPUs that block and wake. */
+        {"48-node, 192 lmbench-proc VMs, null", NULL, "pack:48 [numa(memory=6GiB)] core:4 pu:2", "null", 192, 2, "lmbench-proc", 1},
         {"24-node, 600 specjbb VMs, rr", NULL, "pack:24 [numa(memory=64GiB)] core:8 pu:2", "rr", 600, 2, "specjbb", 2},
         {"24-node, 600 specjbb VMs, credit", NULL, "pack:24 [numa(memory=64GiB)] core:8 pu:2", "credit", 600, 2, "specjbb", 2},
         {"24-node, 600 lmbench-proc VMs, credit", NULL, "pack:24 [numa(memory=64GiB)] core:8 pu:2", "credit", 600, 2, "lmbench-proc", 1},
