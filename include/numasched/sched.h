@@ -34,6 +34,16 @@ const char *ns_runstate_name(enum ns_runstate s);
 
 struct ns_sched;
 
+/*
+ * An RTDS reservation, as `xl sched-rtds -d DOM -v all -p P -b B -e E` sets
+ * it on every vCPU of a domain. Zero means "not given": Xen's defaults then
+ * (10000 us, 4000 us), so that a domain built without it gets them.
+ */
+struct ns_rtds_params {
+    unsigned period_us, budget_us;
+    bool no_extratime;            /* -e 0 (Xen 4.10+: extratime is on by default) */
+};
+
 struct ns_pool {
     unsigned id;
     char *name;
@@ -46,6 +56,7 @@ struct ns_domain {
     const char *name;
     unsigned weight;              /* 1..65535, default 256 */
     unsigned cap;                 /* percent of one pCPU, 0 = none */
+    struct ns_rtds_params rtds;   /* RTDS reservation of each of its vCPUs */
     struct ns_mask node_affinity; /* nodemask */
     bool auto_node_affinity;      /* derived from vCPU affinities, not set explicitly */
     unsigned nr_vcpus;
@@ -128,6 +139,7 @@ struct ns_sched_params {
     unsigned credit2_max_cpus_runqueue;    /* sched_credit2_max_cpus_runqueue, 16 */
     unsigned credit2_migrate_resist_us;    /* sched_credit2_migrate_resist, 500 */
     unsigned null_compat;                  /* the null scheduler's Xen version, 409 .. 422 */
+    unsigned rtds_compat;                  /* RTDS's Xen version, 407 .. 422 */
 };
 void ns_sched_params_default(struct ns_sched_params *p);
 

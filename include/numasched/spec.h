@@ -44,6 +44,7 @@ struct ns_domain_spec {
     bool hvm;                      /* type = "hvm" or "pvh" (else pv) */
     bool pvh;                      /* type = "pvh": hvm built without a device model */
     unsigned weight, cap;
+    struct ns_rtds_params rtds;    /* rtds_period_us, rtds_budget_us, rtds_extratime */
     /* Per-vCPU affinity masks over pCPUs, [max_vcpus] each. */
     struct ns_mask *hard, *soft;
     bool hard_given, soft_given;   /* cpus= / cpus_soft= present */

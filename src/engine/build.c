@@ -168,6 +168,7 @@ static int build_domain(struct ns_engine *e, size_t idx, unsigned *load, struct 
     d->d.name = ds->name;
     d->d.weight = ds->weight;
     d->d.cap = ds->cap;
+    d->d.rtds = ds->rtds;
     d->d.nr_vcpus = ds->nr_vcpus;
     d->d.pool = pool_of(e, idx);
     if (!d->d.pool)

@@ -12,6 +12,7 @@ static const struct ns_sched_ops *const schedulers[] = {
     &ns_sched_credit,
     &ns_sched_credit2,
     &ns_sched_null,
+    &ns_sched_rtds,
     &ns_sched_rr,
 };
 
@@ -37,6 +38,7 @@ void ns_sched_params_default(struct ns_sched_params *p)
     p->credit2_max_cpus_runqueue = 16;
     p->credit2_migrate_resist_us = 500;
     p->null_compat = 422;
+    p->rtds_compat = 422;
 }
 
 const char *ns_runstate_name(enum ns_runstate s)

@@ -11,6 +11,7 @@
 extern const struct ns_sched_ops ns_sched_credit;
 extern const struct ns_sched_ops ns_sched_credit2;
 extern const struct ns_sched_ops ns_sched_null;
+extern const struct ns_sched_ops ns_sched_rtds;
 extern const struct ns_sched_ops ns_sched_rr;
 
 #endif
