@@ -91,6 +91,36 @@ static int load_type(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err
     return 0;
 }
 
+/*
+ * numasched's rtds_period_us, rtds_budget_us and rtds_extratime: what
+ * `xl sched-rtds -d DOM -v all -p P -b B -e E` gives every vCPU of the
+ * domain, under Xen's bounds (rt_dom_cntl): both at least 10 us, the budget
+ * at most the period. The most is libxl's, whose parameters are ints of us.
+ * Whichever is not given keeps Xen's default (10000 us, 4000 us, extratime
+ * on). Any scheduler accepts them; only rtds reads them.
+ */
+#define RTDS_MIN_US 10L
+#define RTDS_MAX_US 2147483647L
+
+static int load_rtds(struct cfg_file *f, struct ns_domain_spec *d, struct ns_err *err)
+{
+    long period = 10000, budget = 4000, extratime = 1;
+
+    if (cfg_get_long(f, "rtds_period_us", RTDS_MIN_US, RTDS_MAX_US, &period, err) < 0 ||
+        cfg_get_long(f, "rtds_budget_us", RTDS_MIN_US, RTDS_MAX_US, &budget, err) < 0)
+        return -1;
+    if (budget > period)
+        return cfg_fail(f, "rtds_budget_us", err, "%ld is more than the period, %ld us (Xen "
+                        "wants budget <= period)", budget, period);
+    /* xl's -e takes 0 or 1. */
+    if (cfg_get_long(f, "rtds_extratime", 0, 1, &extratime, err) < 0)
+        return -1;
+    d->rtds = (struct ns_rtds_params){.period_us = (unsigned)period,
+                                      .budget_us = (unsigned)budget,
+                                      .no_extratime = extratime == 0};
+    return 0;
+}
+
 static int load_vcpus(struct cfg_file *f, const struct ns_topo *t, bool dom0,
                       struct ns_domain_spec *d, struct ns_err *err)
 {
@@ -487,6 +517,8 @@ int cfg_domain_load(const char *path, const struct cfg_domain_ctx *c,
         rc = load_type(&f, d, err);
     if (!rc)
         rc = load_vcpus(&f, t, c->dom0, d, err);
+    if (!rc)
+        rc = load_rtds(&f, d, err);
     if (!rc)
         rc = load_memory(&f, c, d, err);
     if (!rc)

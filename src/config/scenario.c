@@ -22,7 +22,7 @@ static const char *const scenario_keys[] = {
     "host", "distances", "memory_per_node",
     "sched", "tslice_ms", "ratelimit_us", "migration_delay_us", "credit_compat",
     "quirk_fixes", "credit2_compat", "credit2_runqueue", "sched_credit2_max_cpus_runqueue",
-    "sched_credit2_migrate_resist", "null_compat", "duration", "warmup", "create_gap", "seed", "check",
+    "sched_credit2_migrate_resist", "null_compat", "rtds_compat", "duration", "warmup", "create_gap", "seed", "check",
     "dom0", "dom0_memory", "domains", "placement", "placement_version", "pools", "cpupool_numa_split",
     NULL,
 };
@@ -354,6 +354,18 @@ static int load_null(const struct cfg_file *f, struct ns_sched_params *params, s
     return 0;
 }
 
+/* RTDS's version: modelled from 4.7, when it became event driven. */
+static int load_rtds(const struct cfg_file *f, struct ns_sched_params *params, struct ns_err *err)
+{
+    if (load_version(f, "rtds_compat", &params->rtds_compat, err))
+        return -1;
+    if (params->rtds_compat < 407)
+        return cfg_fail(f, "rtds_compat", err, "RTDS is modelled from Xen 4.7, when it became "
+                        "event driven (\"4.7\" to \"4.22\"), not 4.%u",
+                        params->rtds_compat - 400);
+    return 0;
+}
+
 static int load_sched(struct cfg_file *f, const struct ns_topo *t,
                       struct ns_sim_spec *s, struct ns_err *err)
 {
@@ -372,6 +384,7 @@ static int load_sched(struct cfg_file *f, const struct ns_topo *t,
         load_version(f, "credit_compat", &params.compat, err) ||
         load_credit2(f, &params, err) ||
         load_null(f, &params, err) ||
+        load_rtds(f, &params, err) ||
         load_quirk_fixes(f, &params, &s->placement_fixes, err))
         return -1;
 
