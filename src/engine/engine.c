@@ -180,6 +180,9 @@ void ns_engine_free(struct ns_engine *e)
             e->scheds[i].ops->deinit(&e->scheds[i]);
         ns_mask_free(&e->pools[i].cpus);
     }
+    /* Removing vCPUs may re-arm a scheduler's timer (rtds: replq_remove);
+     * deinit stopped it, and this frees the heap's array it regrew. */
+    ns_heap_free(&e->heap);
     ns_host_free(e->host);
     free(e->doms);
     free(e->vcpus);
