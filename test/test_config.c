@@ -361,6 +361,49 @@ Test(config, null_keys)
     ns_sim_spec_free(&s);
 }
 
+/*
+ * RTDS's version reaches Pool-0's parameters, 4.22 unless rtds_compat says;
+ * a domain's reservation is read as given, zero where absent (the scheduler
+ * then applies Xen's 10000 / 4000 us), extratime on unless 0.
+ */
+Test(config, rtds_keys)
+{
+    struct ns_sim_spec s;
+
+    scenario("sched = \"rtds\"");
+    domain("vm1.cfg", "vm1", "");
+    load_ok("scn.cfg", &s);
+    cr_expect_str_eq(s.pool[0].sched, "rtds");
+    cr_expect_eq(s.pool[0].params.rtds_compat, 422);
+    cr_expect_eq(s.dom[0].rtds.period_us, 10000);
+    cr_expect_eq(s.dom[0].rtds.budget_us, 4000);
+    cr_expect_not(s.dom[0].rtds.no_extratime);
+    ns_sim_spec_free(&s);
+
+    scenario("sched = \"rtds\"\nrtds_compat = \"4.7\"\n");
+    domain("vm1.cfg", "vm1", "rtds_period_us = 1000; rtds_budget_us = 1000; rtds_extratime = 0");
+    load_ok("scn.cfg", &s);
+    cr_expect_eq(s.pool[0].params.rtds_compat, 407);
+    cr_expect_eq(s.dom[0].rtds.period_us, 1000);
+    cr_expect_eq(s.dom[0].rtds.budget_us, 1000);
+    cr_expect(s.dom[0].rtds.no_extratime);
+    ns_sim_spec_free(&s);
+}
+
+/* Xen's bounds on a reservation (rt_dom_cntl) and the versions modelled. */
+Test(config, rtds_refusals)
+{
+    scenario_fails("rtds_compat = \"4.6\"", "rtds_compat", "RTDS is modelled from Xen 4.7");
+    scenario_fails("rtds_compat = \"4.23\"", "rtds_compat", "from \"4.2\" to \"4.22\"");
+    domain_fails("rtds_period_us = 9", "rtds_period_us", "between 10 and 2147483647");
+    domain_fails("rtds_budget_us = 9", "rtds_budget_us", "between 10 and 2147483647");
+    domain_fails("rtds_budget_us = 10001", "rtds_budget_us",
+                 "10001 is more than the period, 10000 us");
+    domain_fails("rtds_period_us = 100; rtds_budget_us = 200", "rtds_budget_us",
+                 "200 is more than the period, 100 us");
+    domain_fails("rtds_extratime = 2", "rtds_extratime", "between 0 and 1");
+}
+
 /* credit2's keys reach Pool-0's parameters, with Xen's defaults when absent. */
 Test(config, credit2_keys)
 {
