@@ -254,7 +254,7 @@ static int rows_of(const char *out, const char *policy)
  * The shipped 10-VM example, 100 ms per run, 2 seeds: a ranking of every
  * candidate (4 policies x each scheduler Xen has: none, pin, numa and, its
  * host having 2 nodes and Pool-0 alone, split; credit and credit2 give 8;
- * numasched's own rr is no advice), settings for each of the ten guests, and
+ * numasched's own rr is no advice, nor the Experimental rtds), settings for each of the ten guests, and
  * a winner that the rewritten files reproduce.
  */
 Test(advise_cli, placement_10vm_ranks_and_reproduces)
@@ -270,6 +270,7 @@ Test(advise_cli, placement_10vm_ranks_and_reproduces)
     cr_assert_eq(ranks, 8, "%s", r.out);
     cr_assert_eq(rows_of(r.out, "split"), 2, "%s", r.out);
     cr_assert_null(strstr(r.out, " rr "), "%s", r.out);
+    cr_assert_null(strstr(r.out, " rtds "), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "## vm10 "), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "xl vcpu-pin vm1 "), "%s", r.out);
     applied_gives_prediction(d, r.out, 2);

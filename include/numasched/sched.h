@@ -179,6 +179,8 @@ struct ns_sched_ops {
     bool in_xen;                  /* Xen has it, so advise may recommend it (rr: ours only) */
     bool pcpu_per_vcpu;           /* never time-shares: a vCPU without a pCPU of its own
                                      never runs (null) */
+    bool experimental;            /* Xen's SUPPORT.md says Experimental, so advise does not
+                                     recommend it (rtds) */
     int  (*init)(struct ns_sched *s, struct ns_err *err);
     void (*deinit)(struct ns_sched *s);
     void (*add_pcpu)(struct ns_sched *s, unsigned cpu);

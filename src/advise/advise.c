@@ -14,7 +14,11 @@
  * scheduler is a candidate as soon as it is registered; one that gives each
  * vCPU a pCPU of its own and never time-shares (null) only when the host has
  * a pCPU for every vCPU, Domain-0's included: else some guest would never
- * run, which needs no measuring. Domains whose files
+ * run, which needs no measuring. One that Xen's SUPPORT.md calls
+ * Experimental (rtds) is no candidate either: it is not security supported,
+ * and its reservations are for the operator to size per guest, not ours to
+ * guess, so a ranking of it under Xen's default reservation would be no
+ * advice. Domains whose files
  * give cpus= or cpus_soft= keep them: libxl would not place them either.
  *
  * A host of several NUMA nodes whose scenario has Pool-0 alone gets one
@@ -99,7 +103,7 @@ static void make_candidates(struct adv *a, bool split, bool vcpus_fit)
     a->nr_cand = 0;
     for (size_t k = 0; k < nr_sched; k++) {
         const struct ns_sched_ops *ops = ns_sched_find(scheds[k]);
-        if (!ops->in_xen || (ops->pcpu_per_vcpu && !vcpus_fit))
+        if (!ops->in_xen || ops->experimental || (ops->pcpu_per_vcpu && !vcpus_fit))
             continue;
         for (size_t j = 0; j < a->nr_policies; j++) {
             struct cand *c = &a->cand[a->nr_cand];

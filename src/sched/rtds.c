@@ -711,6 +711,7 @@ const struct ns_sched_ops ns_sched_rtds = {
     .name = "rtds",
     .trace_id = 4,
     .in_xen = true,
+    .experimental = true,         /* SUPPORT.md 4.10-4.22; rt_init warns so in every release */
     .init = rt_init,
     .deinit = rt_deinit,
     .add_pcpu = rt_add_pcpu,
