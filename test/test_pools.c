@@ -164,8 +164,8 @@ Test(pools, pool_file_errors)
     load_fails("b.pool:1: name:", "a cpupool named \"a\" exists already");
     put("b.pool", "name = \"Pool-0\"\n");
     load_fails("b.pool:1: name:", "a cpupool named \"Pool-0\" exists already");
-    put("b.pool", "name = \"b\"\nsched = \"rtds\"\n");
-    load_fails("b.pool:2: sched:", "unknown scheduler \"rtds\" (known: ");
+    put("b.pool", "name = \"b\"\nsched = \"arinc653\"\n");
+    load_fails("b.pool:2: sched:", "unknown scheduler \"arinc653\" (known: ");
     put("b.pool", "name = \"b\"\ntslice_ms = 0\n");
     load_fails("b.pool:2: tslice_ms:", "between 1 and 1000");
     scenario("\"a.pool\", \"nothere.pool\"", "\"vm1.cfg\"");

@@ -438,3 +438,28 @@ Test(rtds_engine, the_example_pool_gives_capped_its_reservation_and_bulk_the_res
     ns_engine_free(e);
     ns_sim_spec_free(&spec);
 }
+
+/*
+ * Insert, H4: a vCPU the builder put on pCPU 0 but pinned to pCPUs 2-3.
+ * From 4.8 (9f358ddd69) insert asks rt_res_pick: pCPU 0 is not allowed, so
+ * the next allowed after it, 2. 4.7 keeps the builder's pCPU 0 until a
+ * pick (which the engine makes before the vCPU first comes up).
+ */
+static unsigned inserted_on(unsigned compat)
+{
+    struct fk *f = fk_rtds(H4, compat);
+    struct ns_domain *d = fk_dom_new(f, 256, 0, 1);
+
+    set_range(&d->vcpu[0]->hard, 2, 3);
+    fk_dom_insert(f, d);
+    unsigned cpu = d->vcpu[0]->processor;
+    fk_free(f);
+    return cpu;
+}
+
+Test(rtds_versions, insert_picks_from_48)
+{
+    cr_expect_eq(inserted_on(408), 2);
+    cr_expect_eq(inserted_on(422), 2);
+    cr_expect_eq(inserted_on(407), 0);
+}
