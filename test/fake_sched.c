@@ -67,6 +67,15 @@ void fk_clear_flag(struct fk *f, struct ns_vcpu *v, unsigned flag)
     }
 }
 
+static void fk_migrate_now(struct fk *f, struct ns_vcpu *v)
+{
+    fk_set_flag(f, v, NS_VPF_MIGRATING);
+    if (!v->is_running)
+        fk_finish_migrate(f, v);
+}
+
+/* As the engine's: the vCPU being chosen is only flagged, and runs until it
+ * is switched out (src/engine/core.c, env_migrate). */
 static void fk_migrate(void *c, struct ns_vcpu *v)
 {
     struct fk *f = F(c);
@@ -74,9 +83,12 @@ static void fk_migrate(void *c, struct ns_vcpu *v)
     f->migrates++;
     if (v->pause_flags & NS_VPF_MIGRATING)
         return;
-    fk_set_flag(f, v, NS_VPF_MIGRATING);
-    if (!v->is_running)
-        fk_finish_migrate(f, v);
+    if (f->choosing && !v->is_running && !f->held) {
+        v->pause_flags |= NS_VPF_MIGRATING;
+        f->held = v;
+        return;
+    }
+    fk_migrate_now(f, v);
 }
 
 static void fk_pause(void *c, struct ns_vcpu *v) { fk_set_flag(F(c), v, NS_VPF_PAUSED); }
@@ -231,7 +243,15 @@ struct ns_vcpu *fk_sched(struct fk *f, unsigned cpu)
             f->npending--;
             break;
         }
+    f->choosing = true;
     struct ns_sched_slice r = f->s.ops->do_schedule(&f->s, cpu, f->now);
+    struct ns_vcpu *held = f->held;
+    f->choosing = false;
+    f->held = NULL;
+    if (held && held != r.next) {
+        held->pause_flags &= ~NS_VPF_MIGRATING;
+        fk_migrate_now(f, held);
+    }
     f->slice[cpu] = r.slice;
     f->expires[cpu] = r.slice == NS_TIME_NEVER ? NS_TIME_NEVER : f->now + r.slice;
     if (r.next != prev) {
@@ -244,7 +264,7 @@ struct ns_vcpu *fk_sched(struct fk *f, unsigned cpu)
         if (r.next) {
             cr_assert_eq(r.next->processor, cpu, "d%uv%u runs on %u but processor %u",
                          r.next->dom->id, r.next->id, cpu, r.next->processor);
-            cr_assert(ns_vcpu_runnable(r.next));
+            cr_assert(ns_vcpu_runnable(r.next) || r.next == held);
             r.next->is_running = true;
             r.next->runstate = NS_RUNSTATE_RUNNING;
         }
@@ -318,9 +338,12 @@ void fk_up(struct fk *f, struct ns_vcpu *v)
     fk_clear_flag(f, v, NS_VPF_DOWN);
 }
 
+/* A running vCPU already held gets its pCPU rescheduled all the same (core_sleep). */
 void fk_block(struct fk *f, struct ns_vcpu *v)
 {
     f->this_cpu = v->processor;
+    if (!ns_vcpu_runnable(v) && v->is_running)
+        fk_tickle(f, v->processor);
     fk_set_flag(f, v, NS_VPF_BLOCKED);
 }
 

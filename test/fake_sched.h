@@ -29,6 +29,8 @@ struct fk {
     unsigned pending[4096];         /* schedule requests not yet served */
     size_t npending;
     unsigned migrates;              /* env->migrate calls */
+    bool choosing;                  /* inside do_schedule */
+    struct ns_vcpu *held;           /* flagged there while not running (as core.c) */
     uint64_t random[8];             /* what env->random returns, call by call, then 0 */
     unsigned randoms;               /* env->random calls */
     unsigned traces[32];            /* per scheduler event number */

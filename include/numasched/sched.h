@@ -105,7 +105,11 @@ struct ns_sched_env {
     void (*timer_set)(void *ctx, struct ns_timer *t, ns_time_t when);
     void (*timer_stop)(void *ctx, struct ns_timer *t);
     /* Flag @v MIGRATING and reschedule its pCPU; once off the pCPU the engine
-     * calls pick_cpu, moves it there and wakes it (Xen's vcpu_migrate). */
+     * calls pick_cpu, moves it there and wakes it (Xen's vcpu_migrate).
+     * Called from do_schedule on the vCPU being chosen (not running yet), it
+     * only flags it, as Xen's schedulers do under their lock: the vCPU is
+     * switched in, runs until its pCPU next schedules, then moves; the
+     * scheduler pokes whatever pCPU it must itself. */
     void (*migrate)(void *ctx, struct ns_vcpu *v);
     /* vcpu_pause_nosync / vcpu_unpause, for cap parking. */
     void (*pause)(void *ctx, struct ns_vcpu *v);

@@ -48,9 +48,30 @@ static void env_timer_stop(void *ctx, struct ns_timer *t)
 
 static void migrate_finish(struct ns_engine *e, struct evcpu *v);
 
+/* vcpu_migrate: flag and put to sleep; one that is not running moves at once. */
+static void migrate_now(struct ns_engine *e, struct evcpu *v)
+{
+    core_sleep(e, v, NS_VPF_MIGRATING);
+    if (!v->v.is_running)
+        migrate_finish(e, v);
+}
+
 /*
- * vcpu_migrate: a running vCPU is flagged and its pCPU rescheduled; the move
- * happens after the switch. One that is not running moves at once.
+ * A migrate request. A running vCPU is flagged and its pCPU rescheduled; the
+ * move happens after the switch. One that is not running moves at once,
+ * except the one a scheduler is choosing.
+ *
+ * Xen's schedulers may flag, under their lock, the vCPU they are about to
+ * switch in (credit2's balancing runs inside its schedule and asks the vCPU
+ * it has just chosen to change runqueue: sched_set_pause_flags, no sleep).
+ * Xen's core acts on _VPF_migrating only when a vCPU leaves its pCPU
+ * (context_saved, 4.8 to 4.22), so that vCPU is switched in all the same
+ * and runs, running but not runnable, until its pCPU next schedules; then it
+ * moves. So here: a vCPU that is not running, flagged from within
+ * do_schedule, is only flagged (no sleep, no runstate change, no record)
+ * and held; if do_schedule returns another vCPU after all, the held one
+ * moves right after it (core_schedule). One is held per schedule: the one
+ * being chosen.
  */
 static void env_migrate(void *ctx, struct ns_vcpu *sv)
 {
@@ -59,9 +80,12 @@ static void env_migrate(void *ctx, struct ns_vcpu *sv)
 
     if (sv->pause_flags & NS_VPF_MIGRATING)
         return;
-    core_sleep(e, v, NS_VPF_MIGRATING);
-    if (!sv->is_running)
-        migrate_finish(e, v);
+    if (e->choosing && !sv->is_running && !e->held) {
+        sv->pause_flags |= NS_VPF_MIGRATING;
+        e->held = v;
+        return;
+    }
+    migrate_now(e, v);
 }
 
 static void env_pause(void *ctx, struct ns_vcpu *v) { core_sleep(ctx, ev_of(v), NS_VPF_PAUSED); }
@@ -153,8 +177,16 @@ void core_schedule(struct ns_engine *e, unsigned cpu, struct core_switch *sw)
     ns_heap_cancel(&e->heap, &p->softirq);
     if (p->curr)
         progress_sync(e, p->curr);
+    e->choosing = true;
     struct ns_sched_slice r = s->ops->do_schedule(s, cpu, e->now);
-    struct evcpu *next = r.next ? ev_of(r.next) : NULL;
+    struct evcpu *next = r.next ? ev_of(r.next) : NULL, *held = e->held;
+
+    e->choosing = false;
+    e->held = NULL;
+    if (held && held != next) {
+        held->v.pause_flags &= ~NS_VPF_MIGRATING;
+        migrate_now(e, held);
+    }
 
     *sw = (struct core_switch){.cpu = cpu, .prev = p->curr, .next = next, .slice = r.slice,
                                .switched = next != p->curr};
@@ -209,15 +241,26 @@ void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
     s->ops->wake(s, &v->v);
 }
 
-/* Set @flag; if the vCPU was runnable the scheduler hears of it (vcpu_sleep).
- * A running vCPU changes runstate when its pCPU switches it out. */
+/*
+ * Set @flag; if the vCPU was runnable the scheduler hears of it (vcpu_sleep).
+ * A running vCPU changes runstate when its pCPU switches it out.
+ *
+ * A block reaches the pCPU through the scheduler's sleep here, where Xen's
+ * vcpu_block raises the schedule softirq itself. The two differ for a running
+ * vCPU that was not runnable already (flagged MIGRATING while being switched
+ * in, see env_migrate): the scheduler hears nothing, so the softirq is raised
+ * here, or the pCPU would run a blocked vCPU until its slice ends.
+ */
 void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag)
 {
     bool was_runnable = ns_vcpu_runnable(&v->v);
 
     v->v.pause_flags |= flag;
-    if (!was_runnable)
+    if (!was_runnable) {
+        if (flag == NS_VPF_BLOCKED && v->v.is_running)
+            core_tickle(e, v->v.processor);
         return;
+    }
     if (flag != NS_VPF_BLOCKED)
         etr_sleep(e, v);
     if (!v->v.is_running)

@@ -79,6 +79,8 @@ struct ns_engine {
     struct ns_heap heap;
     ns_time_t now, end;
     unsigned this_cpu;
+    bool choosing;                /* inside a scheduler's do_schedule */
+    struct evcpu *held;           /* flagged MIGRATING there, not running (core.c) */
     uint64_t events;
     struct ns_sched_env env;
     struct ns_rng xen_random;     /* env->random: Xen's get_random() */
