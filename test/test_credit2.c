@@ -1159,6 +1159,105 @@ Test(credit2_balance, up_to_411_a_pulled_vcpu_is_tickled_onto_the_balancing_pcpu
 }
 
 /*
+ * Balancing pushes the vCPU its pCPU has just chosen (Xen's migrate(),
+ * "running" branch, RELEASE-4.8.0 sched_credit2.c:1699, 4.9.0 :1844, 4.22.0
+ * sched/credit2.c:2646; core: context_saved -> vcpu_migrate /
+ * sched_unit_migrate_finish, the only place the flag is acted on). Two
+ * sockets of two one-thread cores by socket: runqueue 0 = pCPUs 0-1,
+ * 1 = 2-3. a and c, pinned to 0-1, run on 0 and 1; b, created pinned to
+ * 0-1 (so it joins runqueue 0) and then unpinned, wakes at t = 2 ms with
+ * processor 1 and no credit. a has -1 ms: b leads it by 1 ms, less 500 us
+ * off its own pCPU, a score of 500 us (4.10+; up to 4.9 it leads the least
+ * credit by migrate_resist or more), c has 10 ms: pCPU 0 is tickled.
+ * pCPU 0 schedules: a ran 2 ms (past the 1 ms ratelimit), b leads it by
+ * more than migrate_resist, so b is chosen and flagged scheduled; the top
+ * credit is b's 0: reset and balance. Runqueue 0 holds 3 x 0.5 vCPUs of
+ * load (the start of each, barely moved in 2 ms), runqueue 1 none: both
+ * under their 2 pCPUs, a difference of 1.5 >= 1.0 balances, and b, the only
+ * vCPU allowed outside 0-1, is pushed (1.0 against 0.5). b is scheduled
+ * and its processor is still 1: Xen flags it _VPF_migrating and tickles
+ * pCPU 1 (from 4.9 marking it tickled; 4.8.0 only raises the softirq), not
+ * pCPU 0. So b is switched in on pCPU 0 (+50 us for changing pCPU) and
+ * runs, flag and all, while pCPU 1 reschedules for nothing (c keeps it:
+ * 10.5 ms after the reset against a's 9 ms). From 4.21 b's slice is its
+ * lead over a, back in the queue: 10.05 - 9 = 1.05 ms, over the 1 ms
+ * ratelimit. Only when pCPU 0 next
+ * schedules, at the end of b's slice, is b switched out, res_pick honours
+ * the request, and b wakes in runqueue 1 on an idle pCPU there. Before,
+ * numasched rescheduled pCPU 0 at once and moved b straight away.
+ */
+static void chosen_then_pushed(unsigned compat)
+{
+    struct fk *f = fk_new("pack:2 core:2 pu:1");
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *v[3];
+    for (int i = 0; i < 3; i++) {
+        struct ns_domain *d = fk_dom_new(f, 256, 0, 1);
+        set_range(&d->vcpu[0]->hard, 0, 1);
+        fk_dom_insert(f, d);
+        v[i] = d->vcpu[0];
+        cr_assert_eq(SV(v[i])->rqd, P(f)->rqd[0]);
+    }
+    struct ns_vcpu *a = v[0], *c = v[1], *b = v[2];
+    ns_mask_fill(&b->hard);
+    run_on(f, a, 0);
+    run_on(f, c, 1);
+    f->now = 2 * NS_MS;
+    SV(a)->credit = -(int64_t)NS_MS;
+    SV(a)->start_time = f->now;
+    SV(c)->credit = 10 * (int64_t)NS_MS;
+    SV(c)->start_time = f->now;
+    SV(b)->credit = 0;
+    b->processor = 1;
+    fk_up(f, b);
+    cr_assert_eq(f->npending, 1);
+    cr_assert_eq(f->pending[0], 0);
+    size_t tickles = f->ntickles;
+
+    cr_assert_eq(fk_sched(f, 0), b);
+    cr_assert_eq(P(f)->stats.pushes, 1);
+    cr_assert(b->pause_flags & NS_VPF_MIGRATING);
+    cr_assert(SV(b)->flags & C2_FLAG_MIGRATE_REQ);
+    cr_assert_eq(SV(b)->migrate_rqd, P(f)->rqd[1]);
+    cr_assert_eq(SV(b)->rqd, P(f)->rqd[0]);
+    cr_assert_eq(b->processor, 0);
+    cr_assert_eq(SV(b)->credit, 10 * (int64_t)NS_MS + 50 * (int64_t)NS_US);
+    cr_assert_eq(f->ntickles, tickles + 1);
+    cr_assert_eq(f->tickles[tickles], 1);
+    cr_assert_eq(f->npending, 1);
+    cr_assert_eq(f->pending[0], 1);
+    cr_assert_eq(ns_mask_test(&P(f)->rqd[0]->tickled, 1), compat >= 409);
+    cr_assert_not(ns_mask_test(&P(f)->rqd[0]->tickled, 0));
+    fk_check(f);
+
+    fk_settle(f);
+    cr_assert_eq(f->curr[0], b);
+    cr_assert_eq(f->curr[1], c);
+    cr_assert(b->pause_flags & NS_VPF_MIGRATING);
+    cr_assert(f->expires[0] > f->now);
+    if (compat >= 421)   /* b's 10.05 ms over a's 9 ms, waiting again (4.21+) */
+        cr_assert_eq(f->slice[0], 1050 * (int64_t)NS_US);
+
+    f->now = f->expires[0];
+    fk_sched(f, 0);
+    fk_settle(f);
+    cr_assert_eq(f->curr[0], a);
+    cr_assert_eq(SV(b)->rqd, P(f)->rqd[1]);
+    cr_assert_eq(b->pause_flags, 0);
+    cr_assert(f->curr[2] == b || f->curr[3] == b);
+    fk_check(f);
+    fk_free(f);
+}
+
+Test(credit2_balance, a_pushed_vcpu_just_chosen_runs_until_its_pcpu_next_schedules)
+{
+    chosen_then_pushed(422);
+    chosen_then_pushed(409);
+    chosen_then_pushed(408);
+}
+
+/*
  * Load average arithmetic (facts 3.4): a runqueue at load 2 with average 0
  * for half a window (2^19 units of 1024 ns) gets avg = 0 + 2^19 x (2 << 18)
  * / 2^20 - 0 = 1 << 18, i.e. 1.0 vCPU; after more than a whole window

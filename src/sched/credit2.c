@@ -286,10 +286,9 @@ static void credit2_wake(struct ns_sched *s, struct ns_vcpu *v)
 }
 
 /*
- * A running vCPU gets its pCPU rescheduled (its load drops when it is off);
- * a queued one leaves the queue and the load now. The pCPU is marked
- * tickled from 4.9 (a76645240b, also in 4.8.1), so that a tickle before it
- * reschedules looks elsewhere; 4.8.0 only raised its schedule softirq.
+ * A running vCPU gets its pCPU rescheduled (its load drops when it is off),
+ * marked tickled from 4.9 (c2_resched_cpu); a queued one leaves the queue
+ * and the load now.
  */
 static void credit2_sleep(struct ns_sched *s, struct ns_vcpu *v)
 {
@@ -297,10 +296,7 @@ static void credit2_sleep(struct ns_sched *s, struct ns_vcpu *v)
     struct c2_vcpu *svc = c2_vcpu(v);
 
     if (c2_pcpu(prv, v->processor)->curr == svc) {
-        if (c2_compat_ge(prv, 409))
-            c2_tickle_cpu(prv, v->processor, svc->rqd);
-        else
-            s->env->tickle(s->env->ctx, v->processor);
+        c2_resched_cpu(prv, v->processor, svc->rqd);
     } else if (c2_on_runq(svc)) {
         c2_update_load(prv, svc->rqd, svc, -1, c2_now(prv));
         c2_runq_remove(svc);
@@ -584,7 +580,10 @@ static void c2_mark_overlooked(struct c2_priv *prv, struct c2_rqd *rqd)
  * that balancing pulls into this runqueue may be tickled onto @cpu itself,
  * which then keeps the vCPU it has just chosen (for its ratelimit, or its
  * credit) while the pulled one waits beside pCPUs that really are idle;
- * or onto @cpu's sibling thread, the core looking fully idle.
+ * or onto @cpu's sibling thread, the core looking fully idle. From 4.9 a
+ * push of @snext itself, when it waited on @cpu, marks @cpu tickled first
+ * (c2_migrate): then no pull is tickled onto it, and it reschedules at
+ * once, so nothing is overlooked.
  */
 static void c2_new_epoch(struct c2_priv *prv, struct c2_rqd *rqd, unsigned cpu, ns_time_t now,
                          struct c2_vcpu *snext)
@@ -592,7 +591,9 @@ static void c2_new_epoch(struct c2_priv *prv, struct c2_rqd *rqd, unsigned cpu, 
     c2_reset_credit(prv, cpu, now, snext);
     bool tickled = ns_mask_test(&rqd->tickled, cpu);
     c2_balance_load(prv, cpu, now);
-    if (!tickled && ns_mask_test(&rqd->tickled, cpu) && !c2_compat_ge(prv, 412))
+    bool pushed_here = (snext->flags & C2_FLAG_MIGRATE_REQ) && snext->v->processor == cpu &&
+                       c2_compat_ge(prv, 409);
+    if (!tickled && ns_mask_test(&rqd->tickled, cpu) && !c2_compat_ge(prv, 412) && !pushed_here)
         c2_mark_overlooked(prv, rqd);
 }
 
@@ -670,14 +671,6 @@ static int64_t c2_inflight_credit(const struct c2_priv *prv, const struct c2_vcp
     return requeue && c2_compat_ge(prv, 421) ? scurr->credit : 0;
 }
 
-/* A move balancing asked of the vCPU this pCPU had just chosen (see c2_migrate). */
-static void c2_deferred_migrate(struct c2_priv *prv, struct c2_vcpu *scurr)
-{
-    if (!c2_is_idle(scurr) && (scurr->flags & C2_FLAG_MIGRATE_REQ) &&
-        !(scurr->v->pause_flags & NS_VPF_MIGRATING))
-        prv->s->env->migrate(prv->s->env->ctx, scurr->v);
-}
-
 static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cpu, ns_time_t now)
 {
     struct c2_priv *prv = c2_priv(s);
@@ -687,7 +680,6 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     int64_t inflight = 0;
     unsigned skipped;
 
-    c2_deferred_migrate(prv, scurr);
     spc->stalled = false;
     bool tickled = ns_mask_test(&rqd->tickled, cpu);
     if (tickled) {

@@ -51,6 +51,20 @@ void c2_tickle_cpu(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd)
     prv->s->env->tickle(prv->s->env->ctx, cpu);
 }
 
+/*
+ * Reschedule @cpu because the vCPU it runs, or last ran, is leaving it (a
+ * sleep, a migrate request): from 4.9 the pCPU is also marked tickled, so
+ * that a tickle before it reschedules looks elsewhere (a76645240b, also in
+ * 4.8.1); 4.8.0 only raised its schedule softirq.
+ */
+void c2_resched_cpu(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd)
+{
+    if (c2_compat_ge(prv, 409))
+        c2_tickle_cpu(prv, cpu, rqd);
+    else
+        prv->s->env->tickle(prv->s->env->ctx, cpu);
+}
+
 /* ---- tickle (facts 3.7) ----------------------------------------------------------- */
 
 /* A vCPU that ran less than the ratelimit (less a 50 us tolerance) is not preempted. */
@@ -336,12 +350,20 @@ unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc)
 /* ---- moving between runqueues --------------------------------------------------- */
 
 /*
- * Move @svc to runqueue @trqd. A running vCPU cannot change queue under its
- * pCPU's feet: it is asked to migrate (the core deschedules it, then
- * res_pick honours the request). The vCPU the balancing pCPU has just chosen
- * is not on it yet: that pCPU schedules again at once and asks then.
- * Anything else moves now, to a pCPU c2_cpu_in names, and if it was waiting
- * it is tickled there.
+ * Move @svc to runqueue @trqd. A vCPU on a pCPU (C2_FLAG_SCHEDULED) cannot
+ * change queue under its pCPU's feet: it is flagged MIGRATING with a request
+ * for @trqd, which res_pick honours once the core has switched it out, and
+ * the pCPU it is on is rescheduled (c2_resched_cpu; for a running vCPU the
+ * sleep the core reports does it). Xen's migrate() treats the same way the
+ * vCPU the balancing pCPU has just chosen and not yet switched in (4.8 to
+ * 4.22): it pokes that vCPU's processor, which is still the pCPU it waited
+ * on. When that is the balancing pCPU, it schedules again at once and lets
+ * the vCPU go; when it is another pCPU of the runqueue, that one
+ * reschedules for nothing, and the chosen vCPU is switched in all the same
+ * and runs here, flag and all, until this pCPU next schedules (end of its
+ * slice, a preemption, a block): Xen's core looks at the flag only when a
+ * vCPU leaves its pCPU. Anything else moves now, to a pCPU c2_cpu_in names,
+ * and if it was waiting it is tickled there.
  */
 void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, ns_time_t now)
 {
@@ -352,10 +374,9 @@ void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, n
     if (svc->flags & C2_FLAG_SCHEDULED) {
         svc->migrate_rqd = trqd;
         svc->flags |= C2_FLAG_MIGRATE_REQ;
-        if (v->is_running)
-            prv->s->env->migrate(prv->s->env->ctx, v);
-        else
-            prv->s->env->tickle(prv->s->env->ctx, prv->s->env->this_cpu(prv->s->env->ctx));
+        prv->s->env->migrate(prv->s->env->ctx, v);
+        if (!v->is_running)
+            c2_resched_cpu(prv, v->processor, svc->rqd);
         return;
     }
     if (on_runq) {

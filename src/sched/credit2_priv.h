@@ -235,6 +235,7 @@ void c2_update_load(struct c2_priv *prv, struct c2_rqd *rqd, struct c2_vcpu *svc
 /* ---- credit2_pick.c: tickle, res_pick, migration, balancing (3.5-3.7) ---- */
 
 void c2_tickle_cpu(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd);
+void c2_resched_cpu(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd);
 void c2_smt_idle_set(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd);
 void c2_smt_idle_clear(struct c2_priv *prv, unsigned cpu, struct c2_rqd *rqd);
 void c2_runq_tickle(struct c2_priv *prv, struct c2_vcpu *svc, ns_time_t now);
