@@ -1536,6 +1536,74 @@ Test(credit2_check, a_wake_left_out_of_the_load_is_caught)
 }
 
 /*
+ * The engine's side of a migrate request made while choosing (core.c,
+ * env_migrate; Xen: the flag is acted on only in context_saved). credit2
+ * runs two vCPUs that compute 200 us and block 800 us on H2; from 5 ms, the
+ * first time a schedule switches a vCPU in, a wrapper asks the engine to
+ * migrate it from within do_schedule. The vCPU is switched in all the same
+ * and runs (its slice is at least 500 us), flagged; nothing reschedules its
+ * pCPU until its guest blocks after its 200 us of work (plus dead time),
+ * and that block, the scheduler hearing nothing of it as the vCPU was not
+ * runnable already, must still get the pCPU to schedule: the next schedule
+ * there finds it blocked and flagged, before its slice would end. --check
+ * holds throughout (load, runqueue membership, runstates).
+ */
+struct c2_held {
+    const struct ns_sched_ops *real;
+    struct ns_vcpu *held;
+    ns_time_t held_at, held_slice, seen_at;
+    unsigned held_cpu, seen_flags;
+};
+static struct c2_held c2_held;
+
+static struct ns_sched_slice held_do_schedule(struct ns_sched *s, unsigned cpu, ns_time_t now)
+{
+    struct ns_vcpu *curr = s->env->curr(s->env->ctx, cpu);
+
+    if (c2_held.held && !c2_held.seen_at && cpu == c2_held.held_cpu) {
+        cr_assert_eq(curr, c2_held.held);
+        c2_held.seen_at = now;
+        c2_held.seen_flags = curr->pause_flags;
+    }
+    struct ns_sched_slice r = c2_held.real->do_schedule(s, cpu, now);
+    if (!c2_held.held && now >= 5 * NS_MS && r.next && r.next != curr) {
+        c2_held = (struct c2_held){c2_held.real, r.next, now, r.slice, 0, cpu, 0};
+        s->env->migrate(s->env->ctx, r.next);
+    }
+    return r;
+}
+
+Test(credit2_e2e, a_vcpu_flagged_while_chosen_runs_until_it_blocks)
+{
+    static const char *const doms[] = {
+        "name = \"io\"\nvcpus = 2\nmemory = 256\n"
+        "workload = \"phases\"\nphases = [ \"run 200us\", \"block 800us\" ]\n",
+    };
+    static struct ns_sched_ops ops;
+    struct ns_sim_spec spec = {0};
+    struct ns_err err;
+
+    scenario(&spec, "host = \"" H2 "\"\nsched = \"credit2\"\nduration = \"20ms\"\n"
+                    "placement = \"none\"\ndomains = [ \"d1.cfg\" ]\n", doms, 1);
+    spec.check = true;
+    struct ns_engine *e = ns_engine_create(&spec, &err);
+    cr_assert_not_null(e, "%s", err.msg);
+    c2_held = (struct c2_held){.real = e->scheds[0].ops};
+    ops = *c2_held.real;
+    ops.do_schedule = held_do_schedule;
+    e->scheds[0].ops = &ops;
+    cr_assert_eq(ns_engine_run(e, &err), 0, "%s", err.msg);
+    cr_assert_not_null(c2_held.held);
+    cr_assert_geq(c2_held.held_slice, 500 * (ns_time_t)NS_US);
+    cr_assert_gt(c2_held.seen_at, c2_held.held_at + 200 * (ns_time_t)NS_US);
+    cr_assert_lt(c2_held.seen_at, c2_held.held_at + c2_held.held_slice);
+    cr_assert_eq(c2_held.seen_flags, NS_VPF_MIGRATING | NS_VPF_BLOCKED);
+    cr_assert_eq(c2_held.held->pause_flags & NS_VPF_MIGRATING, 0);
+    ns_engine_free(e);
+    ns_sim_spec_free(&spec);
+}
+
+/*
  * A capped vCPU without budget at the head of the queue (Xen 0f742839ae,
  * 4.16; 4.13.4, 4.14.3 and 4.15.1 by backport). One idle pCPU; c, of a
  * domain with cap 10 whose budget is spent (set to 0), waits with 9 ms of
