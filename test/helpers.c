@@ -14,6 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "numasched/config.h"
+#include "numasched/engine.h"
+
 #include "helpers.h"
 #include "numasched/util.h"
 
@@ -243,4 +246,19 @@ void outcome_free(struct outcome *r)
 {
     free(r->out);
     free(r->err);
+}
+
+struct ns_engine *engine_run_checked(const char *path, uint64_t duration_ns,
+                                     struct ns_sim_spec *spec)
+{
+    struct ns_overrides ov = {.has_duration = true, .duration = duration_ns};
+    struct ns_err err;
+
+    *spec = (struct ns_sim_spec){0};
+    cr_assert_eq(ns_config_create(path, &ov, spec, NULL, &err), 0, "%s", err.msg);
+    spec->check = true;
+    struct ns_engine *e = ns_engine_create(spec, &err);
+    cr_assert_not_null(e, "%s: %s", path, err.msg);
+    cr_assert_eq(ns_engine_run(e, &err), 0, "%s: %s", path, err.msg);
+    return e;
 }

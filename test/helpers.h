@@ -10,6 +10,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct ns_engine;
+struct ns_sim_spec;
 
 /* A new, empty folder under /tmp (free the name). */
 char *tmpdir(void);
@@ -44,6 +48,12 @@ struct outcome {
     int status;
     char *out, *err;
 };
+
+/* Run the scenario file @path through the engine for @duration with every
+ * invariant checked after each event; the engine, to read its results, to
+ * free with ns_engine_free, then @spec with ns_sim_spec_free. */
+struct ns_engine *engine_run_checked(const char *path, uint64_t duration_ns,
+                                     struct ns_sim_spec *spec);
 
 /* Run numasched with @args (NULL-terminated) in @dir, which holds its
  * output while it runs; cli_perturbed also sets the determinism check's

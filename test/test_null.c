@@ -19,7 +19,6 @@
 
 #include "fake_sched.h"
 #include "helpers.h"
-#include "numasched/config.h"
 
 #define H4 "pack:1 core:2 pu:2"
 #define H2N "pack:2 [numa(memory=1GiB)] core:1 pu:1"
@@ -314,15 +313,8 @@ Test(null_online, a_vcpu_coming_up_where_it_cannot_stay_pokes_the_free_pcpus)
  */
 Test(null_engine, the_example_pool_keeps_every_vcpu_on_its_pcpu)
 {
-    struct ns_overrides ov = {.has_duration = true, .duration = 500 * NS_MS};
-    struct ns_sim_spec spec = {0};
-    struct ns_err err;
-
-    cr_assert_eq(ns_config_create("examples/null.cfg", &ov, &spec, NULL, &err), 0, "%s", err.msg);
-    spec.check = true;
-    struct ns_engine *e = ns_engine_create(&spec, &err);
-    cr_assert_not_null(e, "%s", err.msg);
-    cr_assert_eq(ns_engine_run(e, &err), 0, "%s", err.msg);
+    struct ns_sim_spec spec;
+    struct ns_engine *e = engine_run_checked("examples/null.cfg", 500 * NS_MS, &spec);
     const struct ns_results *r = ns_engine_results(e);
     size_t guests = 0;
     for (size_t d = 0; d < r->nr_domains; d++) {

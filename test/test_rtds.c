@@ -23,7 +23,6 @@
 
 #include "fake_sched.h"
 #include "helpers.h"
-#include "numasched/config.h"
 
 #define H1 "pack:1 core:1 pu:1"
 #define H4 "pack:1 core:2 pu:2"
@@ -409,15 +408,8 @@ Test(rtds_versions, refuses_before_47)
  */
 Test(rtds_engine, the_example_pool_gives_capped_its_reservation_and_bulk_the_rest)
 {
-    struct ns_overrides ov = {.has_duration = true, .duration = 1000 * NS_MS};
-    struct ns_sim_spec spec = {0};
-    struct ns_err err;
-
-    cr_assert_eq(ns_config_create("examples/rtds.cfg", &ov, &spec, NULL, &err), 0, "%s", err.msg);
-    spec.check = true;
-    struct ns_engine *e = ns_engine_create(&spec, &err);
-    cr_assert_not_null(e, "%s", err.msg);
-    cr_assert_eq(ns_engine_run(e, &err), 0, "%s", err.msg);
+    struct ns_sim_spec spec;
+    struct ns_engine *e = engine_run_checked("examples/rtds.cfg", 1000 * NS_MS, &spec);
     const struct ns_results *r = ns_engine_results(e);
     size_t seen = 0;
     for (size_t d = 0; d < r->nr_domains; d++) {
