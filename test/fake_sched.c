@@ -67,11 +67,18 @@ void fk_clear_flag(struct fk *f, struct ns_vcpu *v, unsigned flag)
     }
 }
 
+/* As the engine's migrate_now: a running vCPU is flagged and its pCPU
+ * rescheduled, without the sleep hook (Xen's schedulers set _VPF_migrating
+ * and raise the softirq themselves); one not running sleeps and moves. */
 static void fk_migrate_now(struct fk *f, struct ns_vcpu *v)
 {
+    if (v->is_running) {
+        v->pause_flags |= NS_VPF_MIGRATING;
+        fk_tickle(f, v->processor);
+        return;
+    }
     fk_set_flag(f, v, NS_VPF_MIGRATING);
-    if (!v->is_running)
-        fk_finish_migrate(f, v);
+    fk_finish_migrate(f, v);
 }
 
 /* As the engine's: the vCPU being chosen is only flagged, and runs until it
@@ -338,13 +345,14 @@ void fk_up(struct fk *f, struct ns_vcpu *v)
     fk_clear_flag(f, v, NS_VPF_DOWN);
 }
 
-/* A running vCPU already held gets its pCPU rescheduled all the same (core_sleep). */
+/* A running vCPU blocks as Xen's vcpu_block (the engine's core_block): the
+ * flag and a schedule request on its pCPU, never the sleep hook. */
 void fk_block(struct fk *f, struct ns_vcpu *v)
 {
+    cr_assert(v->is_running, "d%uv%u blocks but does not run", v->dom->id, v->id);
     f->this_cpu = v->processor;
-    if (!ns_vcpu_runnable(v) && v->is_running)
-        fk_tickle(f, v->processor);
-    fk_set_flag(f, v, NS_VPF_BLOCKED);
+    v->pause_flags |= NS_VPF_BLOCKED;
+    fk_tickle(f, v->processor);
 }
 
 void fk_wake(struct fk *f, struct ns_vcpu *v)

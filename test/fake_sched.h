@@ -59,6 +59,7 @@ void fk_advance(struct fk *f, ns_time_t t);
 /* As fk_advance, and every slice that expires by @t reschedules its pCPU. */
 void fk_play(struct fk *f, ns_time_t t);
 void fk_up(struct fk *f, struct ns_vcpu *v);
+/* A running vCPU blocks: flagged, its pCPU asked to schedule, no sleep hook. */
 void fk_block(struct fk *f, struct ns_vcpu *v);
 void fk_wake(struct fk *f, struct ns_vcpu *v);
 void fk_check(struct fk *f);

@@ -534,8 +534,17 @@ static int tickled_while_asleep(unsigned compat, bool *marked)
 }
 
 /*
- * And SCHEDULE's tickled byte (bits 24-31 of its second word) when a vCPU
- * blocks alone on pCPU 0 of H1: 0 in 4.8.0, 1 from 4.9.
+ * But a block is not a sleep: SCHEDULE's tickled byte (bits 24-31 of its
+ * second word) when a vCPU blocks alone on pCPU 0 of H1 is 0 in every
+ * release. Xen's vcpu_block (xen/common/schedule.c up to 4.13,
+ * sched/core.c from 4.14) sets _VPF_blocked, traces TRC_SCHED_BLOCK and
+ * raises SCHEDULE_SOFTIRQ on its own pCPU; it never calls
+ * csched2_vcpu_sleep / csched2_unit_sleep, whose tickle_cpu (4.9+) is the
+ * only thing that would set pCPU 0's bit in rqd->tickled here. The bit the
+ * wake's tickle set when a came up was cleared by the schedule that
+ * switched a in (run_on settles it), so csched2_schedule reads 0 and skips
+ * the tickled branch. (Our sleep hook used to be called on a block and
+ * wrote 1 from 4.9.)
  */
 static uint32_t schedule_after_block(unsigned compat)
 {
@@ -562,7 +571,8 @@ Test(credit2_tickle, up_to_408_a_sleep_leaves_its_pcpu_untickled)
     cr_assert(marked);
     cr_assert_eq(tickled_while_asleep(408, &marked), 0);
     cr_assert_not(marked);
-    cr_assert_eq(schedule_after_block(409), 1);
+    cr_assert_eq(schedule_after_block(422), 0);
+    cr_assert_eq(schedule_after_block(409), 0);
     cr_assert_eq(schedule_after_block(408), 0);
 }
 
@@ -1255,6 +1265,54 @@ Test(credit2_balance, a_pushed_vcpu_just_chosen_runs_until_its_pcpu_next_schedul
     chosen_then_pushed(422);
     chosen_then_pushed(409);
     chosen_then_pushed(408);
+}
+
+/*
+ * migrate() on a running vCPU, as Xen's (sched_credit2.c 4.8.0 to
+ * sched/credit2.c 4.22): flag _VPF_migrating and the request, then poke
+ * the vCPU's pCPU itself, tickle_cpu from 4.9, cpu_raise_softirq in 4.8.0.
+ * The core's part is the flag only: no sleep hook (which would poke the pCPU
+ * a second time). Two runqueues (one per socket), a running on pCPU 0 of
+ * runqueue 0, sent to runqueue 1 at t = 0: its pCPU 0 has a schedule
+ * request, is marked tickled from 4.9 (not in 4.8.0), and credit2 counts
+ * exactly one tickle for it from 4.9 (none in 4.8.0); a sleep hook run on
+ * top would have made that two. When pCPU 0 schedules, a leaves it and
+ * res_pick honours the request: a runs on pCPU 2 or 3, runqueue 1.
+ */
+static void running_then_pushed(unsigned compat)
+{
+    struct fk *f = fk_new("pack:2 core:2 pu:1");
+    f->s.params.credit2_compat = compat;
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0];
+    run_on(f, a, 0);
+    cr_assert_eq(SV(a)->rqd, P(f)->rqd[0]);
+    cr_assert_eq(f->npending, 0);
+    uint64_t tickles = P(f)->stats.tickles;
+
+    c2_migrate(P(f), SV(a), P(f)->rqd[1], f->now);
+    cr_assert_eq(f->migrates, 1);
+    cr_assert(a->pause_flags & NS_VPF_MIGRATING);
+    cr_assert(SV(a)->flags & C2_FLAG_MIGRATE_REQ);
+    cr_assert_eq(f->npending, 1);
+    cr_assert_eq(f->pending[0], 0);
+    cr_assert_eq(ns_mask_test(&P(f)->rqd[0]->tickled, 0), compat >= 409);
+    cr_assert_eq(P(f)->stats.tickles, tickles + (compat >= 409));
+
+    fk_settle(f);
+    cr_assert_null(f->curr[0]);
+    cr_assert_eq(SV(a)->rqd, P(f)->rqd[1]);
+    cr_assert(f->curr[2] == a || f->curr[3] == a);
+    cr_assert_eq(a->pause_flags, 0);
+    fk_check(f);
+    fk_free(f);
+}
+
+Test(credit2_balance, a_running_vcpu_pushed_pokes_its_pcpu_itself)
+{
+    running_then_pushed(422);
+    running_then_pushed(409);
+    running_then_pushed(408);
 }
 
 /*

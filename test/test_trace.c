@@ -593,6 +593,142 @@ Test(trace, infnext_counts_from_when_the_unit_left_its_pcpu)
     traced_free(&t);
 }
 
+/* ---- blocks and migrate requests are not sleeps (src/engine/core.c) ---------------------- */
+
+/* What a sink hears: blocks, sleeps, switches, and credit2's SCHEDULE words. */
+struct block_log {
+    size_t blocks, sleeps, busy_schedules, busy_tickled, blocks_switched, block_schedules;
+    ns_time_t last_block;
+    unsigned last_block_cpu;
+};
+
+static void bl_block(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
+{
+    struct block_log *l = ctx;
+    (void)v;
+    l->blocks++;
+    l->last_block = t;
+    l->last_block_cpu = cpu;
+}
+
+static void bl_sleep(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
+{
+    (void)t, (void)cpu, (void)v;
+    ((struct block_log *)ctx)->sleeps++;
+}
+
+static void bl_switch(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu prev,
+                      ns_time_t ran, struct ns_trace_vcpu next, ns_time_t waited, ns_time_t slice)
+{
+    struct block_log *l = ctx;
+    (void)prev, (void)ran, (void)waited, (void)slice;
+    if (l->blocks && t == l->last_block && cpu == l->last_block_cpu &&
+        next.dom == NS_TRACE_IDLE_DOM)
+        l->blocks_switched++;
+}
+
+/* TRC_CSCHED2_SCHEDULE: word 1 is tasklet | idle << 8 | smt_idle << 16 | tickled << 24. */
+static void bl_class(void *ctx, ns_time_t t, unsigned cpu, uint32_t event, unsigned n,
+                     const uint32_t *w)
+{
+    struct block_log *l = ctx;
+    if (event != (NS_TRC_SCHED_CLASS | (1u << 9) | 21u) || n < 2 || ((w[1] >> 8) & 0xff))
+        return;
+    l->busy_schedules++;
+    l->busy_tickled += (w[1] >> 24) & 0xff;
+    if (l->blocks && t == l->last_block && cpu == l->last_block_cpu)
+        l->block_schedules++;
+}
+
+static const struct ns_trace_sink_ops block_ops = {
+    .block = bl_block, .sleep = bl_sleep, .switch_ = bl_switch, .sched_class = bl_class};
+
+/*
+ * A block is Xen's vcpu_block: the flag, TRC_SCHED_BLOCK and the schedule
+ * softirq on the vCPU's own pCPU, never the scheduler's sleep hook
+ * (xen/common/schedule.c 4.3-4.13, sched/core.c 4.14+). Credit2 4.22 on one
+ * pCPU, one vCPU running 1 ms then blocking 2 ms, 30 ms from t = 0: blocks
+ * at about 1, 4, 7, ... ms, 10 of them (the 1 ms of work takes a little
+ * more than 1 ms of wall time with the wake-up's dead time, so the tenth
+ * ends before 30 ms).
+ *  - Each block switches the pCPU to idle at the same instant: the softirq
+ *    is raised locally, with no IPI delay.
+ *  - Each block is followed at once by a schedule of the busy pCPU, and
+ *    Xen's csched2_schedule then finds the pCPU's bit of rqd->tickled
+ *    clear: the wake's tickle that sent the vCPU there was cleared by the
+ *    schedule that switched it in, and vcpu_block never calls tickle_cpu
+ *    (only csched2_unit_sleep does, from 4.9). So SCHEDULE's tickled byte
+ *    is 0 for those 10 schedules; through the sleep hook it was 1. The one
+ *    other schedule of the busy pCPU, at about 28.2 ms, is the slice timer
+ *    (the vCPU's credit, 10 ms less about 1 ms per 3 ms, reaches 0 there:
+ *    a reset and the same vCPU again), not tickled either.
+ *  - No SLEEP record: nothing paused it.
+ */
+Test(trace, a_block_reschedules_its_pcpu_without_the_sleep_hook)
+{
+    static const struct scenario blocker = {
+        "1 pCPU, credit2: a vCPU that runs 1 ms and blocks 2 ms",
+        "host = \"pack:1 [numa(memory=1GiB)] core:1 pu:1\"\nsched = \"credit2\"\n"
+        "duration = \"30ms\"\nwarmup = \"0ms\"\nseed = 1\ndomains = [ \"z.cfg\" ]\n",
+        {"z.cfg", "name = \"z\"\nvcpus = 1\nmemory = 256\nworkload = \"phases\"\n"
+                  "phases = [ \"run 1ms\", \"block 2ms\" ]\n", NULL}};
+    struct block_log log = {0};
+    struct ns_trace_sink sink = {&block_ops, &log};
+    struct traced t;
+
+    traced_run(&t, &blocker, NS_TRACE_DEFAULT_HZ, &sink);
+    cr_expect_eq(log.blocks, 10);
+    cr_expect_eq(log.blocks_switched, log.blocks, "%zu of %zu blocks switched at once",
+                 log.blocks_switched, log.blocks);
+    cr_expect_eq(log.block_schedules, log.blocks);
+    cr_expect_eq(log.busy_schedules, log.blocks + 1);
+    cr_expect_eq(log.busy_tickled, 0, "%zu schedules after a block saw their pCPU tickled",
+                 log.busy_tickled);
+    cr_expect_eq(log.sleeps, 0);
+    traced_free(&t);
+}
+
+/*
+ * A scheduler's migrate request on a running vCPU is not a sleep either:
+ * credit's tick (csched_vcpu_acct; csched_unit_acct from 4.13) and its
+ * kick-away (__runq_tickle) set _VPF_migrating and raise the softirq, and
+ * neither calls vcpu_sleep_nosync, so Xen writes no TRC_SCHED_SLEEP record.
+ * Credit 4.3 with caps nowhere (no cap parking, the one pause credit makes),
+ * a busy host of 2 nodes: the ticks move running vCPUs (tick_migrations in
+ * the scheduler's counters, counted from t = 0 like the trace) and no SLEEP
+ * is heard.
+ */
+Test(trace, a_tick_migration_writes_no_sleep_record)
+{
+    static const struct scenario mover = {
+        "2 nodes, credit 4.3: specjbb and lmbench-proc, no caps",
+        "host = \"pack:2 [numa(memory=4GiB)] core:2 pu:2\"\nsched = \"credit\"\n"
+        "credit_compat = \"4.3\"\nduration = \"300ms\"\nwarmup = \"0ms\"\nseed = 5\n"
+        "domains = [ \"j1.cfg\", \"lat.cfg\", \"busy.cfg\" ]\n",
+        {"j1.cfg", JBB("j1", 4), "lat.cfg", LAT, "busy.cfg", BUSY(3), NULL}};
+    struct block_log log = {0};
+    struct ns_trace_sink sink = {&block_ops, &log};
+    struct traced t;
+    char *buf = NULL;
+    size_t len = 0;
+    unsigned long long migrations = 0, parks = 0;
+
+    traced_run(&t, &mover, NS_TRACE_DEFAULT_HZ, &sink);
+    FILE *out = ns_xmemstream(&buf, &len);
+    ns_engine_print_sched_stats(t.e, out);
+    fclose(out);
+    const char *m = strstr(buf, "tick_migrations="), *p = strstr(buf, " parks=");
+    cr_assert(m && p, "%s", buf);
+    migrations = strtoull(m + strlen("tick_migrations="), NULL, 10);
+    parks = strtoull(p + strlen(" parks="), NULL, 10);
+    cr_assert_gt(migrations, 0, "no tick migration to look at: %s", buf);
+    cr_assert_eq(parks, 0, "%s", buf);
+    cr_expect_eq(log.sleeps, 0, "%zu SLEEP records for %llu tick migrations", log.sleeps,
+                 migrations);
+    free(buf);
+    traced_free(&t);
+}
+
 /* Xen's TRACE_4D stores its arguments in a uint32_t array: a vCPU that ran
  * 2^32 + 5 ns is traced as 5, not held at 0xffffffff. */
 Test(trace, long_times_wrap_as_xens_do)

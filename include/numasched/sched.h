@@ -105,7 +105,9 @@ struct ns_sched_env {
     void (*timer_set)(void *ctx, struct ns_timer *t, ns_time_t when);
     void (*timer_stop)(void *ctx, struct ns_timer *t);
     /* Flag @v MIGRATING and reschedule its pCPU; once off the pCPU the engine
-     * calls pick_cpu, moves it there and wakes it (Xen's vcpu_migrate).
+     * calls pick_cpu, moves it there and wakes it (Xen's vcpu_migrate). A
+     * running vCPU is only flagged, as Xen's schedulers do it: no sleep hook
+     * and no SLEEP record; one not running sleeps and moves at once.
      * Called from do_schedule on the vCPU being chosen (not running yet), it
      * only flags it, as Xen's schedulers do under their lock: the vCPU is
      * switched in, runs until its pCPU next schedules, then moves; the
@@ -193,6 +195,10 @@ struct ns_sched_ops {
     /* The vCPU (then its domain) goes away: dequeue it and free private data. */
     void (*remove_vcpu)(struct ns_sched *s, struct ns_vcpu *v);
     void (*remove_domain)(struct ns_sched *s, struct ns_domain *d);
+    /* @v stopped being runnable by a pause (Xen's vcpu_sleep_nosync: cap
+     * parking, a vCPU going down, a migrate request on a vCPU not running).
+     * Never for a block or a migrate request on a running vCPU: as in Xen,
+     * do_schedule finds curr not runnable. */
     void (*sleep)(struct ns_sched *s, struct ns_vcpu *v);
     void (*wake)(struct ns_sched *s, struct ns_vcpu *v);
     void (*yield)(struct ns_sched *s, struct ns_vcpu *v);

@@ -9,7 +9,9 @@
  *    switch, and finish a pending migration of the outgoing vCPU once it is
  *    off the pCPU (pick, move, wake: Xen's vcpu_migrate).
  *  - Wake and sleep change pause flags and runstates, and tell the scheduler
- *    only about real transitions between runnable and not.
+ *    only about real transitions between runnable and not. A block and a
+ *    scheduler's migrate request on a running vCPU are not sleeps: they set
+ *    the flag and raise the softirq (see "Blocks and migrate requests").
  *  - Yield passes the guest's SCHEDOP_yield to the scheduler and asks for a
  *    schedule on the spot.
  *
@@ -48,12 +50,22 @@ static void env_timer_stop(void *ctx, struct ns_timer *t)
 
 static void migrate_finish(struct ns_engine *e, struct evcpu *v);
 
-/* vcpu_migrate: flag and put to sleep; one that is not running moves at once. */
+/*
+ * A migrate request. A running vCPU is flagged and its pCPU asked to
+ * schedule, as Xen's schedulers do it themselves (see "Blocks and migrate
+ * requests" below): no sleep hook, no SLEEP record; it moves once switched
+ * out (core_schedule_finish). One that is not running is put to sleep and
+ * moves at once (vcpu_migrate).
+ */
 static void migrate_now(struct ns_engine *e, struct evcpu *v)
 {
+    if (v->v.is_running) {
+        v->v.pause_flags |= NS_VPF_MIGRATING;
+        core_tickle(e, v->v.processor);
+        return;
+    }
     core_sleep(e, v, NS_VPF_MIGRATING);
-    if (!v->v.is_running)
-        migrate_finish(e, v);
+    migrate_finish(e, v);
 }
 
 /*
@@ -242,27 +254,55 @@ void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
 }
 
 /*
- * Set @flag; if the vCPU was runnable the scheduler hears of it (vcpu_sleep).
- * A running vCPU changes runstate when its pCPU switches it out.
+ * Blocks and migrate requests: what Xen's core does without the scheduler.
  *
- * A block reaches the pCPU through the scheduler's sleep here, where Xen's
- * vcpu_block raises the schedule softirq itself. The two differ for a running
- * vCPU that was not runnable already (flagged MIGRATING while being switched
- * in, see env_migrate): the scheduler hears nothing, so the softirq is raised
- * here, or the pCPU would run a blocked vCPU until its slice ends.
+ * Xen calls a scheduler's sleep hook only from vcpu_sleep_nosync (and, from
+ * 4.12, vcpu_sleep_nosync_locked): vcpu_pause_nosync, which credit's cap
+ * parking uses, an affinity change, a pool move, a pCPU going offline. Two
+ * other ways for a running vCPU to stop being runnable never reach it:
+ *
+ *  - A block: vcpu_block (SCHEDOP_block; do_poll alike) sets _VPF_blocked,
+ *    traces TRC_SCHED_BLOCK and raises SCHEDULE_SOFTIRQ on its own pCPU
+ *    (xen/common/schedule.c, 4.3 to 4.13; sched/core.c from 4.14). The
+ *    scheduler learns of it when its do_schedule finds current not runnable.
+ *  - A scheduler's own migrate request on a running vCPU: credit's tick
+ *    (csched_vcpu_acct, csched_unit_acct from 4.13) and its kick-away
+ *    (__runq_tickle), credit2's migrate(): set_bit(_VPF_migrating), or
+ *    sched_set_pause_flags(_atomic) from 4.13, and a softirq the scheduler
+ *    raises itself (credit2's migrate() with tickle_cpu from 4.9); no sleep
+ *    hook and no TRC_SCHED_SLEEP record.
+ *
+ * The difference shows where a sleep hook does more than raise the softirq
+ * for a running vCPU: credit2's tickle_cpu (4.9+) marks the pCPU in its
+ * runqueue's tickled mask, which a block in Xen leaves unmarked, so the
+ * next csched2_schedule finds the bit clear (TRC_CSCHED2_SCHEDULE's tickled
+ * byte 0) and a wake before it may tickle that pCPU.
+ *
+ * The guest only blocks while it runs (guest.c), so the vCPU is on its pCPU
+ * and the softirq is raised there, at once (this_cpu is its pCPU). A vCPU
+ * that was not runnable already (flagged MIGRATING while being switched in,
+ * see env_migrate) blocks the same way.
+ */
+void core_block(struct ns_engine *e, struct evcpu *v)
+{
+    v->v.pause_flags |= NS_VPF_BLOCKED;
+    core_tickle(e, v->v.processor);
+}
+
+/*
+ * Set @flag (a pause, a migrate request on a vCPU that is not running); if
+ * the vCPU was runnable the scheduler hears of it (vcpu_sleep_nosync) and
+ * the sinks get SLEEP. A running vCPU changes runstate when its pCPU
+ * switches it out.
  */
 void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag)
 {
     bool was_runnable = ns_vcpu_runnable(&v->v);
 
     v->v.pause_flags |= flag;
-    if (!was_runnable) {
-        if (flag == NS_VPF_BLOCKED && v->v.is_running)
-            core_tickle(e, v->v.processor);
+    if (!was_runnable)
         return;
-    }
-    if (flag != NS_VPF_BLOCKED)
-        etr_sleep(e, v);
+    etr_sleep(e, v);
     if (!v->v.is_running)
         progress_set_runstate(e, v, state_when_off(v));
     struct ns_sched *s = sched_of(v);

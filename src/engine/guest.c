@@ -13,7 +13,7 @@
  *    its pCPU away with SCHEDOP_yield and carries on with its next step when
  *    it runs again.
  *
- * The guest sits above the scheduling core: it calls core.c (sleep, wake,
+ * The guest sits above the scheduling core: it calls core.c (block, wake,
  * yield, schedule) and progress.c (sync, retime), never the other way round.
  * The engine hands it every event that concerns a vCPU's own life.
  *
@@ -63,19 +63,19 @@ static void next_step(struct ns_engine *e, struct evcpu *v)
             }
             v->waiting = true;
             etr_block(e, v);
-            core_sleep(e, v, NS_VPF_BLOCKED);
+            core_block(e, v);
             return;
         case NS_STEP_BLOCK:
             ns_heap_schedule(&e->heap, &v->guest_timer, e->now + v->step.block_ns);
             etr_block(e, v);
-            core_sleep(e, v, NS_VPF_BLOCKED);
+            core_block(e, v);
             return;
         }
     }
     /* Give the pCPU back for a tick rather than spin; the model is at fault. */
     v->step = (struct ns_step){.kind = NS_STEP_BLOCK, .block_ns = NS_MS, .signal_vcpu = -1};
     ns_heap_schedule(&e->heap, &v->guest_timer, e->now + NS_MS);
-    core_sleep(e, v, NS_VPF_BLOCKED);
+    core_block(e, v);
 }
 
 /* A schedule on @cpu; a vCPU switched in resumes its guest, which fetches

@@ -353,8 +353,10 @@ unsigned c2_res_pick(struct c2_priv *prv, struct c2_vcpu *svc)
  * Move @svc to runqueue @trqd. A vCPU on a pCPU (C2_FLAG_SCHEDULED) cannot
  * change queue under its pCPU's feet: it is flagged MIGRATING with a request
  * for @trqd, which res_pick honours once the core has switched it out, and
- * the pCPU it is on is rescheduled (c2_resched_cpu; for a running vCPU the
- * sleep the core reports does it). Xen's migrate() treats the same way the
+ * the pCPU it is on is rescheduled here (c2_resched_cpu: Xen's migrate()
+ * calls tickle_cpu itself from 4.9, 4.8.0 raises the softirq; the core
+ * only flags a running vCPU, without the sleep hook, as Xen's
+ * sched_set_pause_flags does). Xen's migrate() treats the same way the
  * vCPU the balancing pCPU has just chosen and not yet switched in (4.8 to
  * 4.22): it pokes that vCPU's processor, which is still the pCPU it waited
  * on. When that is the balancing pCPU, it schedules again at once and lets
@@ -375,8 +377,7 @@ void c2_migrate(struct c2_priv *prv, struct c2_vcpu *svc, struct c2_rqd *trqd, n
         svc->migrate_rqd = trqd;
         svc->flags |= C2_FLAG_MIGRATE_REQ;
         prv->s->env->migrate(prv->s->env->ctx, v);
-        if (!v->is_running)
-            c2_resched_cpu(prv, v->processor, svc->rqd);
+        c2_resched_cpu(prv, v->processor, svc->rqd);
         return;
     }
     if (on_runq) {
