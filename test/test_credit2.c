@@ -1555,21 +1555,34 @@ static void broken_wake(struct ns_sched *s, struct ns_vcpu *v)
         c2_runq_tickle(prv, svc, now);
 }
 
-static void expect_c2_caught(enum c2_breakage how, const char *needle)
+/* credit2 on H2, checked, with two vCPUs that compute 200 us and block
+ * 800 us, for @duration: the engine, not yet run. */
+static struct ns_engine *io_engine(struct ns_sim_spec *spec, const char *duration)
 {
     static const char *const doms[] = {
         "name = \"io\"\nvcpus = 2\nmemory = 256\n"
         "workload = \"phases\"\nphases = [ \"run 200us\", \"block 800us\" ]\n",
     };
-    static struct ns_sched_ops ops;
-    struct ns_sim_spec spec = {0};
+    char text[256];
     struct ns_err err;
 
-    scenario(&spec, "host = \"" H2 "\"\nsched = \"credit2\"\nduration = \"100ms\"\n"
-                    "placement = \"none\"\ndomains = [ \"d1.cfg\" ]\n", doms, 1);
-    spec.check = true;
-    struct ns_engine *e = ns_engine_create(&spec, &err);
+    snprintf(text, sizeof(text), "host = \"" H2 "\"\nsched = \"credit2\"\nduration = \"%s\"\n"
+             "placement = \"none\"\ndomains = [ \"d1.cfg\" ]\n", duration);
+    *spec = (struct ns_sim_spec){0};
+    scenario(spec, text, doms, 1);
+    spec->check = true;
+    struct ns_engine *e = ns_engine_create(spec, &err);
     cr_assert_not_null(e, "%s", err.msg);
+    return e;
+}
+
+static void expect_c2_caught(enum c2_breakage how, const char *needle)
+{
+    static struct ns_sched_ops ops;
+    struct ns_sim_spec spec;
+    struct ns_err err;
+    struct ns_engine *e = io_engine(&spec, "100ms");
+
     c2_broken.how = how;
     c2_broken.real = e->scheds[0].ops;
     c2_broken.done = false;
@@ -1633,19 +1646,11 @@ static struct ns_sched_slice held_do_schedule(struct ns_sched *s, unsigned cpu, 
 
 Test(credit2_e2e, a_vcpu_flagged_while_chosen_runs_until_it_blocks)
 {
-    static const char *const doms[] = {
-        "name = \"io\"\nvcpus = 2\nmemory = 256\n"
-        "workload = \"phases\"\nphases = [ \"run 200us\", \"block 800us\" ]\n",
-    };
     static struct ns_sched_ops ops;
-    struct ns_sim_spec spec = {0};
+    struct ns_sim_spec spec;
     struct ns_err err;
+    struct ns_engine *e = io_engine(&spec, "20ms");
 
-    scenario(&spec, "host = \"" H2 "\"\nsched = \"credit2\"\nduration = \"20ms\"\n"
-                    "placement = \"none\"\ndomains = [ \"d1.cfg\" ]\n", doms, 1);
-    spec.check = true;
-    struct ns_engine *e = ns_engine_create(&spec, &err);
-    cr_assert_not_null(e, "%s", err.msg);
     c2_held = (struct c2_held){.real = e->scheds[0].ops};
     ops = *c2_held.real;
     ops.do_schedule = held_do_schedule;
