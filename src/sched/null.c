@@ -31,6 +31,7 @@
 #include <stdlib.h>
 
 #include "sched_impl.h"
+#include "sched_list.h"
 
 #define NULL_TRC(n)            (0x00022000u | (5u << 9) | (n))
 #define NULL_TRC_PICKED_CPU    NULL_TRC(1)
@@ -41,15 +42,14 @@
 
 struct null_vcpu {
     struct ns_vcpu *v;
-    struct null_vcpu *prev, *next;  /* in the waitqueue */
-    bool waiting;
+    struct cs_list wait_elem;       /* in the waitqueue, or empty */
 };
 
 struct null_priv {
     struct ns_sched *s;
     struct ns_vcpu **assigned;      /* [nr_pcpus]: each pool pCPU's vCPU, or NULL */
     struct ns_mask cpus_free;       /* pool pCPUs with no vCPU */
-    struct null_vcpu *wait_head, *wait_tail;
+    struct cs_list waitq;           /* FIFO of vCPUs with no pCPU */
     size_t nr_waiting;
     struct ns_mask scratch;
     uint64_t assigns;               /* for stats */
@@ -74,33 +74,24 @@ static void trace(const struct null_priv *p, uint32_t event, uint32_t w0, uint32
 
 /* ---- the waitqueue --------------------------------------------------------------- */
 
+static bool waiting(const struct null_vcpu *x) { return !cs_list_empty(&x->wait_elem); }
+
+static struct null_vcpu *wait_entry(struct cs_list *l)
+{
+    return cs_entry(l, struct null_vcpu, wait_elem);
+}
+
 static void wait_append(struct null_priv *p, struct null_vcpu *x)
 {
-    x->prev = p->wait_tail;
-    x->next = NULL;
-    if (p->wait_tail)
-        p->wait_tail->next = x;
-    else
-        p->wait_head = x;
-    p->wait_tail = x;
-    x->waiting = true;
+    cs_list_add_tail(&x->wait_elem, &p->waitq);
     p->nr_waiting++;
 }
 
 static void wait_remove(struct null_priv *p, struct null_vcpu *x)
 {
-    if (!x->waiting)
+    if (!waiting(x))
         return;
-    if (x->prev)
-        x->prev->next = x->next;
-    else
-        p->wait_head = x->next;
-    if (x->next)
-        x->next->prev = x->prev;
-    else
-        p->wait_tail = x->prev;
-    x->prev = x->next = NULL;
-    x->waiting = false;
+    cs_list_del_init(&x->wait_elem);
     p->nr_waiting--;
 }
 
@@ -185,8 +176,11 @@ static void assign(struct null_priv *p, struct ns_vcpu *v, unsigned cpu)
  * only the head of the queue counts when a pCPU takes up a waiter. */
 static struct null_vcpu *suited_waiter(struct null_priv *p, unsigned cpu, bool head_only)
 {
+    struct cs_list *end = head_only ? p->waitq.next->next : &p->waitq;
+
     for (int step = NS_BALANCE_SOFT; step <= NS_BALANCE_HARD; step++) {
-        for (struct null_vcpu *w = p->wait_head; w; w = head_only ? NULL : w->next) {
+        for (struct cs_list *l = p->waitq.next; l != end; l = l->next) {
+            struct null_vcpu *w = wait_entry(l);
             if (step == NS_BALANCE_SOFT && !has_soft(p, w->v))
                 continue;
             if (fits(p, w->v, cpu, (enum ns_balance_step)step))
@@ -226,6 +220,7 @@ static int null_init(struct ns_sched *s, struct ns_err *err)
     struct null_priv *p = ns_xcalloc(1, sizeof(*p));
 
     p->s = s;
+    cs_list_init(&p->waitq);
     p->assigned = ns_xcalloc(n, sizeof(*p->assigned));
     ns_mask_init(&p->cpus_free, n);
     ns_mask_init(&p->scratch, n);
@@ -261,6 +256,7 @@ static void null_insert_vcpu(struct ns_sched *s, struct ns_vcpu *v)
     struct null_vcpu *x = ns_xcalloc(1, sizeof(*x));
 
     x->v = v;
+    cs_list_init(&x->wait_elem);
     v->sched_priv = x;
     if (since(p, 413) && !online(v))
         return;
@@ -276,7 +272,7 @@ static void null_remove_vcpu(struct ns_sched *s, struct ns_vcpu *v)
     struct null_priv *p = np(s);
     struct null_vcpu *x = nv(v);
 
-    if (x->waiting)
+    if (waiting(x))
         wait_remove(p, x);
     else if (p->assigned[v->processor] == v)
         deassign(p, v);
@@ -312,7 +308,7 @@ static void null_wake(struct ns_sched *s, struct ns_vcpu *v)
     struct null_priv *p = np(s);
     const struct ns_sched_env *env = s->env;
 
-    if (env->curr(env->ctx, v->processor) == v || nv(v)->waiting)
+    if (env->curr(env->ctx, v->processor) == v || waiting(nv(v)))
         return;
     if (p->assigned[v->processor] == v || !since(p, 413))
         env->tickle(env->ctx, v->processor);
@@ -328,7 +324,7 @@ static void null_sleep(struct ns_sched *s, struct ns_vcpu *v)
     bool tickled = false;
 
     if (since(p, 413) && !online(v)) {
-        if (nv(v)->waiting)
+        if (waiting(nv(v)))
             wait_remove(p, nv(v));
         else if (p->assigned[v->processor] == v)
             tickled = deassign(p, v);
@@ -348,7 +344,7 @@ static struct ns_sched_slice null_do_schedule(struct ns_sched *s, unsigned cpu, 
     struct ns_vcpu *next = p->assigned[cpu];
 
     trace(p, NULL_TRC_SCHEDULE, cpu << 16, next ? unit_word(next) : 0xffffffffu);
-    if (!next && p->wait_head) {
+    if (!next && !cs_list_empty(&p->waitq)) {
         struct null_vcpu *w = suited_waiter(p, cpu, !since(p, 410));
         if (w) {
             wait_remove(p, w);
@@ -380,7 +376,7 @@ static void migrate(struct null_priv *p, struct ns_vcpu *v, unsigned cpu)
     } else if (!p->assigned[cpu] && fits(p, v, cpu, NS_BALANCE_HARD)) {
         wait_remove(p, x);
         assign(p, v, cpu);
-    } else if (!x->waiting) {
+    } else if (!waiting(x)) {
         wait_append(p, x);
     }
     v->processor = cpu;
@@ -408,10 +404,10 @@ static int check_pcpu(const struct ns_sched *s, unsigned cpu, struct ns_err *err
     if (!v != ns_mask_test(&p->cpus_free, cpu))
         return ns_err_set(err, NULL, 0, NULL, "null: pCPU %u is %s but %s", cpu,
                           v ? "given a vCPU" : "given none", v ? "free" : "not free");
-    if (v && (v->processor != cpu || nv(v)->waiting))
+    if (v && (v->processor != cpu || waiting(nv(v))))
         return ns_err_set(err, NULL, 0, NULL, "null: d%uv%u is given pCPU %u but has "
                           "processor %u%s", v->dom->id, v->id, cpu, v->processor,
-                          nv(v)->waiting ? " and waits" : "");
+                          waiting(nv(v)) ? " and waits" : "");
     if (cur && cur != v)
         return ns_err_set(err, NULL, 0, NULL, "null: pCPU %u runs d%uv%u, not its own vCPU",
                           cpu, cur->dom->id, cur->id);
@@ -422,17 +418,19 @@ static int check_pcpu(const struct ns_sched *s, unsigned cpu, struct ns_err *err
 static int null_check(const struct ns_sched *s, struct ns_err *err)
 {
     const struct null_priv *p = np(s);
-    size_t waiting = 0;
+    size_t nr = 0;
 
     ns_mask_for_each(cpu, &s->pool->cpus)
         if (check_pcpu(s, (unsigned)cpu, err) < 0)
             return -1;
-    for (const struct null_vcpu *w = p->wait_head; w; w = w->next, waiting++)
-        if (w->v->is_running || !w->waiting)
-            return ns_err_set(err, NULL, 0, NULL, "null: d%uv%u in the waitqueue %s",
-                              w->v->dom->id, w->v->id, w->v->is_running ? "runs" : "is unmarked");
-    if (waiting != p->nr_waiting)
-        return ns_err_set(err, NULL, 0, NULL, "null: %zu vCPUs wait, %zu counted", waiting,
+    for (struct cs_list *l = p->waitq.next; l != &p->waitq; l = l->next, nr++) {
+        const struct ns_vcpu *v = wait_entry(l)->v;
+        if (v->is_running)
+            return ns_err_set(err, NULL, 0, NULL, "null: d%uv%u in the waitqueue runs",
+                              v->dom->id, v->id);
+    }
+    if (nr != p->nr_waiting)
+        return ns_err_set(err, NULL, 0, NULL, "null: %zu vCPUs wait, %zu counted", nr,
                           p->nr_waiting);
     return 0;
 }
@@ -449,8 +447,10 @@ static void null_dump(const struct ns_sched *s, FILE *out)
             fprintf(out, "null pCPU %zu: free\n", cpu);
     }
     fputs("null waiting:", out);
-    for (const struct null_vcpu *w = p->wait_head; w; w = w->next)
-        fprintf(out, " d%uv%u", w->v->dom->id, w->v->id);
+    for (struct cs_list *l = p->waitq.next; l != &p->waitq; l = l->next) {
+        const struct ns_vcpu *v = wait_entry(l)->v;
+        fprintf(out, " d%uv%u", v->dom->id, v->id);
+    }
     fputc('\n', out);
 }
 
