@@ -101,6 +101,19 @@ static void fk_migrate(void *c, struct ns_vcpu *v)
 static void fk_pause(void *c, struct ns_vcpu *v) { fk_set_flag(F(c), v, NS_VPF_PAUSED); }
 static void fk_unpause(void *c, struct ns_vcpu *v) { fk_clear_flag(F(c), v, NS_VPF_PAUSED); }
 
+/* As the engine's: the flag and nothing else (no hook, no runstate). */
+static void fk_set_pause_flags(void *c, struct ns_vcpu *v, unsigned flag)
+{
+    (void)c;
+    v->pause_flags |= flag;
+}
+
+static void fk_clear_pause_flags(void *c, struct ns_vcpu *v, unsigned flag)
+{
+    (void)c;
+    v->pause_flags &= ~flag;
+}
+
 /* Every scheduler-class record carries the scheduler's id (facts/xentrace.md 3.3). */
 static void fk_trace(void *c, uint32_t event, unsigned n, const uint32_t *words)
 {
@@ -134,7 +147,9 @@ struct fk *fk_create(const char *host, const char *sched, unsigned compat)
     f->env = (struct ns_sched_env){
         .ctx = f, .topo = f->topo, .now = fk_now, .this_cpu = fk_this_cpu, .curr = fk_curr,
         .tickle = fk_tickle, .timer_set = fk_timer_set, .timer_stop = fk_timer_stop,
-        .migrate = fk_migrate, .pause = fk_pause, .unpause = fk_unpause, .trace = fk_trace,
+        .migrate = fk_migrate, .pause = fk_pause, .unpause = fk_unpause,
+        .set_pause_flags = fk_set_pause_flags, .clear_pause_flags = fk_clear_pause_flags,
+        .trace = fk_trace,
         .random = fk_random,
     };
     f->curr = ns_xcalloc(f->topo->nr_pcpus, sizeof(*f->curr));
@@ -265,7 +280,10 @@ struct ns_vcpu *fk_sched(struct fk *f, unsigned cpu)
         if (prev) {
             prev->is_running = false;
             prev->last_desched = f->now;
-            prev->runstate = ns_vcpu_runnable(prev) ? NS_RUNSTATE_RUNNABLE : NS_RUNSTATE_BLOCKED;
+            /* As the engine's state_when_off (Xen's schedule()). */
+            prev->runstate = (prev->pause_flags & NS_VPF_BLOCKED) ? NS_RUNSTATE_BLOCKED
+                             : ns_vcpu_runnable(prev)            ? NS_RUNSTATE_RUNNABLE
+                                                                 : NS_RUNSTATE_OFFLINE;
         }
         f->curr[cpu] = r.next;
         if (r.next) {

@@ -1719,6 +1719,56 @@ Test(credit2_schedule, a_vcpu_out_of_budget_ends_the_scan_before_416)
 }
 
 /*
+ * Parking is not a pause (Xen 4.10 park_vcpu / unpark_parked_vcpus, 4.13+
+ * park_unit / unpark_parked_units: only _VPF_parked changes, no sleep or
+ * wake hook). One pCPU; a, of a domain capped at 10 % (a budget of 1 ms per
+ * 10 ms period, a quota of max(1 ms / 1, 500 us) = 1 ms), with 9 ms of
+ * credit; b uncapped with 5 ms. At 0 a runs (more credit) and takes the
+ * whole 1 ms. At 1 ms its pCPU schedules: a's quota is spent and the domain
+ * has nothing left (0 + 0 is not > 0), so a is parked as the current vCPU
+ * and b runs. No sleep hook: pCPU 0 is not marked tickled and no schedule
+ * request is left pending (through the sleep hook, tickle_cpu marked it and
+ * raised the softirq again); a goes offline once switched out (not
+ * runnable, not blocked). Then a's credit is set to -8 ms, below b's
+ * (5 ms less the 9 ms b runs to 10 ms: -4 ms), so that the refill's tickle
+ * does not preempt b. The refill at 10 ms unparks a (one unpark): the flag
+ * goes, a rejoins the queue, and, no vcpu_wake, its runstate stays offline
+ * until it next runs (through a wake: runnable).
+ */
+Test(credit2_cap, parking_the_current_vcpu_is_not_a_pause)
+{
+    struct fk *f = fk_new(H1);
+    fk_start(f);
+    struct ns_vcpu *a = fk_dom(f, 256, 10, 1)->vcpu[0];
+    struct ns_vcpu *b = fk_dom(f, 256, 0, 1)->vcpu[0];
+    SV(a)->credit = 9 * (int64_t)NS_MS;
+    SV(b)->credit = 5 * (int64_t)NS_MS;
+    a->processor = b->processor = 0;
+    fk_up(f, a);
+    fk_up(f, b);
+    f->npending = 0;
+    cr_assert_eq(fk_sched(f, 0), a);
+    cr_assert_eq(SV(a)->budget, (int64_t)NS_MS);
+    fk_advance(f, NS_MS);
+    cr_assert_eq(fk_sched(f, 0), b);
+    cr_assert_eq(P(f)->stats.parks, 1);
+    cr_expect_not(ns_mask_test(&P(f)->rqd[0]->tickled, 0), "pCPU 0 marked tickled");
+    cr_expect_eq(f->npending, 0, "%zu schedule requests left", f->npending);
+    cr_assert_eq(a->runstate, NS_RUNSTATE_OFFLINE);
+    cr_assert_eq(a->pause_flags, NS_VPF_PARKED);
+    cr_assert_not(c2_on_runq(SV(a)));
+    SV(a)->credit = -8 * (int64_t)NS_MS;
+    fk_advance(f, 10 * NS_MS);
+    cr_assert_eq(f->curr[0], b);
+    cr_assert_eq(P(f)->stats.unparks, 1);
+    cr_assert_eq(a->pause_flags, 0);
+    cr_assert(c2_on_runq(SV(a)));
+    cr_assert_eq(a->runstate, NS_RUNSTATE_OFFLINE);
+    fk_check(f);
+    fk_free(f);
+}
+
+/*
  * Caps (facts 3.7): cap 50 is a budget of 50 % x 10 ms = 5 ms per 10 ms
  * period. One vCPU alone on one pCPU: quota max(5 ms / 1, 500 us) = 5 ms;
  * it runs 5 ms, finds the budget empty and is parked until the refill at the

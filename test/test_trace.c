@@ -729,6 +729,79 @@ Test(trace, a_tick_migration_writes_no_sleep_record)
     traced_free(&t);
 }
 
+/* ---- credit2's cap parking is not a pause (src/sched/credit2_cap.c) ----------------------- */
+
+/* What a sink hears of guest vCPUs: sleeps, wakes, runstate changes by (from, to). */
+struct park_log {
+    size_t sleeps, wakes, changes[NS_RUNSTATES][NS_RUNSTATES];
+};
+
+static void pl_sleep(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
+{
+    (void)t, (void)cpu;
+    if (v.dom != NS_TRACE_IDLE_DOM && v.dom != 0)
+        ((struct park_log *)ctx)->sleeps++;
+}
+
+static void pl_wake(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
+{
+    (void)cpu;
+    if (t > 0 && v.dom != NS_TRACE_IDLE_DOM && v.dom != 0)
+        ((struct park_log *)ctx)->wakes++;
+}
+
+static void pl_runstate(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v,
+                        unsigned from, unsigned to, unsigned processor)
+{
+    (void)cpu, (void)processor;
+    if (t > 0 && v.dom != NS_TRACE_IDLE_DOM && v.dom != 0 && from < NS_RUNSTATES &&
+        to < NS_RUNSTATES)
+        ((struct park_log *)ctx)->changes[from][to]++;
+}
+
+static const struct ns_trace_sink_ops park_ops = {
+    .sleep = pl_sleep, .wake = pl_wake, .runstate = pl_runstate};
+
+/*
+ * Credit2's cap parking only sets and clears _VPF_parked (Xen 4.10
+ * sched_credit2.c park_vcpu / unpark_parked_vcpus; 4.13+ park_unit /
+ * unpark_parked_units, sched_set_pause_flags / sched_clear_pause_flags): no
+ * vcpu_pause_nosync and no vcpu_wake, so no SLEEP or WAKE record and no
+ * runstate change of their own. Credit2 4.22 on one pCPU, one vCPU of a
+ * domain capped at 50 % that always wants to run, 30 ms from t = 0: a budget
+ * of 5 ms per 10 ms period and a quota of max(5 ms / 1, 500 us) = 5 ms.
+ * It runs [0, 5) ms, is parked as the current vCPU at 5 ms and switched out
+ * (running -> offline, as Xen's schedule() gives a vCPU not runnable and not
+ * blocked); the refill at 10 ms unparks it back to the queue and tickles
+ * the pCPU, the timer's own, so it runs at once: offline -> running, no
+ * runnable in between. Again at 15 and 20, 25 and (perhaps) 30 ms: 3
+ * running -> offline, 2 offline -> running (t = 30 ms may end the run
+ * first), and none of offline -> runnable, runnable -> offline, SLEEP or
+ * WAKE (through a pause: 3 SLEEP, 2 WAKE, 2 offline -> runnable).
+ */
+Test(trace, credit2_cap_parking_is_not_a_pause)
+{
+    static const struct scenario capped = {
+        "1 pCPU, credit2: a busy vCPU capped at 50 %",
+        "host = \"pack:1 [numa(memory=1GiB)] core:1 pu:1\"\nsched = \"credit2\"\n"
+        "duration = \"30ms\"\nwarmup = \"0ms\"\nseed = 1\ndomains = [ \"c.cfg\" ]\n",
+        {"c.cfg", "name = \"c\"\nvcpus = 1\nmemory = 256\ncap = 50\nworkload = \"cpu\"\n",
+         NULL}};
+    struct park_log log = {0};
+    struct ns_trace_sink sink = {&park_ops, &log};
+    struct traced t;
+
+    traced_run(&t, &capped, NS_TRACE_DEFAULT_HZ, &sink);
+    cr_expect_eq(log.sleeps, 0);
+    cr_expect_eq(log.wakes, 0);
+    cr_expect_eq(log.changes[NS_RUNSTATE_RUNNING][NS_RUNSTATE_OFFLINE], 3);
+    cr_expect_geq(log.changes[NS_RUNSTATE_OFFLINE][NS_RUNSTATE_RUNNING], 2);
+    cr_expect_leq(log.changes[NS_RUNSTATE_OFFLINE][NS_RUNSTATE_RUNNING], 3);
+    cr_expect_eq(log.changes[NS_RUNSTATE_OFFLINE][NS_RUNSTATE_RUNNABLE], 0);
+    cr_expect_eq(log.changes[NS_RUNSTATE_RUNNABLE][NS_RUNSTATE_OFFLINE], 0);
+    traced_free(&t);
+}
+
 /* Xen's TRACE_4D stores its arguments in a uint32_t array: a vCPU that ran
  * 2^32 + 5 ns is traced as 5, not held at 0xffffffff. */
 Test(trace, long_times_wrap_as_xens_do)

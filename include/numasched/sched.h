@@ -29,8 +29,9 @@ const char *ns_runstate_name(enum ns_runstate s);
 /* Why a vCPU may not run, as Xen's pause_flags: it is runnable with none set. */
 #define NS_VPF_BLOCKED   (1u << 0)  /* waiting for an event (guest blocked) */
 #define NS_VPF_MIGRATING (1u << 1)  /* to be moved once off its pCPU */
-#define NS_VPF_PAUSED    (1u << 2)  /* paused by the scheduler (credit cap parking) */
+#define NS_VPF_PAUSED    (1u << 2)  /* paused by the scheduler (credit's cap parking) */
 #define NS_VPF_DOWN      (1u << 3)  /* offline */
+#define NS_VPF_PARKED    (1u << 4)  /* out of budget (credit2's caps: _VPF_parked) */
 
 struct ns_sched;
 
@@ -113,9 +114,21 @@ struct ns_sched_env {
      * switched in, runs until its pCPU next schedules, then moves; the
      * scheduler pokes whatever pCPU it must itself. */
     void (*migrate)(void *ctx, struct ns_vcpu *v);
-    /* vcpu_pause_nosync / vcpu_unpause, for cap parking. */
+    /* vcpu_pause_nosync / vcpu_unpause, for credit's cap parking: a sleep
+     * and a wake (hooks, SLEEP and WAKE records, runstates). */
     void (*pause)(void *ctx, struct ns_vcpu *v);
     void (*unpause)(void *ctx, struct ns_vcpu *v);
+    /* Set / clear @flag in @v's pause_flags and nothing else: Xen's
+     * sched_set_pause_flags / sched_clear_pause_flags (4.13+; __set_bit and
+     * __clear_bit in 4.10-4.12), which credit2's park_unit and unpark_parked_units
+     * use. No sleep or wake hook, no record, no runstate change: the
+     * scheduler takes the vCPU off and puts it back on its queues itself, a
+     * running one is flagged from within do_schedule and leaves its pCPU
+     * there (offline once off it, as any vCPU not runnable), and an unparked
+     * vCPU keeps its runstate (runnable, or offline if parked while it ran)
+     * until it next runs. */
+    void (*set_pause_flags)(void *ctx, struct ns_vcpu *v, unsigned flag);
+    void (*clear_pause_flags)(void *ctx, struct ns_vcpu *v, unsigned flag);
     /* A scheduler-class trace record (TRC_SCHED_CLASS event, up to 7 words). */
     void (*trace)(void *ctx, uint32_t event, unsigned n, const uint32_t *words);
     /* Xen's get_random(), which cpumask_any() draws from: one stream per

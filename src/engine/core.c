@@ -103,6 +103,19 @@ static void env_migrate(void *ctx, struct ns_vcpu *sv)
 static void env_pause(void *ctx, struct ns_vcpu *v) { core_sleep(ctx, ev_of(v), NS_VPF_PAUSED); }
 static void env_unpause(void *ctx, struct ns_vcpu *v) { core_wake(ctx, ev_of(v), NS_VPF_PAUSED); }
 
+/* Flags only (sched.h): no hook, no record, no runstate. */
+static void env_set_pause_flags(void *ctx, struct ns_vcpu *v, unsigned flag)
+{
+    (void)ctx;
+    v->pause_flags |= flag;
+}
+
+static void env_clear_pause_flags(void *ctx, struct ns_vcpu *v, unsigned flag)
+{
+    (void)ctx;
+    v->pause_flags &= ~flag;
+}
+
 static void env_trace(void *ctx, uint32_t event, unsigned n, const uint32_t *words)
 {
     etr_class(ctx, event, n, words);
@@ -125,6 +138,8 @@ void core_init_env(struct ns_engine *e)
         .migrate = env_migrate,
         .pause = env_pause,
         .unpause = env_unpause,
+        .set_pause_flags = env_set_pause_flags,
+        .clear_pause_flags = env_clear_pause_flags,
         .trace = env_trace,
         .random = env_random,
     };
@@ -271,6 +286,11 @@ void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
  *    sched_set_pause_flags(_atomic) from 4.13, and a softirq the scheduler
  *    raises itself (credit2's migrate() with tickle_cpu from 4.9); no sleep
  *    hook and no TRC_SCHED_SLEEP record.
+ *  - credit2's cap parking (park_vcpu 4.10-4.12, park_unit 4.13+), from
+ *    within its schedule: __set_bit / sched_set_pause_flags(_VPF_parked), the
+ *    schedule then choosing another vCPU; unparking clears the flag and
+ *    requeues without vcpu_wake. So env_set_pause_flags and
+ *    env_clear_pause_flags touch the flag alone.
  *
  * The difference shows where a sleep hook does more than raise the softirq
  * for a running vCPU: credit2's tickle_cpu (4.9+) marks the pCPU in its

@@ -7,9 +7,20 @@
  * Before running, a vCPU of a capped domain takes a quota from the domain's
  * budget (a 1/nr_vCPUs share, at least 500 us so that slices stay sane),
  * runs at most that long, and gives back what it did not use when it stops.
- * A vCPU that finds the budget empty is parked: paused until the next
- * refill unparks every parked vCPU of the domain. Unlike credit1's caps,
- * which act every 30 ms through accounting, the limit holds within 10 ms.
+ * A vCPU that finds the budget empty is parked until the next refill (or
+ * a quota given back) unparks every parked vCPU of the domain.
+ *
+ * Parking is not a pause (Xen 4.10 sched_credit2.c park_vcpu and
+ * unpark_parked_vcpus, 4.13+ park_unit and unpark_parked_units): Xen only
+ * sets and clears _VPF_parked and moves the vCPU off and back on the queue
+ * itself, without vcpu_pause_nosync or vcpu_wake. So no sleep or wake hook,
+ * no SLEEP or WAKE record and no runstate change: a queued vCPU stays
+ * runnable while parked; one parked while it runs goes offline when its
+ * pCPU switches it out and stays offline, back in the queue, until it runs
+ * (env->set_pause_flags); credit1's parking is a pause (env->pause).
+ *
+ * Unlike credit1's caps, which act every 30 ms through accounting, the
+ * limit holds within 10 ms.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -42,12 +53,22 @@ void c2_cap_deinit(struct c2_priv *prv, struct c2_dom *sdom)
         prv->s->env->timer_stop(prv->s->env->ctx, &sdom->repl_timer);
 }
 
-/* No budget: paused until a refill (the sleep hook dequeues it if queued). */
+/*
+ * No budget (park_unit): flagged, and out of the queue and the load if
+ * queued. Always from within do_schedule: a running vCPU is the current one,
+ * which the schedule then replaces (no tickle, as in Xen).
+ */
 static void c2_park(struct c2_priv *prv, struct c2_vcpu *svc)
 {
+    const struct ns_sched_env *env = prv->s->env;
+
     prv->stats.parks++;
+    env->set_pause_flags(env->ctx, svc->v, NS_VPF_PARKED);
+    if (c2_on_runq(svc)) {
+        c2_runq_remove(svc);
+        c2_update_load(prv, svc->rqd, svc, -1, c2_now(prv));
+    }
     cs_list_add(&svc->parked_elem, &svc->sdom->parked);
-    prv->s->env->pause(prv->s->env->ctx, svc->v);
 }
 
 /*
@@ -72,14 +93,29 @@ bool c2_grab_budget(struct c2_priv *prv, struct c2_vcpu *svc)
     return false;
 }
 
-/* Every parked vCPU of the domain gets to try again (the unpause wakes it). */
+/*
+ * Every parked vCPU of the domain gets to try again (unpark_parked_units):
+ * the flag goes, and a runnable one rejoins the load and the queue and is
+ * tickled, as a wake-up would do but without vcpu_wake. One still on its
+ * pCPU is left to c2_saved (Xen's CSFLAG_scheduled case; in this model the
+ * switch follows the schedule at once, so it does not arise).
+ */
 static void c2_unpark_all(struct c2_priv *prv, struct c2_dom *sdom)
 {
+    const struct ns_sched_env *env = prv->s->env;
+
     while (!cs_list_empty(&sdom->parked)) {
         struct c2_vcpu *svc = cs_entry(sdom->parked.next, struct c2_vcpu, parked_elem);
         cs_list_del_init(&svc->parked_elem);
         prv->stats.unparks++;
-        prv->s->env->unpause(prv->s->env->ctx, svc->v);
+        env->clear_pause_flags(env->ctx, svc->v, NS_VPF_PARKED);
+        if (!ns_vcpu_runnable(svc->v) || c2_pcpu(prv, svc->v->processor)->curr == svc ||
+            c2_on_runq(svc))
+            continue;
+        ns_time_t now = c2_now(prv);
+        c2_update_load(prv, svc->rqd, svc, 1, now);
+        c2_runq_insert(prv, svc);
+        c2_runq_tickle(prv, svc, now);
     }
 }
 
