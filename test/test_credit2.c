@@ -1596,6 +1596,46 @@ static void expect_c2_caught(enum c2_breakage how, const char *needle)
     ns_sim_spec_free(&spec);
 }
 
+/* Counts the class records a sink gets. */
+static void count_class(void *ctx, ns_time_t t, unsigned cpu, uint32_t event, unsigned n,
+                        const uint32_t *words)
+{
+    (void)t, (void)cpu, (void)event, (void)n, (void)words;
+    (*(unsigned *)ctx)++;
+}
+
+/*
+ * A run the checker stops inside its measured window (the wake that
+ * forgets its tickle), then freed: removing the vCPUs updates credit2's
+ * max weight, a class record in Xen, but teardown is no part of the trace
+ * and the caller may have freed its sinks already (`run --trace` after a
+ * failure): the sink hears nothing once the run has returned.
+ */
+Test(credit2_check, a_failed_run_traces_nothing_while_it_is_freed)
+{
+    static struct ns_sched_ops ops;
+    static const struct ns_trace_sink_ops sink_ops = {.sched_class = count_class};
+    unsigned records = 0;
+    struct ns_trace_sink sink = {&sink_ops, &records};
+    struct ns_sim_spec spec;
+    struct ns_err err;
+    struct ns_engine *e = io_engine(&spec, "100ms");
+
+    ns_engine_add_sink(e, &sink);
+    c2_broken.how = C2_BREAK_NO_TICKLE;
+    c2_broken.real = e->scheds[0].ops;
+    c2_broken.done = false;
+    ops = *c2_broken.real;
+    ops.wake = broken_wake;
+    e->scheds[0].ops = &ops;
+    cr_assert_eq(ns_engine_run(e, &err), -1);
+    unsigned at_failure = records;
+    cr_assert_gt(at_failure, 0, "the run traced nothing before it failed");
+    ns_engine_free(e);
+    cr_assert_eq(records, at_failure, "teardown traced %u records", records - at_failure);
+    ns_sim_spec_free(&spec);
+}
+
 Test(credit2_check, a_wake_without_tickle_is_caught)
 {
     expect_c2_caught(C2_BREAK_NO_TICKLE, "is idle and not tickled");

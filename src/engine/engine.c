@@ -172,6 +172,10 @@ void ns_engine_free(struct ns_engine *e)
     if (!e)
         return;
     results_free(e);
+    /* Teardown is no part of the trace, and after a failed run the sinks may
+     * be gone already (cli/run.c aborts the trace files first); removing a
+     * vCPU still makes schedulers trace (credit2's max-weight update). */
+    e->tracing = false;
     ns_heap_free(&e->heap);       /* first: it touches the events it holds */
     for (size_t i = 0; i < e->nr_doms; i++)
         free_domain(&e->doms[i]);
