@@ -671,6 +671,33 @@ static int64_t c2_inflight_credit(const struct c2_priv *prv, const struct c2_vcp
     return requeue && c2_compat_ge(prv, 421) ? scurr->credit : 0;
 }
 
+/*
+ * @cpu was tickled for a waiting vCPU and has not taken it (it kept its own
+ * vCPU within the ratelimit, or, up to 4.15, its scan stopped at a capped
+ * vCPU it parked). While that tickle was pending, a pCPU that went idle
+ * passed the vCPU over as reserved for @cpu (runq_candidate's
+ * deferred_to_tickled_cpu, our c2_scan_passes_over), and nothing in Xen
+ * pokes it again when the reservation lapses (csched2_runtime: an idle pCPU
+ * waits to be poked). So the vCPU waits beside an idle pCPU, in Xen as
+ * here; the checker lets those pCPUs be until they next schedule.
+ */
+static void c2_mark_lapsed(struct c2_priv *prv, struct c2_rqd *rqd, unsigned cpu,
+                           const struct c2_vcpu *snext)
+{
+    struct ns_mask *m = &prv->sc_mask;
+
+    for (struct cs_list *it = rqd->runq.next; it != &rqd->runq; it = it->next) {
+        const struct c2_vcpu *svc = c2_runq_elem(it);
+        if (svc == snext || svc->tickled_cpu != (int)cpu)
+            continue;
+        ns_mask_andnot(m, &rqd->idle, &rqd->tickled);
+        ns_mask_and(m, m, &svc->v->hard);
+        ns_mask_clear(m, cpu);
+        ns_mask_for_each(c, m)
+            c2_pcpu(prv, (unsigned)c)->stalled = true;
+    }
+}
+
 static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cpu, ns_time_t now)
 {
     struct c2_priv *prv = c2_priv(s);
@@ -695,6 +722,8 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     if (c2_has_cap(scurr) && scurr->budget <= 0)
         c2_grab_budget(prv, scurr);
     snext = c2_candidate(prv, rqd, scurr, cpu, now, &skipped);
+    if (tickled)
+        c2_mark_lapsed(prv, rqd, cpu, snext);
     bool requeue = snext != scurr && !c2_is_idle(scurr) && ns_vcpu_runnable(scurr->v);
     if (!c2_is_idle(snext)) {
         c2_run(prv, rqd, scurr, snext, cpu, now, skipped);

@@ -18,8 +18,10 @@
  *    (a vCPU within it of idle's credit: at the floor, from 4.14), or (up
  *    to 4.15) the pCPU's last scan stopped at a capped vCPU it had to park,
  *    or (up to 4.11) a tickle while a pCPU was balancing went to that pCPU
- *    rather than to this idle one, as Xen's did (the pCPU is "stalled"
- *    until it next schedules).
+ *    rather than to this idle one, or the pCPU a tickle reserved the vCPU
+ *    for scheduled without taking it (its ratelimit, or up to 4.15 a scan
+ *    stopped at a parked vCPU) after this one had passed it over, as Xen's
+ *    did (the pCPU is "stalled" until it next schedules).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
