@@ -239,7 +239,6 @@ static void runq_tickle(struct rt_priv *p, struct rt_vcpu *x)
     struct ns_mask *cand = &p->scratch;
     const struct rt_vcpu *lowest = NULL;
     unsigned own = x->v->processor;
-    size_t n = cand->nbits;
 
     ns_mask_and(cand, &p->s->pool->cpus, &x->v->hard);
     ns_mask_andnot(cand, cand, &p->tickled);
@@ -247,10 +246,13 @@ static void runq_tickle(struct rt_priv *p, struct rt_vcpu *x)
         tickle_cpu(p, own);
         return;
     }
-    for (size_t k = 0; k < n; k++) {
-        size_t cpu = since(p, 410) ? (own + k) % n : k;
-        if (!ns_mask_test(cand, cpu))
-            continue;
+    /* The candidates only, cycling from @x's own pCPU on (4.10+) or from
+     * the lowest one: a wake costs the pool's pCPUs, not the host's. */
+    size_t first = ns_mask_first(cand);
+    if (since(p, 410) && first != NS_MASK_NONE)
+        first = ns_mask_test(cand, own) ? own : ns_mask_cycle(cand, own);
+    for (size_t cpu = first, k = 0; cpu != NS_MASK_NONE && (k == 0 || cpu != first);
+         cpu = ns_mask_cycle(cand, cpu), k++) {
         if (!p->curr[cpu]) {
             tickle_cpu(p, (unsigned)cpu);
             return;
