@@ -399,6 +399,68 @@ Test(sweep_mpi, three_ranks_write_what_a_local_run_writes)
     free(dir);
 }
 
+/* How many times @needle occurs in @hay. */
+static int occurrences(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Every rank reads the same missing file: its one-line error is printed once, not 3 times. */
+Test(sweep_mpi, an_error_every_rank_meets_is_printed_once)
+{
+    const char *mpi = getenv("NUMASCHED_MPI");
+    if (!mpi || access(mpi, X_OK) != 0)
+        cr_skip_test("no build/numasched-mpi (make mpi needs Open MPI)");
+
+    char *dir = tmpdir(), *errfile = ns_path_join(dir, "mpi.err");
+    char *missing = ns_path_join(dir, "missing.cfg");
+    int status = mpirun_wait(mpi_start(mpi, dir, missing, "out", "20ms", errfile));
+    char *err = slurp(errfile, NULL);
+    cr_assert_neq(status, 0, "%s", err);
+    cr_assert_eq(occurrences(err, "missing.cfg: cannot read"), 1, "%s", err);
+    cr_assert_null(strstr(err, "rank "), "%s", err);
+    free(err);
+    free(missing);
+    free(errfile);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Ranks 3 and 4 (of 5) are given a file the others can read and they cannot, as on
+ * a cluster node without the shared folder: rank 0 prints their words under their
+ * numbers, and no run starts. */
+Test(sweep_mpi, a_rank_that_cannot_start_is_named_and_nothing_runs)
+{
+    const char *mpi = getenv("NUMASCHED_MPI");
+    if (!mpi || access(mpi, X_OK) != 0)
+        cr_skip_test("no build/numasched-mpi (make mpi needs Open MPI)");
+
+    char *dir = tmpdir(), *path = sweep_file(dir, small), *errfile = ns_path_join(dir, "mpi.err");
+    char *missing = ns_path_join(dir, "missing.cfg"), *out = ns_path_join(dir, "out");
+    pid_t pid = mpirun_start(mpi, (const char *[]){"sweep", path, "--out", out, ":", "-np", "2",
+                                                   mpi, "sweep", missing, "--out", out, NULL},
+                             errfile);
+    int status = mpirun_wait(pid);
+    char *err = slurp(errfile, NULL);
+    cr_assert_neq(status, 0, "%s", err);
+    cr_assert_eq(occurrences(err, "cannot read"), 2, "%s", err);
+    cr_assert_not_null(strstr(err, "rank 3: numasched sweep: "), "%s", err);
+    cr_assert_not_null(strstr(err, "rank 4: numasched sweep: "), "%s", err);
+    cr_assert_not_null(strstr(err, "rank 3 could not start the runs"), "%s", err);
+    cr_assert(!exists(out, "runs/p1/seed-1/results.json") && !exists(out, "results.csv"));
+    free(err);
+    free(out);
+    free(missing);
+    free(errfile);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* ---- a rank lost mid-sweep ------------------------------------------------------------------- */
 
 /* 2 x 2 points x 3 seeds = 12 runs of 6 or 10 guests, 120 simulated seconds

@@ -68,6 +68,11 @@ struct ns_runner {
      * comes after them (MPI's rank 0; the local runner's only process): a
      * command that runs several batches writes its own summary only there. */
     bool (*leads)(void);
+    /* Around a whole command, where every process runs it (MPI's ranks):
+     * enter before it parses anything, leave with its exit status once it
+     * is done, before standard output is closed. NULL: nothing to do. */
+    void (*enter)(void);
+    void (*leave)(int status);
 };
 
 extern const struct ns_runner ns_runner_local;

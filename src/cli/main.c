@@ -64,7 +64,11 @@ int main(int argc, char **argv)
     struct ns_err err;
 
     ns_io_catch_signals();
+    if (CLI_RUNNER.enter)
+        CLI_RUNNER.enter();
     int rc = dispatch(argc, argv);
+    if (CLI_RUNNER.leave)
+        CLI_RUNNER.leave(rc);
     if (ns_std_close(&err) < 0 && rc == CLI_OK) {   /* else the command said why */
         fprintf(stderr, "numasched: %s\n", err.msg);
         return CLI_BAD_INPUT;

@@ -19,6 +19,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <mpi.h>
 #include <poll.h>
 #include <signal.h>
@@ -351,13 +353,164 @@ static int lead(const struct ns_batch *b, int ranks, struct ns_err *err)
     return ns_runner_stopped() ? ns_runner_stopped() : rc;
 }
 
+/* ---- one voice --------------------------------------------------------------------- */
+
 /*
- * MPI is started by the first batch (unless the program did, as the
- * dispatch benchmark does) and ended when the process exits, so that a
- * command can run several batches (an experiment and its --vary reruns),
- * every rank taking part in each in the same order. After a failure it is
- * not ended: the rank exits non-zero without waiting for the others, and
- * mpirun ends the job.
+ * Every rank parses the same command line and reads the same files, so up
+ * to the first batch each would print the same usage error, the same bad
+ * line of a sweep file, the same --help: N copies under `mpirun -np N`.
+ * Each rank therefore writes its standard output and error into temporary
+ * files until then. At the first batch, or at exit for a command that never
+ * reaches one, the ranks compare: rank 0 prints what it wrote, then what
+ * any other rank wrote differently (a file missing on one node of a
+ * cluster) under that rank's number. If a rank failed, the batch does not
+ * start, and the other ranks say nothing more: rank 0 has said it all.
+ */
+struct voice {
+    FILE *buf;          /* where the stream goes meanwhile; NULL: not muffled */
+    int saved;          /* the stream's own file */
+};
+
+static struct voice voices[2];      /* standard output, standard error */
+static bool compared = true;        /* nothing (more) to compare */
+
+static void muffle(void)
+{
+    fflush(NULL);
+    for (int i = 0; i < 2; i++) {
+        struct voice *v = &voices[i];
+        v->buf = tmpfile();
+        v->saved = v->buf ? dup(i + 1) : -1;
+        if (v->saved < 0 || dup2(fileno(v->buf), i + 1) < 0) {
+            if (v->saved >= 0)
+                close(v->saved);
+            if (v->buf)
+                fclose(v->buf);
+            v->buf = NULL;     /* this stream speaks for itself */
+        }
+    }
+    compared = false;
+}
+
+/* Put stream @i back on its file; what it wrote meanwhile, as a string. */
+static char *unmuffle(int i)
+{
+    struct voice *v = &voices[i];
+    char *said = NULL;
+    size_t n = 0;
+
+    if (!v->buf)
+        return ns_xstrdup("");
+    fflush(i ? stderr : stdout);
+    dup2(v->saved, i + 1);
+    close(v->saved);
+    long len = fseek(v->buf, 0, SEEK_END) == 0 ? ftell(v->buf) : -1;
+    if (len > 0 && fseek(v->buf, 0, SEEK_SET) == 0) {
+        said = ns_xmalloc((size_t)len + 1);
+        n = fread(said, 1, (size_t)len, v->buf);
+        said[n] = '\0';
+    }
+    fclose(v->buf);
+    v->buf = NULL;
+    return said ? said : ns_xstrdup("");
+}
+
+/* Rank @rank's @n bytes of words that rank 0 did not say, each line under its number. */
+static void say_as(FILE *out, int rank, const char *said, size_t n)
+{
+    const char *end = said + n;
+
+    while (said < end) {
+        const char *nl = memchr(said, '\n', (size_t)(end - said));
+        size_t len = (size_t)((nl ? nl : end) - said);
+        fprintf(out, "rank %d: %.*s\n", rank, (int)len, said);
+        said += len + (nl != NULL);
+    }
+}
+
+/* Rank 0 gathers stream @i's words (@mine on this rank) and prints them once. */
+static int gather_words(int i, const char *mine, int rank, int ranks)
+{
+    int len = (int)strlen(mine), *lens = NULL, *at = NULL, total = 0;
+    char *all = NULL;
+
+    if (rank == 0) {
+        lens = ns_xcalloc((size_t)ranks, sizeof(int));
+        at = ns_xcalloc((size_t)ranks, sizeof(int));
+    }
+    int rc = MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    for (int r = 0; rank == 0 && r < ranks; r++) {
+        at[r] = total;
+        total += lens[r];
+    }
+    if (rank == 0)
+        all = ns_xmalloc((size_t)total + 1);
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Gatherv(mine, len, MPI_CHAR, all, lens, at, MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (rc == MPI_SUCCESS && rank == 0) {
+        FILE *out = i ? stderr : stdout;
+        fputs(mine, out);
+        for (int r = 1; r < ranks; r++)
+            if (lens[r] != len || memcmp(all + at[r], mine, (size_t)len) != 0)
+                say_as(out, r, all + at[r], (size_t)lens[r]);
+        fflush(out);
+    }
+    free(all);
+    free(at);
+    free(lens);
+    return rc;
+}
+
+/* From now on this rank says nothing: rank 0 has spoken for it. */
+static void silence(void)
+{
+    int null = open("/dev/null", O_WRONLY);
+
+    fflush(NULL);
+    if (null >= 0) {
+        dup2(null, 1);
+        dup2(null, 2);
+        close(null);
+    }
+}
+
+/*
+ * The ranks compare what they wrote, and whether each was @ok: 1 if every
+ * rank was, 0 if one was not (the first in *@failed), -1 if MPI failed.
+ * Unless 1, the ranks but rank 0 are silenced for good.
+ */
+static int compare_words(bool ok, int *failed)
+{
+    int rank, ranks, me;
+    char *said[2] = {unmuffle(0), unmuffle(1)};
+
+    compared = true;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    me = ok ? INT_MAX : rank;
+    *failed = INT_MAX;
+    bool talked = gather_words(0, said[0], rank, ranks) == MPI_SUCCESS &&
+                  gather_words(1, said[1], rank, ranks) == MPI_SUCCESS &&
+                  MPI_Allreduce(&me, failed, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD) ==
+                      MPI_SUCCESS;
+    free(said[0]);
+    free(said[1]);
+    if (talked && *failed == INT_MAX)
+        return 1;
+    if (rank != 0)
+        silence();
+    return talked ? 0 : -1;
+}
+
+/* ---- the runner ------------------------------------------------------------------- */
+
+/*
+ * MPI is started before the command parses anything (the dispatch benchmark
+ * starts it itself) and ended when the process exits, so that a command can
+ * run several batches (an experiment and its --vary reruns), every rank
+ * taking part in each in the same order. After a failure it is not ended:
+ * the rank exits non-zero without waiting for the others, and mpirun ends
+ * the job.
  */
 static bool mpi_failed;
 
@@ -370,6 +523,40 @@ static void end_mpi(void)
         MPI_Finalize();
 }
 
+/* MPI errors return instead of aborting, so that rank 0 can name the runs a
+ * lost rank took with it. */
+static void start_mpi(void)
+{
+    int started;
+
+    MPI_Initialized(&started);
+    if (!started) {
+        MPI_Init(NULL, NULL);
+        atexit(end_mpi);
+    }
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+}
+
+static void mpi_enter(void)
+{
+    int ranks;
+
+    start_mpi();
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    if (ranks > 1)
+        muffle();
+}
+
+static void mpi_leave(int rc)
+{
+    int failed;
+
+    if (!compared)
+        compare_words(rc == 0, &failed);
+    if (rc != 0)
+        mpi_failed = true;
+}
+
 static bool mpi_leads(void)
 {
     int started, rank = 0;
@@ -380,22 +567,23 @@ static bool mpi_leads(void)
     return rank == 0;
 }
 
-/* MPI errors return instead of aborting, so that rank 0 can name the runs a
- * lost rank took with it. */
 static int run_mpi(const struct ns_batch *b, struct ns_err *err)
 {
-    int rank, ranks, rc, started;
+    int rank, ranks, rc, failed;
 
-    MPI_Initialized(&started);
-    if (!started) {
-        MPI_Init(NULL, NULL);
-        atexit(end_mpi);
-    }
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    start_mpi();
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     /* Every rank has prepared its folders before the first job is out. */
-    MPI_Barrier(MPI_COMM_WORLD);
+    rc = compared ? 1 : compare_words(true, &failed);
+    if (rc == 1)
+        rc = MPI_Barrier(MPI_COMM_WORLD) == MPI_SUCCESS ? 1 : -1;
+    if (rc < 1) {
+        mpi_failed = true;
+        return rc == 0 ? ns_err_set(err, NULL, 0, NULL, "rank %d could not start the runs "
+                                    "(its message is above)", failed)
+                       : ns_err_set(err, NULL, 0, NULL, "the ranks could not meet to start");
+    }
     if (rank == 0) {
         ns_runner_catch_stops();
         rc = lead(b, ranks, err);
@@ -410,4 +598,4 @@ static int run_mpi(const struct ns_batch *b, struct ns_err *err)
     return rc;
 }
 
-const struct ns_runner ns_runner_mpi = {"mpi", run_mpi, mpi_leads};
+const struct ns_runner ns_runner_mpi = {"mpi", run_mpi, mpi_leads, mpi_enter, mpi_leave};

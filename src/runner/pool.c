@@ -398,4 +398,4 @@ static bool local_leads(void)
     return true;
 }
 
-const struct ns_runner ns_runner_local = {"local", run_local, local_leads};
+const struct ns_runner ns_runner_local = {"local", run_local, local_leads, NULL, NULL};
