@@ -47,24 +47,24 @@ void fk_finish_migrate(struct fk *f, struct ns_vcpu *v)
     fk_clear_flag(f, v, NS_VPF_MIGRATING);
 }
 
+/* vcpu_sleep_nosync: the hook hears of every vCPU that is not runnable. */
 void fk_set_flag(struct fk *f, struct ns_vcpu *v, unsigned flag)
 {
-    bool was = ns_vcpu_runnable(v);
-
     v->pause_flags |= flag;
-    if (was)
-        f->s.ops->sleep(&f->s, v);
+    f->s.ops->sleep(&f->s, v);
 }
 
+/* vcpu_wake: the hook hears of every runnable vCPU, a running one included. */
 void fk_clear_flag(struct fk *f, struct ns_vcpu *v, unsigned flag)
 {
     if (!(v->pause_flags & flag))
         return;
     v->pause_flags &= ~flag;
-    if (ns_vcpu_runnable(v) && !v->is_running) {
+    if (!ns_vcpu_runnable(v))
+        return;
+    if (!v->is_running)
         v->runstate = NS_RUNSTATE_RUNNABLE;
-        f->s.ops->wake(&f->s, v);
-    }
+    f->s.ops->wake(&f->s, v);
 }
 
 /* As the engine's migrate_now: a running vCPU is flagged and its pCPU

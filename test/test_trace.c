@@ -802,6 +802,121 @@ Test(trace, credit2_cap_parking_is_not_a_pause)
     traced_free(&t);
 }
 
+/* The scheduler counter @name= of the run, from its stats line. */
+static unsigned long long sched_stat(const struct traced *t, const char *name)
+{
+    char *buf = NULL, key[64];
+    size_t len = 0;
+    FILE *out = ns_xmemstream(&buf, &len);
+
+    ns_engine_print_sched_stats(t->e, out);
+    fclose(out);
+    snprintf(key, sizeof(key), " %s=", name);
+    const char *at = strstr(buf, key);
+    cr_assert_not_null(at, "no %s in %s", name, buf);
+    unsigned long long n = strtoull(at + strlen(key), NULL, 10);
+    free(buf);
+    return n;
+}
+
+/*
+ * Credit's cap parking is a pause (csched_acct: vcpu_pause_nosync), and
+ * Xen's vcpu_sleep_nosync writes TRC_SCHED_SLEEP at every call, whether the
+ * vCPU runs, waits or is blocked at that instant (xen/common/schedule.c,
+ * 4.3 to 4.13). Credit 4.3 on one pCPU, a guest capped at 20 % whose vCPU
+ * runs 4 ms and blocks 3 ms: it wants 57 % and so is over its cap at most
+ * accounting instants (every 30 ms), and, its 7 ms pattern drifting against
+ * them, blocked at some. 600 ms: each park is one SLEEP record, no more, no
+ * fewer (when only runnable vCPUs wrote one: 5 for 7 parks).
+ */
+Test(trace, every_credit_park_writes_a_sleep_record)
+{
+    static const struct scenario capped = {
+        "1 pCPU, credit 4.3: a guest capped at 20 % that runs 4 ms and blocks 3 ms",
+        "host = \"pack:1 [numa(memory=1GiB)] core:1 pu:1\"\nsched = \"credit\"\n"
+        "credit_compat = \"4.3\"\nduration = \"600ms\"\nwarmup = \"0ms\"\nseed = 1\n"
+        "domains = [ \"c.cfg\" ]\n",
+        {"c.cfg", "name = \"c\"\nvcpus = 1\nmemory = 256\ncap = 20\nworkload = \"phases\"\n"
+                  "phases = [ \"run 4ms\", \"block 3ms\" ]\n", NULL}};
+    struct park_log log = {0};
+    struct ns_trace_sink sink = {&park_ops, &log};
+    struct traced t;
+
+    traced_run(&t, &capped, NS_TRACE_DEFAULT_HZ, &sink);
+    unsigned long long parks = sched_stat(&t, "parks");
+    cr_assert_gt(parks, 0);
+    cr_expect_eq(log.sleeps, parks, "%zu SLEEP records for %llu parks", log.sleeps, parks);
+    traced_free(&t);
+}
+
+/* Where WAKE falls against credit's BOOST_START of the same wake-up. */
+struct wake_order {
+    ns_time_t boost_at, wake_at;
+    size_t boost_then_wake, wake_then_boost;
+};
+
+static void wo_wake(void *ctx, ns_time_t t, unsigned cpu, struct ns_trace_vcpu v)
+{
+    struct wake_order *o = ctx;
+    (void)cpu;
+    if (v.dom == NS_TRACE_IDLE_DOM || v.dom == 0)
+        return;
+    o->wake_at = t;
+    o->boost_then_wake += o->boost_at == t;
+}
+
+static void wo_class(void *ctx, ns_time_t t, unsigned cpu, uint32_t event, unsigned n,
+                     const uint32_t *w)
+{
+    struct wake_order *o = ctx;
+    (void)cpu;
+    if (event != (NS_TRC_SCHED_CLASS | 7u) || n < 1 || w[0] == 0)
+        return;
+    o->boost_at = t;
+    o->wake_then_boost += o->wake_at == t;
+}
+
+static const struct ns_trace_sink_ops wake_order_ops = {.wake = wo_wake, .sched_class = wo_class};
+
+/*
+ * Xen's vcpu_wake writes TRC_SCHED_WAKE after the scheduler's wake hook up
+ * to 4.6 and before it from 4.7 (xen/common/schedule.c, RELEASE-4.6.0 and
+ * -4.7.0). Credit on one pCPU, a guest that runs 1 ms and blocks 2 ms for
+ * 100 ms: a wake-up that boosts it (csched_vcpu_wake's BOOST_START; not all
+ * do, as a boost lasts until a tick finds the vCPU running) writes that
+ * record at the instant of its WAKE: before it at 4.6, after it at 4.7.
+ */
+static void wake_order_at(const char *compat, struct wake_order *o)
+{
+    char text[512];
+    snprintf(text, sizeof(text),
+             "host = \"pack:1 [numa(memory=1GiB)] core:1 pu:1\"\nsched = \"credit\"\n"
+             "credit_compat = \"%s\"\nduration = \"100ms\"\nwarmup = \"0ms\"\nseed = 1\n"
+             "domains = [ \"z.cfg\" ]\n", compat);
+    struct scenario sc = {"1 pCPU, credit: a vCPU that runs 1 ms and blocks 2 ms", text,
+                          {"z.cfg", "name = \"z\"\nvcpus = 1\nmemory = 256\n"
+                                    "workload = \"phases\"\n"
+                                    "phases = [ \"run 1ms\", \"block 2ms\" ]\n", NULL}};
+    struct ns_trace_sink sink = {&wake_order_ops, o};
+    struct traced t;
+
+    *o = (struct wake_order){.boost_at = -1, .wake_at = -1};
+    traced_run(&t, &sc, NS_TRACE_DEFAULT_HZ, &sink);
+    traced_free(&t);
+}
+
+Test(trace, wake_follows_the_hook_up_to_46_and_precedes_it_from_47)
+{
+    struct wake_order o46, o47;
+
+    wake_order_at("4.6", &o46);
+    wake_order_at("4.7", &o47);
+    cr_expect_gt(o46.boost_then_wake, 0);
+    cr_expect_eq(o46.wake_then_boost, 0);
+    cr_expect_eq(o47.boost_then_wake, 0);
+    cr_expect_gt(o47.wake_then_boost, 0);
+}
+
 /* Xen's TRACE_4D stores its arguments in a uint32_t array: a vCPU that ran
  * 2^32 + 5 ns is traced as 5, not held at 0xffffffff. */
 Test(trace, long_times_wrap_as_xens_do)

@@ -48,6 +48,12 @@ static void env_timer_stop(void *ctx, struct ns_timer *t)
     ns_heap_cancel(&((struct ns_engine *)ctx)->heap, &t->ev);
 }
 
+/* The Xen release of @v's scheduler: 403 = 4.3 (struct ns_sched_params). */
+static unsigned xen_of(const struct evcpu *v)
+{
+    return v->d->d.pool->sched->params.compat;
+}
+
 static void migrate_finish(struct ns_engine *e, struct evcpu *v);
 
 /*
@@ -64,7 +70,7 @@ static void migrate_now(struct ns_engine *e, struct evcpu *v)
         core_tickle(e, v->v.processor);
         return;
     }
-    core_sleep(e, v, NS_VPF_MIGRATING);
+    core_sleep(e, v, NS_VPF_MIGRATING, xen_of(v) < 411);
     migrate_finish(e, v);
 }
 
@@ -100,7 +106,10 @@ static void env_migrate(void *ctx, struct ns_vcpu *sv)
     migrate_now(e, v);
 }
 
-static void env_pause(void *ctx, struct ns_vcpu *v) { core_sleep(ctx, ev_of(v), NS_VPF_PAUSED); }
+static void env_pause(void *ctx, struct ns_vcpu *v)
+{
+    core_sleep(ctx, ev_of(v), NS_VPF_PAUSED, true);
+}
 static void env_unpause(void *ctx, struct ns_vcpu *v) { core_wake(ctx, ev_of(v), NS_VPF_PAUSED); }
 
 /* Flags only (sched.h): no hook, no record, no runstate. */
@@ -242,8 +251,40 @@ void core_schedule_finish(struct ns_engine *e, const struct core_switch *sw)
 
 /* ---- wake, sleep, migrate ------------------------------------------------- */
 
-/* Clear @flag; if that makes the vCPU runnable, it becomes so and the
- * scheduler hears of it (vcpu_wake). */
+/*
+ * Xen's vcpu_wake and vcpu_sleep_nosync trace TRC_SCHED_WAKE / SLEEP each
+ * time they are called, whatever the vCPU's state, and call the hook only
+ * when the vCPU is runnable (wake, a running one included: the hooks return
+ * at once for their current vCPU) or not (sleep, a blocked one included).
+ * The record follows the hook and its own records up to 4.6, and precedes
+ * them from 4.7 (schedule.c, RELEASE-4.6.0 and -4.7.0).
+ */
+static void trace_wake_or_sleep(struct ns_engine *e, struct evcpu *v, bool wake, bool before)
+{
+    if (before != (xen_of(v) >= 407))
+        return;
+    if (wake)
+        etr_wake(e, v);
+    else
+        etr_sleep(e, v);
+}
+
+/* A vCPU made runnable: the scheduler hears of it, running or not (its
+ * hook returns at once for its current vCPU). */
+static void wake_runnable(struct ns_engine *e, struct evcpu *v, bool unblocked)
+{
+    if (!v->v.is_running) {
+        if (unblocked) {
+            v->woke = true;
+            v->woke_at = e->now;
+        }
+        progress_set_runstate(e, v, NS_RUNSTATE_RUNNABLE);
+    }
+    struct ns_sched *s = sched_of(v);
+    s->ops->wake(s, &v->v);
+}
+
+/* Clear @flag: Xen's vcpu_wake. */
 void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
 {
     bool was_blocked = v->v.pause_flags & NS_VPF_BLOCKED;
@@ -251,21 +292,12 @@ void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag)
     if (!(v->v.pause_flags & flag))
         return;
     v->v.pause_flags &= ~flag;
-    if (v->v.is_running)
-        return;
-    if (!ns_vcpu_runnable(&v->v)) {
-        /* Still held (a parked vCPU whose block ended): blocked becomes offline. */
+    trace_wake_or_sleep(e, v, true, true);
+    if (ns_vcpu_runnable(&v->v))
+        wake_runnable(e, v, was_blocked && flag == NS_VPF_BLOCKED);
+    else if (!v->v.is_running)   /* still held (a parked vCPU whose block ended) */
         progress_set_runstate(e, v, state_when_off(v));
-        return;
-    }
-    if (was_blocked && flag == NS_VPF_BLOCKED) {
-        v->woke = true;
-        v->woke_at = e->now;
-    }
-    etr_wake(e, v);
-    progress_set_runstate(e, v, NS_RUNSTATE_RUNNABLE);
-    struct ns_sched *s = sched_of(v);
-    s->ops->wake(s, &v->v);
+    trace_wake_or_sleep(e, v, true, false);
 }
 
 /*
@@ -310,23 +342,25 @@ void core_block(struct ns_engine *e, struct evcpu *v)
 }
 
 /*
- * Set @flag (a pause, a migrate request on a vCPU that is not running); if
- * the vCPU was runnable the scheduler hears of it (vcpu_sleep_nosync) and
- * the sinks get SLEEP. A running vCPU changes runstate when its pCPU
- * switches it out.
+ * Set @flag (a pause, a migrate request on a vCPU that is not running): Xen's
+ * vcpu_sleep_nosync. A runnable vCPU that is not running goes offline; a
+ * running one changes runstate when its pCPU switches it out. @traced: from
+ * 4.11 a migrate request (vcpu_migrate_start, 9a36de177c) calls the locked
+ * variant, which writes no SLEEP record.
  */
-void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag)
+void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag, bool traced)
 {
     bool was_runnable = ns_vcpu_runnable(&v->v);
 
     v->v.pause_flags |= flag;
-    if (!was_runnable)
-        return;
-    etr_sleep(e, v);
-    if (!v->v.is_running)
+    if (traced)
+        trace_wake_or_sleep(e, v, false, true);
+    if (was_runnable && !v->v.is_running)
         progress_set_runstate(e, v, state_when_off(v));
     struct ns_sched *s = sched_of(v);
     s->ops->sleep(s, &v->v);
+    if (traced)
+        trace_wake_or_sleep(e, v, false, false);
 }
 
 /* Off its pCPU now: ask the scheduler where it goes, move it, wake it there. */

@@ -131,7 +131,7 @@ void core_schedule(struct ns_engine *e, unsigned cpu, struct core_switch *sw);
 void core_schedule_finish(struct ns_engine *e, const struct core_switch *sw);
 void core_wake(struct ns_engine *e, struct evcpu *v, unsigned flag);
 void core_block(struct ns_engine *e, struct evcpu *v);
-void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag);
+void core_sleep(struct ns_engine *e, struct evcpu *v, unsigned flag, bool traced);
 void core_yield(struct ns_engine *e, struct evcpu *v);
 
 /* progress.c: work, rates and runstates (accounting only) */
