@@ -455,3 +455,87 @@ Test(rtds_versions, insert_picks_from_48)
     cr_expect_eq(inserted_on(422), 2);
     cr_expect_eq(inserted_on(407), 0);
 }
+
+/*
+ * The depleted flag, H4 with every vCPU pinned (pCPUs 2-3 stay idle: nobody
+ * may use them), none with extratime. A (10 ms, 4 ms) and L (20 ms, 10 ms)
+ * on pCPU 0, M (19 ms, 15 ms) and H (18 ms, 5 ms) on pCPU 1. The flag is
+ * read only at a replenishment; 4.7 clears it only when the vCPU is queued
+ * then, 4.8 (1b843b2097) at every replenishment.
+ *
+ * 0: A comes up (deadline 10), runs to 4, is depleted (flag set) and waits
+ * in the depleted queue. 5: paused, it leaves both queues, flag still set.
+ * 19: unpaused past its deadline: deadline 20, budget 4, it runs. 20: its
+ * replenishment finds it running with an empty runqueue: 4.8 clears the
+ * flag, 4.7 leaves it (A is not queued). Deadline 30. 21: paused again
+ * (2 ms charged in 4.7, 1 in 4.8: 514e5eb015; irrelevant, the wake at 45
+ * refills it).
+ *
+ * 30: L comes up (deadline 50) and runs; 31: paused, 9 ms left. 40: M comes
+ * up on pCPU 1 (deadline 59) and runs, slice 15 ms. 41: H comes up
+ * (deadline 59), ties M, so no tickle: H waits in the runqueue. 44: L is
+ * unpaused (deadline 50 kept) and runs on idle pCPU 0, slice 9 (to 53).
+ * 45: A is unpaused past its deadline 30: deadline 50, budget 4; it ties
+ * L, so it waits: runqueue [A (50), H (59)], no tickle.
+ *
+ * 50: L and A are replenished: L deadline 70, A 60; A moves behind H
+ * (59). L runs and the runqueue's head H (59) beats it, so a pCPU is sought
+ * for H; H may use pCPU 1 only, where M (59) is not worse: no tickle. A is
+ * queued: 4.8 finds no flag and does nothing, so L keeps pCPU 0 though A
+ * (60) beats it, until its slice ends at 53. 4.7 finds the flag left from
+ * 4, clears it and tickles for A: pCPU 0, where L (70) is worse, and A runs
+ * at 50. 4.7 charges L, then, the 6 ms it ran before 50 (514e5eb015): 4 ms
+ * left, still more than nothing. H and M are there only to put another
+ * vCPU than A at the head: were A the head, L's replenishment would tickle
+ * for A in every release and the flag would not show.
+ */
+static void stale_flag(unsigned compat, bool tickles_a)
+{
+    struct fk *f = fk_rtds(H4, compat);
+    struct ns_domain *a = dom(f, 1, 10000, 4000, true), *l = dom(f, 1, 20000, 10000, true);
+    struct ns_domain *m = dom(f, 1, 19000, 15000, true), *h = dom(f, 1, 18000, 5000, true);
+    struct ns_vcpu *va = a->vcpu[0], *vl = l->vcpu[0];
+
+    set_range(&va->hard, 0, 0);
+    set_range(&vl->hard, 0, 0);
+    set_range(&m->vcpu[0]->hard, 1, 1);
+    set_range(&h->vcpu[0]->hard, 1, 1);
+    boot(f, va);
+    fk_play(f, 5 * MS);
+    fk_set_flag(f, va, NS_VPF_PAUSED);
+    fk_play(f, 19 * MS);
+    fk_clear_flag(f, va, NS_VPF_PAUSED);
+    fk_play(f, 21 * MS);
+    fk_set_flag(f, va, NS_VPF_PAUSED);
+    fk_play(f, 30 * MS);
+    boot(f, vl);
+    fk_play(f, 31 * MS);
+    fk_set_flag(f, vl, NS_VPF_PAUSED);
+    fk_play(f, 40 * MS);
+    boot(f, m->vcpu[0]);
+    fk_play(f, 41 * MS);
+    boot(f, h->vcpu[0]);
+    fk_play(f, 44 * MS);
+    fk_clear_flag(f, vl, NS_VPF_PAUSED);
+    fk_play(f, 45 * MS);
+    fk_clear_flag(f, va, NS_VPF_PAUSED);
+    fk_settle(f);
+    cr_expect_eq(f->curr[0], vl, "%u", compat);
+    cr_expect_eq(f->curr[1], m->vcpu[0], "%u", compat);
+    fk_check(f);
+    size_t before = f->ntickles;
+    fk_play(f, 50 * MS);
+    cr_expect_eq(f->ntickles, before + tickles_a, "%u", compat);
+    cr_expect(!tickles_a || f->tickles[before] == 0, "%u", compat);
+    cr_expect_eq(f->curr[0], tickles_a ? va : vl, "%u", compat);
+    fk_check(f);
+    fk_free(f);
+}
+
+Test(rtds_versions, a_replenishment_clears_the_depleted_flag_unqueued_from_48)
+{
+    stale_flag(422, false);
+    stale_flag(410, false);
+    stale_flag(408, false);
+    stale_flag(407, true);
+}
