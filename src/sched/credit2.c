@@ -99,6 +99,12 @@ static int credit2_init(struct ns_sched *s, struct ns_err *err)
     return 0;
 }
 
+static void c2_vcpu_free(struct c2_vcpu *svc)
+{
+    ns_mask_free(&svc->passed_by);
+    free(svc);
+}
+
 /* vCPUs the engine did not remove (their ns_vcpu may be gone: not touched). */
 static void credit2_deinit(struct ns_sched *s)
 {
@@ -111,7 +117,7 @@ static void credit2_deinit(struct ns_sched *s)
         while (!cs_list_empty(&rqd->svc)) {
             struct c2_vcpu *svc = c2_rqd_elem(rqd->svc.next);
             cs_list_del_init(&svc->rqd_elem);
-            free(svc);
+            c2_vcpu_free(svc);
         }
         c2_rqd_free(rqd);
     }
@@ -210,6 +216,7 @@ static void credit2_insert_vcpu(struct ns_sched *s, struct ns_vcpu *v)
     struct c2_vcpu *svc = ns_xmalloc(sizeof(*svc));
 
     c2_vcpu_init(svc);
+    ns_mask_init(&svc->passed_by, prv->topo->nr_pcpus);
     svc->v = v;
     svc->sdom = sdom;
     svc->weight = sdom->weight;
@@ -241,7 +248,7 @@ static void credit2_remove_vcpu(struct ns_sched *s, struct ns_vcpu *v)
     struct c2_pcpu *spc = c2_pcpu(prv, v->processor);
     if (spc->in_pool && spc->curr == svc)
         spc->curr = &spc->idle;
-    free(svc);
+    c2_vcpu_free(svc);
     v->sched_priv = NULL;
 }
 
@@ -337,19 +344,21 @@ static bool c2_kick_away(struct c2_priv *prv, struct c2_vcpu *scurr, unsigned cp
 
 /*
  * Whether the scan passes over @svc whatever its credit: not allowed here,
- * reserved by a still-pending tickle for another pCPU, or last run on
- * another pCPU without a lead of migrate_resist over @snext (moving a vCPU
- * costs its cache, so a small credit lead is not worth it).
+ * reserved by a still-pending tickle for another pCPU (noted in passed_by,
+ * for the checker), or last run on another pCPU without a lead of
+ * migrate_resist over @snext (moving a vCPU costs its cache, so a small
+ * credit lead is not worth it).
  */
 static bool c2_scan_passes_over(struct c2_priv *prv, const struct c2_rqd *rqd,
-                                const struct c2_vcpu *svc, const struct c2_vcpu *snext,
-                                unsigned cpu)
+                                struct c2_vcpu *svc, const struct c2_vcpu *snext, unsigned cpu)
 {
     if (!ns_mask_test(&svc->v->hard, cpu))
         return true;
     if (svc->tickled_cpu != -1 && (unsigned)svc->tickled_cpu != cpu &&
-        ns_mask_test(&rqd->tickled, (unsigned)svc->tickled_cpu))
+        ns_mask_test(&rqd->tickled, (unsigned)svc->tickled_cpu)) {
+        ns_mask_set(&svc->passed_by, cpu);
         return true;
+    }
     if (svc->v->processor != cpu && snext->credit + (int64_t)prv->migrate_resist > svc->credit) {
         prv->stats.resisted++;
         return true;
@@ -671,31 +680,12 @@ static int64_t c2_inflight_credit(const struct c2_priv *prv, const struct c2_vcp
     return requeue && c2_compat_ge(prv, 421) ? scurr->credit : 0;
 }
 
-/*
- * @cpu was tickled for a waiting vCPU and has not taken it (it kept its own
- * vCPU within the ratelimit, or, up to 4.15, its scan stopped at a capped
- * vCPU it parked). While that tickle was pending, a pCPU that went idle
- * passed the vCPU over as reserved for @cpu (runq_candidate's
- * deferred_to_tickled_cpu, our c2_scan_passes_over), and nothing in Xen
- * pokes it again when the reservation lapses (csched2_runtime: an idle pCPU
- * waits to be poked). So the vCPU waits beside an idle pCPU, in Xen as
- * here; the checker lets those pCPUs be until they next schedule.
- */
-static void c2_mark_lapsed(struct c2_priv *prv, struct c2_rqd *rqd, unsigned cpu,
-                           const struct c2_vcpu *snext)
+/* @cpu schedules, so it scans the queue afresh: what it passed over before
+ * no longer explains its idling. */
+static void c2_forget_passes(struct c2_rqd *rqd, unsigned cpu)
 {
-    struct ns_mask *m = &prv->sc_mask;
-
-    for (struct cs_list *it = rqd->runq.next; it != &rqd->runq; it = it->next) {
-        const struct c2_vcpu *svc = c2_runq_elem(it);
-        if (svc == snext || svc->tickled_cpu != (int)cpu)
-            continue;
-        ns_mask_andnot(m, &rqd->idle, &rqd->tickled);
-        ns_mask_and(m, m, &svc->v->hard);
-        ns_mask_clear(m, cpu);
-        ns_mask_for_each(c, m)
-            c2_pcpu(prv, (unsigned)c)->stalled = true;
-    }
+    for (struct cs_list *it = rqd->runq.next; it != &rqd->runq; it = it->next)
+        ns_mask_clear(&c2_runq_elem(it)->passed_by, cpu);
 }
 
 static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cpu, ns_time_t now)
@@ -708,6 +698,7 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     unsigned skipped;
 
     spc->stalled = false;
+    c2_forget_passes(rqd, cpu);
     bool tickled = ns_mask_test(&rqd->tickled, cpu);
     if (tickled) {
         ns_mask_clear(&rqd->tickled, cpu);
@@ -722,8 +713,6 @@ static struct ns_sched_slice credit2_do_schedule(struct ns_sched *s, unsigned cp
     if (c2_has_cap(scurr) && scurr->budget <= 0)
         c2_grab_budget(prv, scurr);
     snext = c2_candidate(prv, rqd, scurr, cpu, now, &skipped);
-    if (tickled)
-        c2_mark_lapsed(prv, rqd, cpu, snext);
     bool requeue = snext != scurr && !c2_is_idle(scurr) && ns_vcpu_runnable(scurr->v);
     if (!c2_is_idle(snext)) {
         c2_run(prv, rqd, scurr, snext, cpu, now, skipped);

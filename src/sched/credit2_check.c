@@ -18,10 +18,10 @@
  *    (a vCPU within it of idle's credit: at the floor, from 4.14), or (up
  *    to 4.15) the pCPU's last scan stopped at a capped vCPU it had to park,
  *    or (up to 4.11) a tickle while a pCPU was balancing went to that pCPU
- *    rather than to this idle one, or the pCPU a tickle reserved the vCPU
- *    for scheduled without taking it (its ratelimit, or up to 4.15 a scan
- *    stopped at a parked vCPU) after this one had passed it over, as Xen's
- *    did (the pCPU is "stalled" until it next schedules).
+ *    rather than to this idle one (the pCPU is "stalled" until it next
+ *    schedules), or this pCPU passed that very vCPU over as reserved for
+ *    another, whose reservation then lapsed, and has not scheduled since
+ *    (c2_vcpu.passed_by), as Xen's would not.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -64,7 +64,7 @@ static int c2_check_waiting(struct c2_priv *prv, const struct c2_rqd *rqd,
     ns_mask_andnot(m, &rqd->idle, &rqd->tickled);
     ns_mask_and(m, m, &svc->v->hard);
     ns_mask_for_each(cpu, m) {
-        if (!c2_pcpu(prv, (unsigned)cpu)->stalled)
+        if (!c2_pcpu(prv, (unsigned)cpu)->stalled && !ns_mask_test(&svc->passed_by, cpu))
             return FAIL("credit2: d%uv%u waits in runqueue %u while pCPU %zu, which it may "
                         "use, is idle and not tickled", svc->v->dom->id, svc->v->id, rqd->id,
                         cpu);

@@ -94,6 +94,13 @@ struct c2_vcpu {
     int64_t avgload;              /* fixed point, C2_LOAD_PRECISION_SHIFT bits */
     int64_t load_last_update;     /* in 1024 ns units */
     int tickled_cpu;              /* the pCPU a tickle reserved for it, -1 */
+    /* For the checker: the pCPUs whose scan passed it over as reserved for
+     * another pCPU (Xen's deferred_to_tickled_cpu) while it waits, each
+     * until that pCPU schedules again. Should the reservation lapse (the
+     * tickled pCPU keeps its own vCPU: ratelimit, or up to 4.15 a scan
+     * stopped at a parked vCPU), Xen pokes none of them (csched2_runtime:
+     * an idle pCPU waits to be poked), so it may wait beside them, idle. */
+    struct ns_mask passed_by;
     unsigned flags;
     /* caps (facts 3.7): what it took from its domain's budget, and how much it takes */
     int64_t budget, budget_quota;

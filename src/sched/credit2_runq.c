@@ -165,7 +165,12 @@ void c2_runq_insert(struct c2_priv *prv, struct c2_vcpu *svc)
     c2_trace(prv, C2_TRC_RUNQ_POS, 2, (uint32_t[]){c2_unit_word(svc), pos});
 }
 
-void c2_runq_remove(struct c2_vcpu *svc) { cs_list_del_init(&svc->runq_elem); }
+/* Passed over while it waited: not once it leaves (see c2_vcpu.passed_by). */
+void c2_runq_remove(struct c2_vcpu *svc)
+{
+    cs_list_del_init(&svc->runq_elem);
+    ns_mask_zero(&svc->passed_by);
+}
 
 /* ---- credits (facts 3.3) -------------------------------------------------------- */
 
