@@ -1675,6 +1675,81 @@ Test(credit2_check, a_lapsed_reservation_leaves_a_pcpu_idle_as_in_xen, .timeout 
     }
 }
 
+/*
+ * The lapsed reservation again, in the fake environment. H2, one runqueue;
+ * a runs on pCPU 0 and c on pCPU 1 from 0; at 960 us, both with 5 ms of
+ * credit and nothing left to bill, w wakes on pCPU 0 with 8 ms. No pCPU is
+ * idle; pCPU 0 is past the 1 ms ratelimit less 50 us and w leads a by
+ * 3 ms: pCPU 0 is tickled and w reserved for it. Before pCPU 0 schedules,
+ * c blocks: pCPU 1's scan passes w over (reserved for pCPU 0, still
+ * tickled) and idles. Then pCPU 0 schedules and keeps a (960 us < the 1 ms
+ * ratelimit): the reservation lapses and w waits beside idle pCPU 1, which
+ * the checker accepts (Xen leaves it so). Returns w.
+ */
+static struct ns_vcpu *lapsed(struct fk *f)
+{
+    struct ns_vcpu *a = fk_dom(f, 256, 0, 1)->vcpu[0], *c = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_vcpu *w = fk_dom(f, 256, 0, 1)->vcpu[0];
+
+    run_on(f, a, 0);
+    run_on(f, c, 1);
+    f->now = 960 * NS_US;
+    SV(a)->credit = SV(c)->credit = 5 * (int64_t)NS_MS;
+    SV(a)->start_time = SV(c)->start_time = f->now;
+    SV(w)->credit = 8 * (int64_t)NS_MS;
+    w->processor = 0;
+    fk_up(f, w);
+    cr_assert_eq(SV(w)->tickled_cpu, 0);
+    fk_block(f, c);
+    cr_assert_null(fk_sched(f, 1));
+    cr_assert_eq(fk_sched(f, 0), a);
+    cr_assert(c2_on_runq(SV(w)));
+    fk_check(f);
+    return w;
+}
+
+/*
+ * Only w is exempt, and only until pCPU 1 schedules. x (d4v0) joins the
+ * queue by a wake that forgets its tickle (as broken_wake, with 10 ms of
+ * credit): it waits beside idle pCPU 1 too, but pCPU 1 never passed it
+ * over, so the checker must stop there. pCPU 1 then schedules and takes x
+ * (the queue's head): it has looked at the queue again, so w is exempt no
+ * more.
+ */
+Test(credit2_check, a_lapsed_reservation_exempts_only_the_vcpu_passed_over)
+{
+    struct fk *f = fk_new(H2);
+    fk_start(f);
+    struct ns_vcpu *w = lapsed(f), *x = fk_dom(f, 256, 0, 1)->vcpu[0];
+    struct ns_err err;
+
+    x->pause_flags &= ~NS_VPF_DOWN;
+    x->runstate = NS_RUNSTATE_RUNNABLE;
+    c2_update_load(P(f), SV(x)->rqd, SV(x), 1, f->now);
+    c2_runq_insert(P(f), SV(x));
+    cr_assert_eq(f->s.ops->check(&f->s, &err), -1, "x waits beside idle pCPU 1 unseen");
+    cr_expect_str_eq(err.msg, "credit2: d4v0 waits in runqueue 0 while pCPU 1, which it may "
+                              "use, is idle and not tickled");
+    cr_assert_eq(fk_sched(f, 1), x);
+    cr_assert(c2_on_runq(SV(w)));
+    cr_expect(ns_mask_empty(&SV(w)->passed_by));
+    fk_free(f);
+}
+
+/* ... and only while it waits: paused, w leaves the queue and its exemption. */
+Test(credit2_check, a_lapsed_reservation_exempts_only_while_the_vcpu_waits)
+{
+    struct fk *f = fk_new(H2);
+    fk_start(f);
+    struct ns_vcpu *w = lapsed(f);
+
+    cr_assert(ns_mask_test(&SV(w)->passed_by, 1));
+    fk_set_flag(f, w, NS_VPF_PAUSED);
+    cr_assert(!c2_on_runq(SV(w)));
+    cr_expect(ns_mask_empty(&SV(w)->passed_by));
+    fk_free(f);
+}
+
 Test(credit2_check, a_wake_without_tickle_is_caught)
 {
     expect_c2_caught(C2_BREAK_NO_TICKLE, "is idle and not tickled");
