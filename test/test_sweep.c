@@ -752,6 +752,19 @@ Test(sweep_cli, changed_settings_run_again)
     free(dir);
 }
 
+/* DIR/s.cfg: one point, one seed, of a 1-vCPU guest (DIR/vm.cfg); swept once by @argv. */
+static void sweep_one_vm(const char *dir, const char *const *argv)
+{
+    write_file(dir, "sc.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:2 pu:1\"\n"
+                              "domains = [ \"vm.cfg\" ]\n");
+    write_file(dir, "vm.cfg", "name = \"vm\"\nvcpus = 1\nmemory = 512\n");
+    write_file(dir, "s.cfg", "scenario = \"sc.cfg\"\nseeds = 1\n"
+                             "scenario_sched = [ \"credit\" ]\n");
+    struct outcome r = cli(dir, argv);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    outcome_free(&r);
+}
+
 /*
  * A domain file edited in place between two commands: the point's runs
  * were made from the old file, so the second command makes them again,
@@ -763,17 +776,10 @@ Test(sweep_cli, an_edited_domain_file_runs_again)
     const char *argv[] = {"sweep", sw, "--out", out, "--duration", "20ms", "--warmup", "0",
                           "--jobs", "1", "--quiet", NULL};
 
-    write_file(dir, "sc.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:2 pu:1\"\n"
-                              "domains = [ \"vm.cfg\" ]\n");
-    write_file(dir, "vm.cfg", "name = \"vm\"\nvcpus = 1\nmemory = 512\n");
-    write_file(dir, "s.cfg", "scenario = \"sc.cfg\"\nseeds = 1\n"
-                             "scenario_sched = [ \"credit\" ]\n");
-    struct outcome r = cli(dir, argv);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    outcome_free(&r);
+    sweep_one_vm(dir, argv);
 
     write_file(dir, "vm.cfg", "name = \"vm\"\nvcpus = 2\nmemory = 512\n");
-    r = cli(dir, argv);
+    struct outcome r = cli(dir, argv);
     cr_assert_eq(r.status, 0, "%s", r.err);
     char *run = ns_path_join(out, "runs/p1/seed-1/results.json"), *json = slurp(run, NULL);
     cr_assert_not_null(json);
@@ -803,14 +809,7 @@ Test(sweep_cli, runs_of_another_model_run_again)
     const char *argv[] = {"sweep", sw, "--out", out, "--duration", "20ms", "--warmup", "0",
                           "--jobs", "1", "--quiet", NULL};
 
-    write_file(dir, "sc.cfg", "host = \"pack:1 [numa(memory=4GiB)] core:2 pu:1\"\n"
-                              "domains = [ \"vm.cfg\" ]\n");
-    write_file(dir, "vm.cfg", "name = \"vm\"\nvcpus = 1\nmemory = 512\n");
-    write_file(dir, "s.cfg", "scenario = \"sc.cfg\"\nseeds = 1\n"
-                             "scenario_sched = [ \"credit\" ]\n");
-    struct outcome r = cli(dir, argv);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    outcome_free(&r);
+    sweep_one_vm(dir, argv);
 
     char *point = ns_path_join(out, "runs/p1/point.txt"), *text = slurp(point, NULL);
     char *line = ns_xasprintf("\nmodel %s\n", ns_model_id()), *at = strstr(text, line);
@@ -821,7 +820,7 @@ Test(sweep_cli, runs_of_another_model_run_again)
     char *marked = ns_xasprintf("%s\n\n", json);
     write_file(out, "runs/p1/seed-1/results.json", marked);
 
-    r = cli(dir, argv);
+    struct outcome r = cli(dir, argv);
     cr_assert_eq(r.status, 0, "%s", r.err);
     char *again = slurp(run, NULL), *now = slurp(point, NULL);
     cr_assert_str_eq(again, json, "the older model's run was kept");
